@@ -1,0 +1,32 @@
+// What the engine answers: already rendered text in the user's language, plus the buttons to show.
+// Channels decide how a reply looks on their platform (Telegram reply keyboard, Viber keyboard JSON,
+// web buttons) and split texts that are too long for them.
+
+export interface Choice {
+  /** Stable id the channel sends back as a `choice` event (short ASCII: fits Telegram's 64 bytes). */
+  id: string;
+  /** Label in the user's language. */
+  label: string;
+}
+
+export interface Reply {
+  /** Plain text (channels escape it for their markup). */
+  text: string;
+  /** Buttons laid out in rows. Absent: keep whatever keyboard the platform shows (Telegram) / none. */
+  choices?: Choice[][];
+  /** Show a "share my phone" button with this label (above the choices). */
+  requestPhone?: { label: string };
+  /** Remove any keyboard (used after a flow ends without a menu). */
+  removeKeyboard?: boolean;
+}
+
+export interface HandleResult {
+  /** True when this update id was seen before: nothing was changed and nothing must be sent. */
+  duplicate: boolean;
+  /** Replies to send, in order. */
+  replies: Reply[];
+  /** The user's language after handling (channels use it for their own texts, e.g. a group notice). */
+  language: Language;
+}
+
+export type Language = "uk" | "en";
