@@ -18,6 +18,12 @@ export interface Reply {
   requestPhone?: { label: string };
   /** Remove any keyboard (used after a flow ends without a menu). */
   removeKeyboard?: boolean;
+  /**
+   * Proactive message (notification, reminder): its choices belong to this message, not to the
+   * conversation's current step, so their ids are global commands the engine accepts in any state.
+   * Telegram renders them as an inline keyboard; other channels as usual.
+   */
+  attached?: boolean;
 }
 
 export interface HandleResult {

@@ -1,0 +1,38 @@
+// Proactive messages the company sends (not replies to an update). Producers (operator API,
+// reminders) enqueue a Notification for a user; the outbound queue renders it in the user's current
+// language with renderNotification() (in notify-render.ts, owned by the engine) and hands the Reply
+// to the user's channel sender.
+
+export type Notification =
+  | {
+      kind: "outage_report_status";
+      accountLabel: string;
+      reportId: number;
+      status: "received" | "crew_dispatched" | "restored" | "cancelled";
+      expectedRestoreAt?: string; // ISO time
+      comment?: string;
+    }
+  | {
+      kind: "service_order_status";
+      accountLabel: string;
+      orderId: number;
+      status: "received" | "scheduled" | "in_progress" | "done" | "cancelled";
+      visitFrom?: string; // ISO time
+      visitTo?: string;
+      comment?: string;
+    }
+  | {
+      kind: "known_outage_update";
+      accountLabel: string;
+      outageId: number;
+      /** resolved: power is back; expected_end_changed: new expected restoration time. */
+      change: "resolved" | "expected_end_changed";
+      expectedEndAt?: string;
+    }
+  | {
+      kind: "reading_reminder";
+      /** "window_open" when the window opens, "last_day" on its last day. */
+      reminder: "window_open" | "last_day";
+      period: string; // YYYY-MM
+      accounts: { accountId: number; label: string }[];
+    };
