@@ -36,3 +36,8 @@ export type Notification =
       period: string; // YYYY-MM
       accounts: { accountId: number; label: string }[];
     };
+
+/** Enqueues notifications for durable delivery (implemented by the outbound queue in src/jobs). */
+export interface Notifier {
+  notify(items: { userId: number; notification: Notification }[]): Promise<void>;
+}
