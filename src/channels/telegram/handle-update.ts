@@ -1,0 +1,98 @@
+// One Telegram update, start to finish, for both webhook and polling: validate, map, let the engine
+// handle it (dedupe, state, records), send its replies, answer the callback query. The error
+// boundary of the channel lives here: an application failure sends the engine's apology and counts
+// as handled; only a store outage escapes, so the caller can ask Telegram to redeliver.
+import type { Api } from "grammy";
+import type { Logger } from "pino";
+import { StoreUnavailableError } from "../../engine/errors.js";
+import type { Language } from "../../engine/replies.js";
+import type { EngineHandle, SendOutcome } from "../channel.js";
+import type { TelegramSender } from "./sender.js";
+import { telegramUpdateSchema, toEvent } from "./to-event.js";
+import { apologyFrom } from "./engine-errors.js";
+
+export type UpdateOutcome =
+  | { kind: "handled"; sent: SendOutcome }
+  | { kind: "duplicate" }
+  | { kind: "ignored"; reason: string }
+  | { kind: "group_notice"; sent: SendOutcome }
+  /** The application failed on it; the user got an apology (or nothing, if there was none). */
+  | { kind: "failed" };
+
+export class InvalidUpdateError extends Error {
+  override readonly name = "InvalidUpdateError";
+}
+
+export interface UpdateHandlerDeps {
+  engine: EngineHandle;
+  sender: TelegramSender;
+  api: Api;
+  logger: Logger;
+  /** The "please write to me privately" text for a group, from the engine's catalogue. */
+  groupNotice(language: Language): string;
+}
+
+export type UpdateHandler = (update: unknown) => Promise<UpdateOutcome>;
+
+/** Telegram's language hint -> one of our catalogues; Ukrainian unless the person uses English. */
+export function catalogueLanguage(languageCode: string | undefined): Language {
+  return languageCode?.toLowerCase().startsWith("en") ? "en" : "uk";
+}
+
+export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
+  async function answerCallbackQuery(id: string, log: Logger): Promise<void> {
+    // Always answered so the button stops spinning; a failure here (query too old) loses nothing.
+    try {
+      await deps.api.answerCallbackQuery(id);
+    } catch (error) {
+      log.warn({ err: error }, "answerCallbackQuery failed");
+    }
+  }
+
+  return async function handleUpdate(raw: unknown): Promise<UpdateOutcome> {
+    const parsed = telegramUpdateSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new InvalidUpdateError(`not a Telegram update: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    }
+    const update = parsed.data;
+    const log = deps.logger.child({ channel: "telegram", updateId: update.update_id });
+    const mapped = toEvent(update);
+
+    if (mapped.kind === "ignored") {
+      log.debug({ reason: mapped.reason }, "update ignored");
+      if (mapped.callbackQueryId) await answerCallbackQuery(mapped.callbackQueryId, log);
+      return { kind: "ignored", reason: mapped.reason };
+    }
+
+    if (mapped.kind === "group_notice") {
+      const text = deps.groupNotice(catalogueLanguage(mapped.languageCode));
+      const sent = await deps.sender.sendToChat(mapped.chatId, [{ text }]);
+      log.info({ sent: sent.kind }, "group message answered with the private-chat notice");
+      return { kind: "group_notice", sent };
+    }
+
+    const eventLog = log.child({ address: mapped.address, event: mapped.event.type });
+    try {
+      const result = await deps.engine.handle(mapped.address, mapped.event, mapped.meta);
+      if (result.duplicate) {
+        eventLog.info("duplicate update dropped");
+        return { kind: "duplicate" };
+      }
+      const sent = await deps.sender.send(mapped.address, result.replies);
+      if (sent.kind === "sent") eventLog.info({ replies: sent.messages }, "update handled");
+      else eventLog.warn({ sent }, "update handled, replies not delivered");
+      return { kind: "handled", sent };
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      const apology = apologyFrom(error);
+      eventLog.error({ err: error }, "update failed");
+      if (apology) {
+        const sent = await deps.sender.send(mapped.address, [apology]);
+        if (sent.kind !== "sent") eventLog.warn({ sent }, "apology not delivered");
+      }
+      return { kind: "failed" };
+    } finally {
+      if (mapped.callbackQueryId) await answerCallbackQuery(mapped.callbackQueryId, eventLog);
+    }
+  };
+}
