@@ -30,16 +30,29 @@ export interface ViberSenderDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export interface ViberSendOptions {
+  /**
+   * False when the user's app is known to be older than API level 3 (from a callback's
+   * api_version): render without the share-phone button from the start.
+   */
+  apiLevel3?: boolean;
+}
+
+/** A ChannelSender that also takes what a callback told about the user's app. */
+export interface ViberSender extends ChannelSender {
+  send(address: Address, replies: Reply[], options?: ViberSendOptions): Promise<SendOutcome>;
+}
+
 const ADDRESS_PREFIX = "viber:";
 
-export function createViberSender(deps: ViberSenderDeps): ChannelSender {
+export function createViberSender(deps: ViberSenderDeps): ViberSender {
   const delays = deps.rateLimitDelaysMs ?? DEFAULT_RATE_LIMIT_DELAYS_MS;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const { metrics } = deps;
 
   return {
     channel: "viber",
-    async send(address: Address, replies: Reply[]): Promise<SendOutcome> {
+    async send(address: Address, replies: Reply[], options?: ViberSendOptions): Promise<SendOutcome> {
       if (!address.startsWith(ADDRESS_PREFIX) || address.length === ADDRESS_PREFIX.length) {
         return { kind: "failed", error: "not a viber address" };
       }
@@ -47,7 +60,7 @@ export function createViberSender(deps: ViberSenderDeps): ChannelSender {
       const full = renderReplies(replies, { apiLevel3: true });
       // Same messages in the same order, without the share-phone button (for status 13).
       const level1 = renderReplies(replies, { apiLevel3: false });
-      let apiLevel3 = true;
+      let apiLevel3 = options?.apiLevel3 ?? true;
       let sent = 0;
 
       for (let index = 0; index < full.length; index += 1) {
