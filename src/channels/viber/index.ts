@@ -19,8 +19,8 @@ export interface ViberChannelDeps {
   engine: EngineHandle;
   userStatus: UserStatusPort;
   logger: Logger;
-  /** The service's metrics (anything with the prom-client registry to register on). */
-  metrics: { registry: Registry };
+  /** The service's prom-client registry (Metrics["registry"]). */
+  metrics: Registry;
   /** Per Chat API call; viber-bot never settles some failed calls on its own. Default 10 s. */
   sendTimeoutMs?: number;
   /** Backoff before each retry after status 12. Default 1 s, 2 s, 4 s. */
@@ -36,13 +36,15 @@ export interface ViberChannel {
   start(): Promise<void>;
   /** Stops the probe's retries. */
   stop(): Promise<void>;
-  /** "ok" once the Chat API accepted the auth token, else why not (for GET /readyz). */
-  ready(): "ok" | string;
+  /** True once the Chat API accepted the auth token (for GET /readyz). */
+  ready(): boolean;
+  /** Why the channel is not ready ("ok" when it is), for the readiness report. */
+  readiness(): string;
 }
 
 export function createViberChannel(deps: ViberChannelDeps): ViberChannel {
   const logger = deps.logger.child({ channel: "viber" });
-  const metrics = createViberMetrics(deps.metrics.registry);
+  const metrics = createViberMetrics(deps.metrics);
   const chatApi: ChatApi = createChatApi({
     authToken: deps.config.authToken,
     botName: deps.config.botName,
@@ -67,7 +69,7 @@ export function createViberChannel(deps: ViberChannelDeps): ViberChannel {
   });
 
   const retry = deps.probeRetryMs ?? { first: 5_000, max: 300_000 };
-  let readiness: "ok" | string = "not checked yet";
+  let readiness = "not checked yet";
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
   let stopped = false;
@@ -104,6 +106,7 @@ export function createViberChannel(deps: ViberChannelDeps): ViberChannel {
       clearTimeout(timer);
       await inFlight;
     },
-    ready: () => readiness,
+    ready: () => readiness === "ok",
+    readiness: () => readiness,
   };
 }
