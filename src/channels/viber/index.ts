@@ -64,6 +64,7 @@ export function createViberChannel(deps: ViberChannelDeps): ViberChannel {
     botAvatar: deps.config.botAvatar,
     engine: deps.engine,
     sender,
+    userStatus: deps.userStatus,
     logger,
     metrics,
   });

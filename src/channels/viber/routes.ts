@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import type { Logger } from "../../logger.js";
 import { StoreUnavailableError } from "../../engine/errors.js";
 import type { Reply } from "../../engine/replies.js";
-import type { EngineHandle } from "../channel.js";
+import type { EngineHandle, UserStatusPort } from "../channel.js";
 import { parseViberCallback } from "./callbacks.js";
 import type { ViberMetrics } from "./metrics.js";
 import { renderWelcome } from "./render.js";
@@ -22,6 +22,7 @@ export interface ViberRouteDeps {
   botAvatar: string | undefined;
   engine: EngineHandle;
   sender: ViberSender;
+  userStatus: UserStatusPort;
   logger: Logger;
   metrics: ViberMetrics;
 }
@@ -121,10 +122,14 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
       }
 
       if (inbound.welcome) return sendWelcome(reply, replies, apiLevel3, log);
-      if (event.type === "blocked" || replies.length === 0) {
-        // An unsubscribed user cannot be written to.
+      if (event.type === "blocked") {
+        // The engine marks the user inactive ("blocked"); on Viber the precise state is
+        // "unsubscribed", the same one a status 6 answer leads to. Nothing can be sent to them.
+        await deps.userStatus.setStatus(address, "unsubscribed");
+        log.info("viber user unsubscribed");
         return reply.code(200).send();
       }
+      if (replies.length === 0) return reply.code(200).send();
       const outcome = await deps.sender.send(address, replies, { apiLevel3 });
       if (outcome.kind === "sent") log.info({ messages: outcome.messages }, "viber callback handled");
       else log.warn({ outcome }, "viber replies not delivered");
