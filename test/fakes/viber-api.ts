@@ -78,7 +78,13 @@ export async function startFakeViberApi(options: { authToken: string }): Promise
         );
       case "get_account_info":
         return reply.send(
-          JSON.stringify({ ...envelope, id: "pa:5412345678912345678", name: "Fake bot", uri: "fakebot", subscribers_count: 2 }),
+          JSON.stringify({
+            ...envelope,
+            id: "pa:5412345678912345678",
+            name: "Fake bot",
+            uri: "fakebot",
+            subscribers_count: 2,
+          }),
         );
       default:
         return reply.send(JSON.stringify(envelope));

@@ -18,7 +18,13 @@ const token = z
   .transform((value) => String(value));
 
 /** json-bigint keeps numbers longer than 15 characters as strings, so a precise latitude may be one. */
-const coordinate = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const coordinate = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 
 const viberUser = z.object({
   id: z.string().min(1).max(64),

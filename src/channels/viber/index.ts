@@ -83,9 +83,11 @@ export function createViberChannel(deps: ViberChannelDeps): ViberChannel {
       return;
     }
     readiness =
-      result.kind === "answered" ? `chat api status ${result.status} (${result.statusMessage})`
-      : result.kind === "timeout" ? "chat api did not answer"
-      : `chat api unreachable: ${result.error}`;
+      result.kind === "answered"
+        ? `chat api status ${result.status} (${result.statusMessage})`
+        : result.kind === "timeout"
+          ? "chat api did not answer"
+          : `chat api unreachable: ${result.error}`;
     logger.warn({ readiness, retryInMs: delay }, "viber chat api not ready; will retry");
     if (stopped) return;
     timer = setTimeout(() => {

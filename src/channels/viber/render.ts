@@ -96,18 +96,35 @@ function keyboardOf(reply: Reply, options: RenderOptions): ViberKeyboard | "none
   if (reply.removeKeyboard === true) return "none";
   const buttons: ViberButton[] = [];
   if (reply.requestPhone !== undefined && options.apiLevel3) {
-    buttons.push(button(GRID_COLUMNS, "share-phone", SHARE_PHONE_ACTION_BODY, reply.requestPhone.label, KEYBOARD_COLOURS.sharePhone));
+    buttons.push(
+      button(
+        GRID_COLUMNS,
+        "share-phone",
+        SHARE_PHONE_ACTION_BODY,
+        reply.requestPhone.label,
+        KEYBOARD_COLOURS.sharePhone,
+      ),
+    );
   }
   const sharePhoneRows = buttons.length;
   const rows = layoutRows(reply.choices ?? [], VIBER_MAX_ROWS - sharePhoneRows);
   for (const row of rows) {
     const columns = GRID_COLUMNS / row.length;
     for (const choice of row) {
-      buttons.push(button(columns, "reply", choiceActionBody(choice.id), choice.label, KEYBOARD_COLOURS.choice));
+      buttons.push(
+        button(columns, "reply", choiceActionBody(choice.id), choice.label, KEYBOARD_COLOURS.choice),
+      );
     }
   }
-  if (buttons.length === 0) return reply.requestPhone !== undefined || reply.choices !== undefined ? "none" : undefined;
-  return { Type: "keyboard", DefaultHeight: false, BgColor: KEYBOARD_COLOURS.keyboard, InputFieldState: "regular", Buttons: buttons };
+  if (buttons.length === 0)
+    return reply.requestPhone !== undefined || reply.choices !== undefined ? "none" : undefined;
+  return {
+    Type: "keyboard",
+    DefaultHeight: false,
+    BgColor: KEYBOARD_COLOURS.keyboard,
+    InputFieldState: "regular",
+    Buttons: buttons,
+  };
 }
 
 function button(

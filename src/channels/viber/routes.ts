@@ -4,7 +4,7 @@
 // redelivered and nothing is lost. The engine's dedupe on message_token makes redelivery safe.
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import type { Logger } from "../../logger.js";
-import { StoreUnavailableError } from "../../engine/errors.js";
+import { StoreUnavailableError, UpdateFailedError } from "../../engine/errors.js";
 import type { Reply } from "../../engine/replies.js";
 import type { EngineHandle, UserStatusPort } from "../channel.js";
 import { parseViberCallback } from "./callbacks.js";
@@ -27,15 +27,6 @@ export interface ViberRouteDeps {
   metrics: ViberMetrics;
 }
 
-/** The engine's "this update failed, here is the apology to send" error, matched by shape. */
-function apologyOf(error: unknown): Reply | undefined {
-  if (error instanceof Error && error.name === "UpdateFailedError" && "apology" in error) {
-    const apology = (error as { apology: unknown }).apology;
-    if (typeof apology === "object" && apology !== null && "text" in apology) return apology as Reply;
-  }
-  return undefined;
-}
-
 export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
   return async (app) => {
     // The signature covers the exact bytes Viber sent: in this plugin's scope every body stays a
@@ -50,7 +41,10 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
       const signature = pickViberSignature(request.headers, request.query);
       if (!isValidViberSignature(raw, signature, deps.authToken)) {
         deps.metrics.callbacks.inc({ event: "rejected" });
-        request.log.warn({ channel: "viber", signature: signature === undefined ? "missing" : "mismatch" }, "viber callback refused: bad signature");
+        request.log.warn(
+          { channel: "viber", signature: signature === undefined ? "missing" : "mismatch" },
+          "viber callback refused: bad signature",
+        );
         return reply.code(403).send({ error: "forbidden" });
       }
 
@@ -75,13 +69,17 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
           return reply.code(200).send();
         case "receipt": {
           const log = request.log.child({ channel: "viber", event: inbound.event, updateId: inbound.token });
-          if (inbound.event === "failed") log.warn({ description: inbound.description?.slice(0, 200) }, "viber reports a message failed");
+          if (inbound.event === "failed")
+            log.warn({ description: inbound.description?.slice(0, 200) }, "viber reports a message failed");
           else log.debug("viber delivery receipt");
           return reply.code(200).send();
         }
         case "invalid":
           deps.metrics.callbacks.inc({ event: "invalid" });
-          request.log.warn({ channel: "viber", issues: inbound.issues }, "viber callback refused: invalid message");
+          request.log.warn(
+            { channel: "viber", issues: inbound.issues },
+            "viber callback refused: invalid message",
+          );
           return reply.code(400).send({ error: "bad_request", issues: inbound.issues });
         case "engine":
           break;
@@ -97,9 +95,11 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
       });
       // Known from the callback itself: no need to learn it from a status 13.
       const userApiVersion =
-        callback.event === "message" ? callback.sender.api_version
-        : callback.event === "conversation_started" || callback.event === "subscribed" ? callback.user.api_version
-        : undefined;
+        callback.event === "message"
+          ? callback.sender.api_version
+          : callback.event === "conversation_started" || callback.event === "subscribed"
+            ? callback.user.api_version
+            : undefined;
       const apiLevel3 = userApiVersion === undefined || userApiVersion >= 3;
 
       let replies: Reply[];
@@ -115,10 +115,10 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
           log.error({ err: error }, "store unavailable; viber will redeliver");
           return reply.code(503).send({ error: "unavailable" });
         }
-        const apology = apologyOf(error);
         log.error({ err: error }, "handling a viber callback failed");
-        if (apology === undefined) return reply.code(200).send();
-        replies = [apology];
+        // A poison callback must not be redelivered for an hour: 200, with the engine's apology.
+        if (!(error instanceof UpdateFailedError)) return reply.code(200).send();
+        replies = [error.apology];
       }
 
       if (inbound.welcome) return sendWelcome(reply, replies, apiLevel3, log);
@@ -147,7 +147,10 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
       .code(200)
       .type("application/json")
       .send({
-        sender: deps.botAvatar === undefined ? { name: deps.botName } : { name: deps.botName, avatar: deps.botAvatar },
+        sender:
+          deps.botAvatar === undefined
+            ? { name: deps.botName }
+            : { name: deps.botName, avatar: deps.botAvatar },
         type: "text",
         text: welcome.text,
         ...(welcome.keyboard !== undefined ? { keyboard: welcome.keyboard } : {}),

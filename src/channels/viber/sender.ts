@@ -83,7 +83,10 @@ export function createViberSender(deps: ViberSenderDeps): ViberSender {
             metrics.messagesSent.inc();
             break;
           }
-          if (status === VIBER_STATUS.receiverNotSubscribed || status === VIBER_STATUS.receiverNotRegistered) {
+          if (
+            status === VIBER_STATUS.receiverNotSubscribed ||
+            status === VIBER_STATUS.receiverNotRegistered
+          ) {
             metrics.sendFailures.inc({ reason: "unsubscribed" });
             await deps.userStatus.setStatus(address, "unsubscribed");
             return { kind: "unreachable", reason: "unsubscribed" };

@@ -57,8 +57,7 @@ export function toViberInbound(callback: ViberCallback): ViberInbound {
         address: viberAddress(callback.user.id),
         event: { type: "unblocked" },
         meta: meta(
-          callback.message_token ??
-            fallbackUpdateId("subscribed", callback.timestamp, callback.user.id),
+          callback.message_token ?? fallbackUpdateId("subscribed", callback.timestamp, callback.user.id),
           callback.user.id,
           callback.user.language,
         ),
@@ -70,8 +69,7 @@ export function toViberInbound(callback: ViberCallback): ViberInbound {
         address: viberAddress(callback.user_id),
         event: { type: "blocked" },
         meta: meta(
-          callback.message_token ??
-            fallbackUpdateId("unsubscribed", callback.timestamp, callback.user_id),
+          callback.message_token ?? fallbackUpdateId("unsubscribed", callback.timestamp, callback.user_id),
           callback.user_id,
           undefined,
         ),

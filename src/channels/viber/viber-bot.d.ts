@@ -29,22 +29,13 @@ declare module "viber-bot" {
     _url: string;
   }
 
-  class TextMessage {
-    constructor(
-      text: string,
-      keyboard?: unknown,
-      trackingData?: unknown,
-      timestamp?: number,
-      token?: string,
-      minApiVersion?: number,
-    );
+  interface TextMessage {
     readonly text: string;
     readonly keyboard: unknown;
     readonly minApiVersion: number | undefined;
   }
 
-  class Bot {
-    constructor(configuration: ViberBotConfiguration);
+  interface Bot {
     readonly authToken: string;
     readonly name: string;
     readonly avatar: string | undefined;
@@ -61,8 +52,17 @@ declare module "viber-bot" {
   }
 
   const viberBot: {
-    Bot: typeof Bot;
-    Message: { Text: typeof TextMessage };
+    Bot: new (configuration: ViberBotConfiguration) => Bot;
+    Message: {
+      Text: new (
+        text: string,
+        keyboard?: unknown,
+        trackingData?: unknown,
+        timestamp?: number,
+        token?: string,
+        minApiVersion?: number,
+      ) => TextMessage;
+    };
   };
   export default viberBot;
 }

@@ -21,8 +21,7 @@ export interface WebhookAdminOptions {
 }
 
 export type SetWebhookResult =
-  | { ok: true; eventTypes: string[] }
-  | { ok: false; status: number | "http"; message: string };
+  { ok: true; eventTypes: string[] } | { ok: false; status: number | "http"; message: string };
 
 /** The public webhook URL for a service reachable at `publicUrl`. */
 export function viberWebhookUrl(publicUrl: string): string {
@@ -30,7 +29,12 @@ export function viberWebhookUrl(publicUrl: string): string {
 }
 
 export async function setViberWebhook(options: WebhookAdminOptions, url: string): Promise<SetWebhookResult> {
-  return callSetWebhook(options, { url, event_types: [...VIBER_EVENT_TYPES], send_name: true, send_photo: true });
+  return callSetWebhook(options, {
+    url,
+    event_types: [...VIBER_EVENT_TYPES],
+    send_name: true,
+    send_photo: true,
+  });
 }
 
 /** An empty url removes the webhook: Viber stops sending callbacks. */
@@ -38,7 +42,10 @@ export async function removeViberWebhook(options: WebhookAdminOptions): Promise<
   return callSetWebhook(options, { url: "" });
 }
 
-async function callSetWebhook(options: WebhookAdminOptions, body: Record<string, unknown>): Promise<SetWebhookResult> {
+async function callSetWebhook(
+  options: WebhookAdminOptions,
+  body: Record<string, unknown>,
+): Promise<SetWebhookResult> {
   const endpoint = `${options.apiUrl.replace(/\/+$/, "")}/set_webhook`;
   const response = await fetch(endpoint, {
     method: "POST",
@@ -53,7 +60,11 @@ async function callSetWebhook(options: WebhookAdminOptions, body: Record<string,
   } catch {
     return { ok: false, status: "http", message: `HTTP ${response.status}, not a Chat API answer` };
   }
-  const { status, status_message: statusMessage, event_types: eventTypes } = (answer ?? {}) as {
+  const {
+    status,
+    status_message: statusMessage,
+    event_types: eventTypes,
+  } = (answer ?? {}) as {
     status?: unknown;
     status_message?: unknown;
     event_types?: unknown;

@@ -38,7 +38,18 @@ function rowsOf(keyboard: ViberKeyboard): number[][] {
 describe("renderReplies", () => {
   it("renders choices as reply buttons with the prefixed id as ActionBody, one colour scheme", () => {
     const [message] = renderReplies(
-      [{ text: "Головне меню", choices: [[{ id: "menu.reading", label: "Передати показники" }], [{ id: "menu.outage", label: "Немає світла" }, { id: "menu.service", label: "Замовити послугу" }]] }],
+      [
+        {
+          text: "Головне меню",
+          choices: [
+            [{ id: "menu.reading", label: "Передати показники" }],
+            [
+              { id: "menu.outage", label: "Немає світла" },
+              { id: "menu.service", label: "Замовити послугу" },
+            ],
+          ],
+        },
+      ],
       level3,
     );
     expect(message).toEqual({
@@ -49,9 +60,42 @@ describe("renderReplies", () => {
         BgColor: KEYBOARD_COLOURS.keyboard,
         InputFieldState: "regular",
         Buttons: [
-          { Columns: 6, Rows: 1, ActionType: "reply", ActionBody: "choice:menu.reading", Text: "Передати показники", BgColor: KEYBOARD_COLOURS.choice, TextSize: "regular", TextHAlign: "center", TextVAlign: "middle", Silent: true },
-          { Columns: 3, Rows: 1, ActionType: "reply", ActionBody: "choice:menu.outage", Text: "Немає світла", BgColor: KEYBOARD_COLOURS.choice, TextSize: "regular", TextHAlign: "center", TextVAlign: "middle", Silent: true },
-          { Columns: 3, Rows: 1, ActionType: "reply", ActionBody: "choice:menu.service", Text: "Замовити послугу", BgColor: KEYBOARD_COLOURS.choice, TextSize: "regular", TextHAlign: "center", TextVAlign: "middle", Silent: true },
+          {
+            Columns: 6,
+            Rows: 1,
+            ActionType: "reply",
+            ActionBody: "choice:menu.reading",
+            Text: "Передати показники",
+            BgColor: KEYBOARD_COLOURS.choice,
+            TextSize: "regular",
+            TextHAlign: "center",
+            TextVAlign: "middle",
+            Silent: true,
+          },
+          {
+            Columns: 3,
+            Rows: 1,
+            ActionType: "reply",
+            ActionBody: "choice:menu.outage",
+            Text: "Немає світла",
+            BgColor: KEYBOARD_COLOURS.choice,
+            TextSize: "regular",
+            TextHAlign: "center",
+            TextVAlign: "middle",
+            Silent: true,
+          },
+          {
+            Columns: 3,
+            Rows: 1,
+            ActionType: "reply",
+            ActionBody: "choice:menu.service",
+            Text: "Замовити послугу",
+            BgColor: KEYBOARD_COLOURS.choice,
+            TextSize: "regular",
+            TextHAlign: "center",
+            TextVAlign: "middle",
+            Silent: true,
+          },
         ],
       },
     });
@@ -65,25 +109,40 @@ describe("renderReplies", () => {
       expect(rows.flat().length).toBe(n);
     }
     const [four] = renderReplies([{ text: "x", choices: [choices(4)] }], level3);
-    expect(rowsOf(four!.keyboard!)).toEqual([[3, 3], [3, 3]]);
+    expect(rowsOf(four!.keyboard!)).toEqual([
+      [3, 3],
+      [3, 3],
+    ]);
     const [five] = renderReplies([{ text: "x", choices: [choices(5)] }], level3);
-    expect(rowsOf(five!.keyboard!)).toEqual([[2, 2, 2], [3, 3]]);
+    expect(rowsOf(five!.keyboard!)).toEqual([
+      [2, 2, 2],
+      [3, 3],
+    ]);
   });
 
   it("never uses more than 12 rows: packs choices three to a row when the engine's rows do not fit", () => {
     const many = Array.from({ length: 15 }, (_, i) => [{ id: `a${i}`, label: `Рахунок ${i}` }]);
-    const [message] = renderReplies([{ text: "x", choices: many, requestPhone: { label: "Поділитися номером" } }], level3);
+    const [message] = renderReplies(
+      [{ text: "x", choices: many, requestPhone: { label: "Поділитися номером" } }],
+      level3,
+    );
     const rows = rowsOf(message!.keyboard!);
     expect(rows.length).toBeLessThanOrEqual(12);
     expect(rows[0]).toEqual([6]); // the share-phone row stays on top
-    expect(message!.keyboard!.Buttons.filter((b) => b.ActionType === "reply").map((b) => b.ActionBody)).toEqual(
-      many.flat().map((c) => `choice:${c.id}`),
-    );
+    expect(
+      message!.keyboard!.Buttons.filter((b) => b.ActionType === "reply").map((b) => b.ActionBody),
+    ).toEqual(many.flat().map((c) => `choice:${c.id}`));
   });
 
   it("puts a share-phone button above the choices and sets min_api_version 3", () => {
     const [message] = renderReplies(
-      [{ text: "Поділіться номером", requestPhone: { label: "📱 Поділитися номером" }, choices: [[{ id: "verify.no_phone", label: "Без номера" }]] }],
+      [
+        {
+          text: "Поділіться номером",
+          requestPhone: { label: "📱 Поділитися номером" },
+          choices: [[{ id: "verify.no_phone", label: "Без номера" }]],
+        },
+      ],
       level3,
     );
     expect(message!.minApiVersion).toBe(3);
@@ -96,7 +155,13 @@ describe("renderReplies", () => {
 
   it("drops the share-phone button and min_api_version without API level 3", () => {
     const [message] = renderReplies(
-      [{ text: "Поділіться номером", requestPhone: { label: "Поділитися" }, choices: [[{ id: "verify.no_phone", label: "Без номера" }]] }],
+      [
+        {
+          text: "Поділіться номером",
+          requestPhone: { label: "Поділитися" },
+          choices: [[{ id: "verify.no_phone", label: "Без номера" }]],
+        },
+      ],
       { apiLevel3: false },
     );
     expect(message!.minApiVersion).toBeUndefined();
@@ -161,7 +226,11 @@ describe("renderWelcome", () => {
     const welcome = renderWelcome(
       [
         { text: "Вітаємо!" },
-        { text: "Поділіться номером", requestPhone: { label: "Поділитися" }, choices: [[{ id: "menu", label: "Меню" }]] },
+        {
+          text: "Поділіться номером",
+          requestPhone: { label: "Поділитися" },
+          choices: [[{ id: "menu", label: "Меню" }]],
+        },
       ],
       level3,
     );

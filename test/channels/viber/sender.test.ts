@@ -87,7 +87,9 @@ describe("Viber sender", () => {
     await sender.send(`viber:${USER}`, [askPhone]);
     const [call] = fake.callsOf("send_message");
     expect(call!.body.min_api_version).toBe(3);
-    expect((call!.body.keyboard as { Buttons: { ActionType: string }[] }).Buttons[0]!.ActionType).toBe("share-phone");
+    expect((call!.body.keyboard as { Buttons: { ActionType: string }[] }).Buttons[0]!.ActionType).toBe(
+      "share-phone",
+    );
   });
 
   it("status 6: marks the user unsubscribed and sends nothing more", async () => {
@@ -136,9 +138,9 @@ describe("Viber sender", () => {
     expect(calls[0]!.body.min_api_version).toBe(3);
     for (const call of calls.slice(1)) {
       expect(call.body).not.toHaveProperty("min_api_version");
-      expect((call.body.keyboard as { Buttons: { ActionType: string; ActionBody: string }[] }).Buttons).toEqual([
-        expect.objectContaining({ ActionType: "reply", ActionBody: "choice:verify.no_phone" }),
-      ]);
+      expect(
+        (call.body.keyboard as { Buttons: { ActionType: string; ActionBody: string }[] }).Buttons,
+      ).toEqual([expect.objectContaining({ ActionType: "reply", ActionBody: "choice:verify.no_phone" })]);
     }
   });
 
@@ -154,13 +156,19 @@ describe("Viber sender", () => {
   it("another status fails the send with the status in the error", async () => {
     const { sender, userStatus } = setup();
     fake.script("send_message", [{ status: 3 }]);
-    expect(await sender.send(`viber:${USER}`, [menu])).toEqual({ kind: "failed", error: "viber status 3: badData" });
+    expect(await sender.send(`viber:${USER}`, [menu])).toEqual({
+      kind: "failed",
+      error: "viber status 3: badData",
+    });
     expect(userStatus.changes).toEqual([]);
   });
 
   it("refuses an address of another channel without calling the API", async () => {
     const { sender } = setup();
-    expect(await sender.send("telegram:42", [menu])).toEqual({ kind: "failed", error: "not a viber address" });
+    expect(await sender.send("telegram:42", [menu])).toEqual({
+      kind: "failed",
+      error: "not a viber address",
+    });
     expect(fake.calls).toHaveLength(0);
   });
 });

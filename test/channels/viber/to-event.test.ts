@@ -142,11 +142,11 @@ describe("toViberInbound", () => {
   });
 
   it("gives a token-less subscribed callback a stable dedupe key", () => {
-    const parsed = parseViberCallback(
-      '{"event":"subscribed","timestamp":1764201603012,"user":{"id":"u1"}}',
-    );
+    const parsed = parseViberCallback('{"event":"subscribed","timestamp":1764201603012,"user":{"id":"u1"}}');
     if (parsed.kind !== "valid") throw new Error("expected valid");
-    expect(toViberInbound(parsed.callback)).toMatchObject({ meta: { updateId: "subscribed:1764201603012:u1" } });
+    expect(toViberInbound(parsed.callback)).toMatchObject({
+      meta: { updateId: "subscribed:1764201603012:u1" },
+    });
   });
 
   it("maps delivery receipts and the webhook check", () => {
