@@ -3,8 +3,12 @@
 // send. Telegram users verify with their own shared phone and the account number; Viber users, whose
 // shared phone proves nothing, take the fallback (account, meter serial, surname). Accounts come
 // from the generated billing CSV, so phones, serials and last readings are the imported ones.
+import { execFile } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createReadStream } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { parse } from "csv-parse";
 
 export const TELEGRAM_PATH = "/webhooks/telegram";
@@ -37,6 +41,15 @@ export interface SimulatedUser {
   channel: "telegram" | "viber";
   account: BenchAccount;
   steps: WebhookRequest[];
+}
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Writes `rows` synthetic billing accounts with the project's generator (npm run generate:accounts). */
+export async function generateAccountsCsv(file: string, rows: number): Promise<void> {
+  await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/generate-accounts.ts", String(rows), file], {
+    cwd: projectRoot,
+  });
 }
 
 /** Reads the first `count` accounts (after skipping `offset`) of a generated billing CSV. */

@@ -8,7 +8,6 @@
 // A fresh database per invocation; the service runs as a child process (honest RSS) against fake
 // Telegram and Viber APIs in this process that answer at once. Results: a table on stdout and
 // bench-results/<command>-<time>.json. The machine is shared: read the noise columns.
-import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -18,7 +17,7 @@ import { migrateDeploy } from "../../src/db/migrate.js";
 import { importAccountsCsv } from "../../src/import/accounts-csv.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../../test/fakes/telegram-api.js";
 import { startFakeViberApi, type FakeViberApi } from "../../test/fakes/viber-api.js";
-import { makeUsers, readAccounts, seedUpdateIds, type Secrets } from "./journeys.js";
+import { generateAccountsCsv, makeUsers, readAccounts, seedUpdateIds, type Secrets } from "./journeys.js";
 import { createPoster, runClosedLoop, runOpenLoop, type LoadResult } from "./load.js";
 import { projectRoot, spawnService } from "./spawn-service.js";
 
@@ -93,10 +92,7 @@ async function createBenchDatabase(): Promise<BenchDatabase> {
 async function generateCsv(rows: number): Promise<string> {
   await mkdir(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `accounts-${rows}.csv`);
-  execFileSync(process.execPath, ["--import", "tsx", "scripts/generate-accounts.ts", String(rows), file], {
-    cwd: projectRoot,
-    stdio: "ignore",
-  });
+  await generateAccountsCsv(file, rows);
   return file;
 }
 
