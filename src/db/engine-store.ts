@@ -71,7 +71,7 @@ export function isConnectivityError(error: unknown): boolean {
     if (typeof candidate.kind === "string" && CONNECTIVITY_ADAPTER_KINDS.has(candidate.kind)) return true;
     if (
       typeof candidate.message === "string" &&
-      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(
+      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed and is not queryable/i.test(
         candidate.message,
       )
     ) {
