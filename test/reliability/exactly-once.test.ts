@@ -100,7 +100,7 @@ describe("reliability: exactly once", () => {
     expect(answers.viberWelcomes).toBe(viberUsers);
     expect(Number(processed[0]?.n)).toBe(uniqueUpdates);
     for (const user of tripled) expect(messagesTo(fakes, user).at(-1)).toContain(user.account.number);
-  });
+  }, 180_000);
 
   it("logs of the whole run carry no phone number, token, secret or holder name", async () => {
     const log = await readFile(path.join(dir, "service.log"), "utf8");

@@ -181,6 +181,8 @@ export interface Outcome {
   duplicatedReceipts: number;
   /** Users whose message count differs from an undisturbed journey's. */
   usersWithWrongMessageCount: number;
+  /** For diagnosis: who, expected vs received message count, and the last text they got. */
+  wrong: { address: string; expected: number; received: number; last: string }[];
 }
 
 /** Readings submitted through the bot (not billing), per account number, counting only valid ones. */
@@ -211,6 +213,7 @@ export async function outcome(url: string, fakes: Fakes, users: SimulatedUser[])
     lostReceipts: 0,
     duplicatedReceipts: 0,
     usersWithWrongMessageCount: 0,
+    wrong: [],
   };
   for (const user of users) {
     const stored = readings.get(user.account.number) ?? 0;
@@ -220,7 +223,15 @@ export async function outcome(url: string, fakes: Fakes, users: SimulatedUser[])
     const receipts = messages.filter((text) => text.startsWith(RECEIPT_PREFIX)).length;
     if (receipts === 0) result.lostReceipts += 1;
     if (receipts > 1) result.duplicatedReceipts += receipts - 1;
-    if (messages.length !== expectedMessages(user)) result.usersWithWrongMessageCount += 1;
+    if (messages.length !== expectedMessages(user)) {
+      result.usersWithWrongMessageCount += 1;
+      result.wrong.push({
+        address: user.address,
+        expected: expectedMessages(user),
+        received: messages.length,
+        last: (messages.at(-1) ?? "").slice(0, 60),
+      });
+    }
   }
   return result;
 }
