@@ -26,8 +26,12 @@ const coordinate = z.union([
     .transform(Number),
 ]);
 
+// A Viber user id becomes part of the address stored in Postgres, whose text cannot hold U+0000:
+// control characters are refused here (400) instead of failing later in the database (500).
+const viberUserId = z.string().min(1).max(64).regex(/^[^\u0000-\u001f\u007f]+$/, "control characters in a user id");
+
 const viberUser = z.object({
-  id: z.string().min(1).max(64),
+  id: viberUserId,
   name: z.string().optional(),
   avatar: z.string().optional(),
   language: z.string().max(35).optional(),
@@ -106,14 +110,14 @@ const unsubscribedCallback = z.object({
   event: z.literal("unsubscribed"),
   timestamp,
   message_token: token.optional(),
-  user_id: z.string().min(1).max(64),
+  user_id: viberUserId,
 });
 
 const receiptCallback = z.object({
   event: z.enum(["delivered", "seen", "failed"]),
   timestamp,
   message_token: token,
-  user_id: z.string().min(1).max(64).optional(),
+  user_id: viberUserId.optional(),
   /** Why a message failed (failed only). */
   desc: z.string().optional(),
 });
