@@ -1,0 +1,64 @@
+// The engine's tunable rules in one place (limits, windows, plausibility, company contacts), so
+// main.ts can fill them from configuration and tests can pin them. Defaults follow notes/domain.md.
+
+export interface EngineSettings {
+  /** The company's time zone: reading windows and dates shown to customers use it. */
+  timeZone: string;
+  verification: {
+    /** Failed attempts allowed per user within the window before a lockout. */
+    maxFailures: number;
+    windowMinutes: number;
+  };
+  /** A flow left half way longer than this restarts at the menu. */
+  idleMinutes: number;
+  readingWindow: {
+    /** The window opens this many days before the month's last day (1: the 30th of a 31-day month). */
+    opensDaysBeforeMonthEnd: number;
+    /** ... and closes at the end of this day of the next month. */
+    closesOnDay: number;
+  };
+  plausibility: {
+    /** How many past readings the average daily consumption is computed from. */
+    historyReadings: number;
+    /** Average daily consumption per zone (kWh) assumed when history is too short. */
+    defaultDailyKwh: number;
+    /** History spanning fewer days than this is too short to trust. */
+    minHistoryDays: number;
+    /** Consumption above expected x warnFactor (and above warnFloorKwh) asks to confirm and for a photo. */
+    warnFactor: number;
+    warnFloorKwh: number;
+    /** Consumption above expected x absurdFactor (and above absurdFloorKwh) is rejected. */
+    absurdFactor: number;
+    absurdFloorKwh: number;
+  };
+  /** How many next working days the service order offers as preferred visit dates. */
+  serviceDateOptions: number;
+  /** Company contacts shown in Help. */
+  company: {
+    phone: string;
+    email: string;
+    website: string;
+  };
+}
+
+export const defaultEngineSettings: EngineSettings = {
+  timeZone: "Europe/Kyiv",
+  verification: { maxFailures: 5, windowMinutes: 60 },
+  idleMinutes: 30,
+  readingWindow: { opensDaysBeforeMonthEnd: 1, closesOnDay: 3 },
+  plausibility: {
+    historyReadings: 12,
+    defaultDailyKwh: 10,
+    minHistoryDays: 20,
+    warnFactor: 3,
+    warnFloorKwh: 100,
+    absurdFactor: 30,
+    absurdFloorKwh: 3000,
+  },
+  serviceDateOptions: 5,
+  company: {
+    phone: "0 800 40 15 15",
+    email: "info@dnem.example",
+    website: "https://dnem.example",
+  },
+};
