@@ -1,10 +1,15 @@
-// Dates as the company sees them: local dates in its time zone (Europe/Kyiv, through Intl, no tz
-// library), the monthly reading window and the billing period a reading counts for.
-//
-// Billing rule (notes/domain.md): readings taken from the last days of a month to the 3rd of the next
-// count as data for the 1st of that next month, so the period is the month that starts. A reading
-// outside the window is kept as input data for the upcoming period.
-import type { EngineSettings } from "./settings.js";
+// Dates as the company sees them: local dates in Europe/Kyiv (through Intl, no tz library), the
+// monthly reading window and the billing period a reading counts for. The window rules themselves
+// live in reading-window.ts (shared with the reminder jobs); this file adapts them for the flows.
+import {
+  billingPeriodAt,
+  daysInMonth,
+  kyivDate,
+  kyivInstant,
+  readingWindow as windowOfPeriod,
+} from "./reading-window.js";
+
+export { daysInMonth };
 
 export interface LocalDate {
   year: number;
@@ -13,50 +18,9 @@ export interface LocalDate {
   day: number;
 }
 
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = partsFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-GB", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-      weekday: "short",
-    });
-    partsFormatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-export interface LocalDateTime extends LocalDate {
-  hour: number;
-  minute: number;
-  /** 1 Monday .. 7 Sunday */
-  isoWeekday: number;
-}
-
-const weekdays: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-
-export function toLocal(instant: Date, timeZone: string): LocalDateTime {
-  const parts = formatterFor(timeZone).formatToParts(instant);
-  const get = (type: string): string => parts.find((part) => part.type === type)?.value ?? "";
-  return {
-    year: Number(get("year")),
-    month: Number(get("month")),
-    day: Number(get("day")),
-    hour: Number(get("hour")),
-    minute: Number(get("minute")),
-    isoWeekday: weekdays[get("weekday")] ?? 1,
-  };
-}
-
-export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+/** The company's wall-clock date and time of an instant. */
+export function toLocal(instant: Date): LocalDate & { hour: number; minute: number } {
+  return kyivDate(instant);
 }
 
 export function addMonths(date: LocalDate, months: number): LocalDate {
@@ -112,13 +76,13 @@ export function showPeriod(period: string): string {
 }
 
 /** DD.MM.YYYY HH:MM in the company's zone. */
-export function showInstant(instant: Date, timeZone: string): string {
-  const local = toLocal(instant, timeZone);
+export function showInstant(instant: Date): string {
+  const local = toLocal(instant);
   return `${showDate(local)} ${pad(local.hour)}:${pad(local.minute)}`;
 }
 
-export function showLocalDay(instant: Date, timeZone: string): string {
-  return showDate(toLocal(instant, timeZone));
+export function showLocalDay(instant: Date): string {
+  return showDate(toLocal(instant));
 }
 
 /** Whole days from `from` to `to` (fractions count: 36 h is 1.5 days). */
@@ -126,12 +90,9 @@ export function daysBetween(from: Date, to: Date): number {
   return (to.getTime() - from.getTime()) / 86_400_000;
 }
 
-/** The instant a local midnight happens in the zone (a DST-safe approximation good to the minute). */
-export function startOfLocalDay(date: LocalDate, timeZone: string): Date {
-  const guess = Date.UTC(date.year, date.month - 1, date.day);
-  const local = toLocal(new Date(guess), timeZone);
-  const shownAsUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute);
-  return new Date(guess - (shownAsUtc - guess));
+/** The instant a company-local day starts. */
+export function startOfLocalDay(date: LocalDate): Date {
+  return kyivInstant(date.year, date.month, date.day);
 }
 
 export interface ReadingWindow {
@@ -144,41 +105,22 @@ export interface ReadingWindow {
   closesOn: LocalDate;
 }
 
-export function readingWindow(now: Date, settings: EngineSettings): ReadingWindow {
-  const today = toLocal(now, settings.timeZone);
-  const { opensDaysBeforeMonthEnd, closesOnDay } = settings.readingWindow;
-  const openDayOf = (date: LocalDate): number => daysInMonth(date.year, date.month) - opensDaysBeforeMonthEnd;
-  const thisMonth: LocalDate = { year: today.year, month: today.month, day: 1 };
-  const nextMonth = addMonths(thisMonth, 1);
-  if (today.day >= openDayOf(today)) {
-    return {
-      open: true,
-      period: periodOf(nextMonth),
-      opensOn: { ...thisMonth, day: openDayOf(thisMonth) },
-      closesOn: { ...nextMonth, day: closesOnDay },
-    };
-  }
-  if (today.day <= closesOnDay) {
-    const previousMonth = addMonths(thisMonth, -1);
-    return {
-      open: true,
-      period: periodOf(thisMonth),
-      opensOn: { ...previousMonth, day: openDayOf(previousMonth) },
-      closesOn: { ...thisMonth, day: closesOnDay },
-    };
-  }
+/** The window a reading taken now belongs to (rules in reading-window.ts, shared with reminders). */
+export function readingWindow(now: Date): ReadingWindow {
+  const { period, inWindow } = billingPeriodAt(now);
+  const { opensAt, closesAt } = windowOfPeriod(period);
   return {
-    open: false,
-    period: periodOf(nextMonth),
-    opensOn: { ...thisMonth, day: openDayOf(thisMonth) },
-    closesOn: { ...nextMonth, day: closesOnDay },
+    open: inWindow,
+    period,
+    opensOn: toLocal(opensAt),
+    closesOn: toLocal(new Date(closesAt.getTime() - 1)),
   };
 }
 
 /** The next `count` working days (Monday-Friday) after today. */
-export function nextWorkingDays(now: Date, count: number, timeZone: string): LocalDate[] {
+export function nextWorkingDays(now: Date, count: number): LocalDate[] {
   const days: LocalDate[] = [];
-  let cursor: LocalDate = toLocal(now, timeZone);
+  let cursor: LocalDate = toLocal(now);
   while (days.length < count) {
     cursor = addDays(cursor, 1);
     if (isoWeekday(cursor) <= 5) days.push(cursor);

@@ -5,7 +5,16 @@
 // timeout are decided here; everything else belongs to the flow files.
 import type { Address, EventMeta, InboundEvent } from "./events.js";
 import { StoreUnavailableError, UpdateFailedError } from "./errors.js";
-import { NAV_BACK, NAV_MENU, type FlowContext, type Input, type StepHandler, type StepHandlers, type Transition, type UserView } from "./flow-kit.js";
+import {
+  NAV_BACK,
+  NAV_MENU,
+  type FlowContext,
+  type Input,
+  type StepHandler,
+  type StepHandlers,
+  type Transition,
+  type UserView,
+} from "./flow-kit.js";
 import { accountHandlers } from "./flows/accounts.js";
 import { showHelp } from "./flows/help.js";
 import { menuHandlers, runMenuChoice } from "./flows/menu.js";
@@ -71,7 +80,9 @@ function toInput(event: InboundEvent): Input {
 
 /** The choices a person can answer by typing a label: those of the last reply that has any. */
 function offeredChoices(replies: Reply[]): Choice[] {
-  const last = [...replies].reverse().find((reply) => !reply.attached && reply.choices && reply.choices.length > 0);
+  const last = [...replies]
+    .reverse()
+    .find((reply) => !reply.attached && reply.choices && reply.choices.length > 0);
   return last?.choices?.flat() ?? [];
 }
 
@@ -124,7 +135,12 @@ export function createEngine(deps: EngineDeps): Engine {
     return ctx.menu(ctx.t("welcome.back"));
   }
 
-  async function step(ctx: FlowContext, loaded: LoadedState, stateUpdatedAt: Date, event: InboundEvent): Promise<Transition> {
+  async function step(
+    ctx: FlowContext,
+    loaded: LoadedState,
+    stateUpdatedAt: Date,
+    event: InboundEvent,
+  ): Promise<Transition> {
     const command = commandOf(event);
     if (loaded.kind === "fresh") return welcome(ctx);
     if (loaded.kind === "reset") {
@@ -197,17 +213,26 @@ export function createEngine(deps: EngineDeps): Engine {
           if (event.type === "blocked" || event.type === "unblocked") {
             user.status = event.type === "blocked" ? "blocked" : "active";
             await tx.saveConversation(user.userId, { ...user, ...keepState });
-            log.info({ channel: meta.channel, updateId: meta.updateId, userId: user.userId, status: user.status }, "user status changed");
+            log.info(
+              { channel: meta.channel, updateId: meta.updateId, userId: user.userId, status: user.status },
+              "user status changed",
+            );
             return { duplicate: false, replies: [], language };
           }
           user.status = "active";
           const ctx = createContext(tx, user, now, meta);
           const loaded = loadState(conversation.state, conversation.stateVersion, conversation.created);
           if (loaded.kind === "reset") {
-            log.warn({ channel: meta.channel, updateId: meta.updateId, userId: user.userId }, "stored state unreadable, reset to menu");
+            log.warn(
+              { channel: meta.channel, updateId: meta.updateId, userId: user.userId },
+              "stored state unreadable, reset to menu",
+            );
           }
           const transition = await step(ctx, loaded, conversation.stateUpdatedAt, event);
-          const offered = offeredChoices(transition.replies).map((choice) => ({ id: choice.id, label: choice.label }));
+          const offered = offeredChoices(transition.replies).map((choice) => ({
+            id: choice.id,
+            label: choice.label,
+          }));
           await tx.saveConversation(user.userId, {
             ...user,
             state: { step: transition.step, offered },
@@ -216,14 +241,23 @@ export function createEngine(deps: EngineDeps): Engine {
           });
           language = user.language;
           log.info(
-            { channel: meta.channel, updateId: meta.updateId, userId: user.userId, event: event.type, step: transition.step.name },
+            {
+              channel: meta.channel,
+              updateId: meta.updateId,
+              userId: user.userId,
+              event: event.type,
+              step: transition.step.name,
+            },
             "update handled",
           );
           return { duplicate: false, replies: transition.replies, language: user.language };
         });
       } catch (error) {
         if (error instanceof StoreUnavailableError) throw error;
-        log.error({ err: error, channel: meta.channel, updateId: meta.updateId }, "update failed, rolled back");
+        log.error(
+          { err: error, channel: meta.channel, updateId: meta.updateId },
+          "update failed, rolled back",
+        );
         throw new UpdateFailedError("handling the update failed; nothing was saved", {
           apology: {
             text: t(language, "error.apology"),

@@ -2,7 +2,6 @@
 // than the last) are values inside flows, never exceptions; these are for the infrastructure.
 import type { Language, Reply } from "./replies.js";
 
-
 /** The store cannot be reached (database down, connection refused): the platform should redeliver. */
 export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";

@@ -7,14 +7,9 @@ import { orderStatusKey, outageStatusKey } from "./flows/my-requests.js";
 import { t } from "./i18n/index.js";
 import type { Notification } from "./notifications.js";
 import type { Choice, Language, Reply } from "./replies.js";
-import { defaultEngineSettings } from "./settings.js";
 
-export function renderNotification(
-  language: Language,
-  notification: Notification,
-  timeZone: string = defaultEngineSettings.timeZone,
-): Reply {
-  const time = (iso: string): string => showInstant(new Date(iso), timeZone);
+export function renderNotification(language: Language, notification: Notification): Reply {
+  const time = (iso: string): string => showInstant(new Date(iso));
   const myRequests: Choice[] = [{ id: GLOBAL_CHOICES.myRequests, label: t(language, "notify.myRequests") }];
   switch (notification.kind) {
     case "outage_report_status": {
@@ -25,10 +20,15 @@ export function renderNotification(
           status: t(language, outageStatusKey[notification.status]),
         }),
       ];
-      if (notification.expectedRestoreAt && notification.status !== "restored" && notification.status !== "cancelled") {
+      if (
+        notification.expectedRestoreAt &&
+        notification.status !== "restored" &&
+        notification.status !== "cancelled"
+      ) {
         lines.push(t(language, "notify.expectedRestore", { time: time(notification.expectedRestoreAt) }));
       }
-      if (notification.comment) lines.push(t(language, "requests.comment", { comment: notification.comment }));
+      if (notification.comment)
+        lines.push(t(language, "requests.comment", { comment: notification.comment }));
       return { text: lines.join("\n"), choices: [myRequests], attached: true };
     }
     case "service_order_status": {
@@ -40,9 +40,15 @@ export function renderNotification(
         }),
       ];
       if (notification.visitFrom && notification.visitTo) {
-        lines.push(t(language, "requests.visit", { from: time(notification.visitFrom), to: time(notification.visitTo) }));
+        lines.push(
+          t(language, "requests.visit", {
+            from: time(notification.visitFrom),
+            to: time(notification.visitTo),
+          }),
+        );
       }
-      if (notification.comment) lines.push(t(language, "requests.comment", { comment: notification.comment }));
+      if (notification.comment)
+        lines.push(t(language, "requests.comment", { comment: notification.comment }));
       return { text: lines.join("\n"), choices: [myRequests], attached: true };
     }
     case "known_outage_update": {
@@ -56,12 +62,21 @@ export function renderNotification(
     }
     case "reading_reminder": {
       const period = showPeriod(notification.period);
-      const head = t(language, notification.reminder === "window_open" ? "notify.reminderWindowOpen" : "notify.reminderLastDay", {
-        period,
-      });
-      const lines = notification.accounts.map((account) => t(language, "notify.reminderAccount", { label: account.label }));
+      const head = t(
+        language,
+        notification.reminder === "window_open" ? "notify.reminderWindowOpen" : "notify.reminderLastDay",
+        {
+          period,
+        },
+      );
+      const lines = notification.accounts.map((account) =>
+        t(language, "notify.reminderAccount", { label: account.label }),
+      );
       const choices: Choice[][] = notification.accounts.map((account) => [
-        { id: submitReadingChoice(account.accountId), label: t(language, "notify.submitFor", { label: account.label }) },
+        {
+          id: submitReadingChoice(account.accountId),
+          label: t(language, "notify.submitFor", { label: account.label }),
+        },
       ]);
       choices.push([{ id: GLOBAL_CHOICES.stopReminders, label: t(language, "notify.stopReminders") }]);
       return { text: [head, ...lines].join("\n"), choices, attached: true };

@@ -164,14 +164,25 @@ export interface EngineTx {
     /** The user's accounts in the order they were linked. */
     listForUser(userId: number): Promise<LinkedAccount[]>;
     /** Links an account (idempotent: an existing link keeps its label); returns the link id and whether it existed. */
-    link(input: { userId: number; accountId: number; label: string; verifiedBy: VerificationMethod }): Promise<{ linkId: number; existed: boolean }>;
+    link(input: {
+      userId: number;
+      accountId: number;
+      label: string;
+      verifiedBy: VerificationMethod;
+    }): Promise<{ linkId: number; existed: boolean }>;
     rename(userId: number, accountId: number, label: string): Promise<void>;
     unlink(userId: number, accountId: number): Promise<void>;
   };
   verificationAttempts: {
     /** Times of failed attempts at or after `since`, oldest first. */
     failuresSince(userId: number, since: Date): Promise<Date[]>;
-    record(input: { userId: number; method: VerificationMethod; success: boolean; accountNumber: string | null; at: Date }): Promise<void>;
+    record(input: {
+      userId: number;
+      method: VerificationMethod;
+      success: boolean;
+      accountNumber: string | null;
+      at: Date;
+    }): Promise<void>;
   };
   readings: {
     /** Readings that count (not superseded), newest first. */
@@ -181,7 +192,12 @@ export interface EngineTx {
   };
   outageReports: {
     findOpenForAccount(accountId: number): Promise<OutageReportRecord | null>;
-    create(input: { accountId: number; userId: number; scope: OutageScope; at: Date }): Promise<OutageReportRecord>;
+    create(input: {
+      accountId: number;
+      userId: number;
+      scope: OutageScope;
+      at: Date;
+    }): Promise<OutageReportRecord>;
     listOpenForAccounts(accountIds: number[]): Promise<OutageReportRecord[]>;
   };
   knownOutages: {

@@ -62,7 +62,11 @@ export interface ZoneLimits {
   expected: number;
 }
 
-export function zoneLimits(averageDaily: number, daysSinceLast: number, settings: EngineSettings): ZoneLimits {
+export function zoneLimits(
+  averageDaily: number,
+  daysSinceLast: number,
+  settings: EngineSettings,
+): ZoneLimits {
   const expected = averageDaily * Math.max(1, daysSinceLast);
   const { warnFactor, warnFloorKwh, absurdFactor, absurdFloorKwh } = settings.plausibility;
   return {
@@ -73,12 +77,18 @@ export function zoneLimits(averageDaily: number, daysSinceLast: number, settings
 }
 
 /** Checks typed text as the value of one zone against the last counting value of that zone. */
-export function checkZoneValue(raw: string, digits: number, last: number | null, limits: ZoneLimits): ZoneCheck {
+export function checkZoneValue(
+  raw: string,
+  digits: number,
+  last: number | null,
+  limits: ZoneLimits,
+): ZoneCheck {
   const compact = raw.replace(/[\s\u00a0]/g, "");
   if (!/^\d+$/.test(compact)) return { kind: "not_a_number" };
   const max = 10 ** digits - 1;
   const value = Number(compact.replace(/^0+(?=\d)/, ""));
-  if (compact.replace(/^0+(?=\d)/, "").length > digits || value > max) return { kind: "too_many_digits", max };
+  if (compact.replace(/^0+(?=\d)/, "").length > digits || value > max)
+    return { kind: "too_many_digits", max };
   if (last === null) return { kind: "ok", value, used: null };
   const range = { from: last, to: (last + limits.rejectAbove) % (max + 1) };
   if (value < last) {

@@ -2,8 +2,6 @@
 // main.ts can fill them from configuration and tests can pin them. Defaults follow notes/domain.md.
 
 export interface EngineSettings {
-  /** The company's time zone: reading windows and dates shown to customers use it. */
-  timeZone: string;
   verification: {
     /** Failed attempts allowed per user within the window before a lockout. */
     maxFailures: number;
@@ -11,12 +9,6 @@ export interface EngineSettings {
   };
   /** A flow left half way longer than this restarts at the menu. */
   idleMinutes: number;
-  readingWindow: {
-    /** The window opens this many days before the month's last day (1: the 30th of a 31-day month). */
-    opensDaysBeforeMonthEnd: number;
-    /** ... and closes at the end of this day of the next month. */
-    closesOnDay: number;
-  };
   plausibility: {
     /** How many past readings the average daily consumption is computed from. */
     historyReadings: number;
@@ -36,16 +28,15 @@ export interface EngineSettings {
   /** Company contacts shown in Help. */
   company: {
     phone: string;
-    email: string;
     website: string;
+    /** Optional: shown only when set. */
+    email?: string;
   };
 }
 
 export const defaultEngineSettings: EngineSettings = {
-  timeZone: "Europe/Kyiv",
   verification: { maxFailures: 5, windowMinutes: 60 },
   idleMinutes: 30,
-  readingWindow: { opensDaysBeforeMonthEnd: 1, closesOnDay: 3 },
   plausibility: {
     historyReadings: 12,
     defaultDailyKwh: 10,
@@ -58,7 +49,6 @@ export const defaultEngineSettings: EngineSettings = {
   serviceDateOptions: 5,
   company: {
     phone: "0 800 40 15 15",
-    email: "info@dnem.example",
     website: "https://dnem.example",
   },
 };

@@ -24,7 +24,11 @@ export const stepSchema = z.discriminatedUnion("name", [
   z.object({ name: z.literal("verify_account") }),
   z.object({ name: z.literal("verify_fallback_account") }),
   z.object({ name: z.literal("verify_fallback_serial"), accountNumber: z.string().max(20) }),
-  z.object({ name: z.literal("verify_fallback_surname"), accountNumber: z.string().max(20), serial: z.string().max(40) }),
+  z.object({
+    name: z.literal("verify_fallback_surname"),
+    accountNumber: z.string().max(20),
+    serial: z.string().max(40),
+  }),
   z.object({ name: z.literal("verify_failed"), method: verifyMethod }),
   z.object({ name: z.literal("account_label"), accountId, renaming: z.boolean() }),
   z.object({ name: z.literal("accounts") }),
@@ -61,7 +65,12 @@ export const stepSchema = z.discriminatedUnion("name", [
   // order-service
   z.object({ name: z.literal("order_account") }),
   z.object({ name: z.literal("order_type"), accountId }),
-  z.object({ name: z.literal("order_description"), accountId, type: serviceType, photoRef: z.string().max(512).nullable() }),
+  z.object({
+    name: z.literal("order_description"),
+    accountId,
+    type: serviceType,
+    photoRef: z.string().max(512).nullable(),
+  }),
   z.object({ name: z.literal("order_photo"), ...orderDraft }),
   z.object({ name: z.literal("order_date"), ...orderDraft }),
   z.object({ name: z.literal("order_phone"), ...orderDraft, preferredDate: z.string().nullable() }),
@@ -90,15 +99,15 @@ export const storedStateSchema = z.object({
 
 export type StoredState = z.infer<typeof storedStateSchema>;
 
-export type LoadedState =
-  | { kind: "fresh" }
-  | { kind: "ok"; state: StoredState }
-  | { kind: "reset" };
+export type LoadedState = { kind: "fresh" } | { kind: "ok"; state: StoredState } | { kind: "reset" };
 
 /** Reads the stored JSON: a brand-new row is fresh; anything that does not parse at this version resets. */
 export function loadState(stored: unknown, version: number, created: boolean): LoadedState {
   const isEmptyObject =
-    typeof stored === "object" && stored !== null && !Array.isArray(stored) && Object.keys(stored).length === 0;
+    typeof stored === "object" &&
+    stored !== null &&
+    !Array.isArray(stored) &&
+    Object.keys(stored).length === 0;
   if (created || (version === 0 && isEmptyObject)) return { kind: "fresh" };
   if (version !== STATE_VERSION) return { kind: "reset" };
   const parsed = storedStateSchema.safeParse(stored);

@@ -104,12 +104,22 @@ export function setup(now = "2026-11-30T10:00:00Z", overrides: Partial<EngineSet
     engine,
     settings,
     conversation: (address = "telegram:100", options = {}) =>
-      new Conversation(engine, store, clock, address, options.channel ?? "telegram", options.languageCode ?? "uk"),
+      new Conversation(
+        engine,
+        store,
+        clock,
+        address,
+        options.channel ?? "telegram",
+        options.languageCode ?? "uk",
+      ),
   };
 }
 
 /** A two-zone account with a year of monthly billing readings (≈ 200 kWh day + 100 kWh night a month). */
-export function seedAccount(store: MemoryStore, overrides: Parameters<MemoryStore["addAccount"]>[0] = { number: "1234567890" }) {
+export function seedAccount(
+  store: MemoryStore,
+  overrides: Parameters<MemoryStore["addAccount"]>[0] = { number: "1234567890" },
+) {
   const account = store.addAccount({ zones: 2, meterDigits: 5, ...overrides });
   for (let month = 0; month < 12; month += 1) {
     const date = new Date(Date.UTC(2025, 11 + month, 1, 9));
@@ -127,7 +137,11 @@ export function seedAccount(store: MemoryStore, overrides: Parameters<MemoryStor
 }
 
 /** Links the account through the phone path and names it. */
-export async function linkByPhone(conversation: Conversation, accountNumber = "1234567890", label = "lbl:flat"): Promise<void> {
+export async function linkByPhone(
+  conversation: Conversation,
+  accountNumber = "1234567890",
+  label = "lbl:flat",
+): Promise<void> {
   await conversation.start();
   await conversation.contact("+380671234567", true);
   await conversation.text(accountNumber);

@@ -39,7 +39,14 @@ export interface MemoryData {
   users: MemoryUser[];
   accounts: AccountRecord[];
   links: { id: number; userId: number; accountId: number; label: string; verifiedBy: VerificationMethod }[];
-  attempts: { id: number; userId: number; method: VerificationMethod; success: boolean; accountNumber: string | null; createdAt: Date }[];
+  attempts: {
+    id: number;
+    userId: number;
+    method: VerificationMethod;
+    success: boolean;
+    accountNumber: string | null;
+    createdAt: Date;
+  }[];
   readings: (ReadingRecord & { userId: number | null })[];
   outageReports: (OutageReportRecord & { userId: number | null })[];
   knownOutages: (KnownOutageRecord & { areaCodes: string[]; resolvedAt: Date | null })[];
@@ -97,7 +104,9 @@ export class MemoryStore implements EngineStore {
     return account;
   }
 
-  addReading(seed: Partial<ReadingRecord> & { accountId: number; period: string; t1: number; takenAt: Date }): ReadingRecord {
+  addReading(
+    seed: Partial<ReadingRecord> & { accountId: number; period: string; t1: number; takenAt: Date },
+  ): ReadingRecord {
     const reading = {
       id: this.id(),
       t2: null,
@@ -114,8 +123,17 @@ export class MemoryStore implements EngineStore {
     return reading;
   }
 
-  addKnownOutage(seed: Partial<KnownOutageRecord> & { areaCodes: string[]; startsAt: Date; resolvedAt?: Date | null }): KnownOutageRecord {
-    const outage = { id: this.id(), kind: "emergency" as const, expectedEndAt: null, note: null, resolvedAt: null, ...seed };
+  addKnownOutage(
+    seed: Partial<KnownOutageRecord> & { areaCodes: string[]; startsAt: Date; resolvedAt?: Date | null },
+  ): KnownOutageRecord {
+    const outage = {
+      id: this.id(),
+      kind: "emergency" as const,
+      expectedEndAt: null,
+      note: null,
+      resolvedAt: null,
+      ...seed,
+    };
     this.data.knownOutages.push(outage);
     return outage;
   }
@@ -146,7 +164,10 @@ export class MemoryStore implements EngineStore {
     const counting = (reading: ReadingRecord): boolean => reading.status !== "superseded";
     const newestFirst = (a: ReadingRecord, b: ReadingRecord): number =>
       b.takenAt.getTime() - a.takenAt.getTime() || b.id - a.id;
-    const copyAccount = (account: AccountRecord): AccountRecord => ({ ...account, phones: [...account.phones] });
+    const copyAccount = (account: AccountRecord): AccountRecord => ({
+      ...account,
+      phones: [...account.phones],
+    });
     return {
       claimUpdate: async (channel, updateId) => {
         const key = `${channel}:${updateId}`;
@@ -214,23 +235,30 @@ export class MemoryStore implements EngineStore {
               return account ? [{ linkId: link.id, label: link.label, account: copyAccount(account) }] : [];
             }),
         link: async (input) => {
-          const existing = data().links.find((link) => link.userId === input.userId && link.accountId === input.accountId);
+          const existing = data().links.find(
+            (link) => link.userId === input.userId && link.accountId === input.accountId,
+          );
           if (existing) return { linkId: existing.id, existed: true };
           const id = this.id();
           data().links.push({ id, ...input });
           return { linkId: id, existed: false };
         },
         rename: async (userId, accountId, label) => {
-          for (const link of data().links) if (link.userId === userId && link.accountId === accountId) link.label = label;
+          for (const link of data().links)
+            if (link.userId === userId && link.accountId === accountId) link.label = label;
         },
         unlink: async (userId, accountId) => {
-          data().links = data().links.filter((link) => !(link.userId === userId && link.accountId === accountId));
+          data().links = data().links.filter(
+            (link) => !(link.userId === userId && link.accountId === accountId),
+          );
         },
       },
       verificationAttempts: {
         failuresSince: async (userId, since) =>
           data()
-            .attempts.filter((attempt) => attempt.userId === userId && !attempt.success && attempt.createdAt >= since)
+            .attempts.filter(
+              (attempt) => attempt.userId === userId && !attempt.success && attempt.createdAt >= since,
+            )
             .map((attempt) => attempt.createdAt)
             .sort((a, b) => a.getTime() - b.getTime()),
         record: async (input) => {
@@ -254,7 +282,11 @@ export class MemoryStore implements EngineStore {
         submit: async (input) => {
           let replaced = 0;
           for (const reading of data().readings) {
-            if (reading.accountId === input.accountId && reading.period === input.period && counting(reading)) {
+            if (
+              reading.accountId === input.accountId &&
+              reading.period === input.period &&
+              counting(reading)
+            ) {
               reading.status = "superseded";
               replaced += 1;
             }
@@ -271,7 +303,9 @@ export class MemoryStore implements EngineStore {
       outageReports: {
         findOpenForAccount: async (accountId) =>
           data().outageReports.find(
-            (report) => report.accountId === accountId && (report.status === "received" || report.status === "crew_dispatched"),
+            (report) =>
+              report.accountId === accountId &&
+              (report.status === "received" || report.status === "crew_dispatched"),
           ) ?? null,
         create: async (input) => {
           const report = {
@@ -290,21 +324,26 @@ export class MemoryStore implements EngineStore {
         listOpenForAccounts: async (accountIds) =>
           data().outageReports.filter(
             (report) =>
-              accountIds.includes(report.accountId) && (report.status === "received" || report.status === "crew_dispatched"),
+              accountIds.includes(report.accountId) &&
+              (report.status === "received" || report.status === "crew_dispatched"),
           ),
       },
       knownOutages: {
         findActiveForArea: async (areaCode, now) =>
           data()
             .knownOutages.filter(
-              (outage) => outage.areaCodes.includes(areaCode) && outage.resolvedAt === null && outage.startsAt <= now,
+              (outage) =>
+                outage.areaCodes.includes(areaCode) && outage.resolvedAt === null && outage.startsAt <= now,
             )
             .sort((a, b) => b.startsAt.getTime() - a.startsAt.getTime())[0] ?? null,
       },
       outageWatches: {
         watch: async (input) => {
           const exists = data().outageWatches.some(
-            (watch) => watch.outageId === input.outageId && watch.userId === input.userId && watch.accountId === input.accountId,
+            (watch) =>
+              watch.outageId === input.outageId &&
+              watch.userId === input.userId &&
+              watch.accountId === input.accountId,
           );
           if (!exists) {
             data().outageWatches.push({

@@ -75,7 +75,8 @@ export const accountHandlers: Pick<StepHandlers, "account_label" | "accounts" | 
           address: addressOf(ctx, link.account),
         }),
       );
-      const text = links.length > 0 ? `${ctx.t("accounts.title")}\n${lines.join("\n")}` : ctx.t("accounts.none");
+      const text =
+        links.length > 0 ? `${ctx.t("accounts.title")}\n${lines.join("\n")}` : ctx.t("accounts.none");
       const choices = links.map((link) => [
         { id: `ren:${link.account.id}`, label: ctx.t("accounts.rename", { label: link.label }) },
         { id: `unl:${link.account.id}`, label: ctx.t("accounts.unlink", { label: link.label }) },
@@ -90,7 +91,8 @@ export const accountHandlers: Pick<StepHandlers, "account_label" | "accounts" | 
       const match = /^(ren|unl):(\d+)$/.exec(input.id);
       const link = match ? await findLinked(ctx, Number(match[2])) : null;
       if (!match || !link) return ctx.stay(step, ctx.t("hint.useButtons"));
-      if (match[1] === "ren") return ctx.enter({ name: "account_label", accountId: link.account.id, renaming: true });
+      if (match[1] === "ren")
+        return ctx.enter({ name: "account_label", accountId: link.account.id, renaming: true });
       return ctx.enter({ name: "account_unlink", accountId: link.account.id });
     },
   },
@@ -99,7 +101,10 @@ export const accountHandlers: Pick<StepHandlers, "account_label" | "accounts" | 
     async prompt(ctx, step) {
       const link = await findLinked(ctx, step.accountId);
       return {
-        text: ctx.t("accounts.unlinkConfirm", { label: link?.label ?? "", number: link?.account.number ?? "" }),
+        text: ctx.t("accounts.unlinkConfirm", {
+          label: link?.label ?? "",
+          number: link?.account.number ?? "",
+        }),
         choices: [
           [
             { id: YES, label: ctx.t("common.yesUnlink") },

@@ -4,18 +4,17 @@ import { readingWindow, showDate } from "../calendar.js";
 import type { FlowContext, Transition } from "../flow-kit.js";
 
 export function showHelp(ctx: FlowContext): Promise<Transition> {
-  const window = readingWindow(ctx.now, ctx.settings);
+  const window = readingWindow(ctx.now);
+  const { phone, website, email } = ctx.settings.company;
   const text = [
-    ctx.t("help.window", { closesOnDay: ctx.settings.readingWindow.closesOnDay }),
+    ctx.t("help.window", { closesOnDay: window.closesOn.day }),
     ctx.t(window.open ? "help.windowNowOpen" : "help.windowNext", {
       opens: showDate(window.opensOn),
       closes: showDate(window.closesOn),
     }),
-    ctx.t("help.contacts", {
-      phone: ctx.settings.company.phone,
-      email: ctx.settings.company.email,
-      website: ctx.settings.company.website,
-    }),
+    [ctx.t("help.contacts", { phone, website }), email ? ctx.t("help.email", { email }) : null]
+      .filter((line): line is string => line !== null)
+      .join("\n"),
   ].join("\n\n");
   return ctx.menu(text);
 }

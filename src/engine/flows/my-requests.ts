@@ -32,7 +32,6 @@ export async function requestsText(ctx: FlowContext): Promise<string> {
   const links = await ctx.linkedAccounts();
   const labels = new Map(links.map((link) => [link.account.id, link.label]));
   const accountIds = links.map((link) => link.account.id);
-  const zone = ctx.settings.timeZone;
   const reports = await ctx.tx.outageReports.listOpenForAccounts(accountIds);
   const orders = await ctx.tx.serviceOrders.listOpenForAccounts(accountIds);
   if (reports.length === 0 && orders.length === 0) return ctx.t("requests.none");
@@ -43,11 +42,11 @@ export async function requestsText(ctx: FlowContext): Promise<string> {
         id: report.id,
         label: labels.get(report.accountId) ?? "",
         status: ctx.t(outageStatusKey[report.status]),
-        created: showInstant(report.createdAt, zone),
+        created: showInstant(report.createdAt),
       }),
     );
     if (report.expectedRestoreAt) {
-      lines.push(ctx.t("requests.expectedRestore", { time: showInstant(report.expectedRestoreAt, zone) }));
+      lines.push(ctx.t("requests.expectedRestore", { time: showInstant(report.expectedRestoreAt) }));
     }
     if (report.comment) lines.push(ctx.t("requests.comment", { comment: report.comment }));
   }
@@ -58,12 +57,12 @@ export async function requestsText(ctx: FlowContext): Promise<string> {
         label: labels.get(order.accountId) ?? "",
         type: ctx.t(serviceTypeKey[order.type]),
         status: ctx.t(orderStatusKey[order.status]),
-        created: showInstant(order.createdAt, zone),
+        created: showInstant(order.createdAt),
       }),
     );
     if (order.visitFrom && order.visitTo) {
       lines.push(
-        ctx.t("requests.visit", { from: showInstant(order.visitFrom, zone), to: showInstant(order.visitTo, zone) }),
+        ctx.t("requests.visit", { from: showInstant(order.visitFrom), to: showInstant(order.visitTo) }),
       );
     } else if (order.preferredDate) {
       const [year, month, day] = order.preferredDate.split("-");
@@ -77,4 +76,3 @@ export async function requestsText(ctx: FlowContext): Promise<string> {
 export async function showRequests(ctx: FlowContext): Promise<Transition> {
   return ctx.menu(await requestsText(ctx));
 }
-

@@ -2,7 +2,14 @@
 // visit date (next working days or "any"), contact phone (the verified one or another, validated),
 // summary, confirm -> order number.
 import { z } from "zod";
-import { isoDate, isoWeekday, nextWorkingDays, parseIsoDate, showDayMonth, type LocalDate } from "../calendar.js";
+import {
+  isoDate,
+  isoWeekday,
+  nextWorkingDays,
+  parseIsoDate,
+  showDayMonth,
+  type LocalDate,
+} from "../calendar.js";
 import {
   accountChoices,
   chosenAccount,
@@ -59,12 +66,23 @@ export function startOrder(ctx: FlowContext): Promise<Transition> {
 type Draft = Omit<StepOf<"order_date">, "name">;
 
 function draftOf(step: Draft): Draft {
-  return { accountId: step.accountId, type: step.type, description: step.description, photoRef: step.photoRef };
+  return {
+    accountId: step.accountId,
+    type: step.type,
+    description: step.description,
+    photoRef: step.photoRef,
+  };
 }
 
 export const orderHandlers: Pick<
   StepHandlers,
-  "order_account" | "order_type" | "order_description" | "order_photo" | "order_date" | "order_phone" | "order_summary"
+  | "order_account"
+  | "order_type"
+  | "order_description"
+  | "order_photo"
+  | "order_date"
+  | "order_phone"
+  | "order_summary"
 > = {
   order_account: {
     async prompt(ctx) {
@@ -83,11 +101,15 @@ export const orderHandlers: Pick<
       const link = await findLinked(ctx, step.accountId);
       return {
         text: ctx.t("order.askType", { label: link?.label ?? "" }),
-        choices: [...types.map((type) => [{ id: `type:${type}`, label: ctx.t(serviceTypeKey[type]) }]), navRow(ctx)],
+        choices: [
+          ...types.map((type) => [{ id: `type:${type}`, label: ctx.t(serviceTypeKey[type]) }]),
+          navRow(ctx),
+        ],
       };
     },
     async handle(ctx, step, input) {
-      const type = input.kind === "choice" ? types.find((candidate) => `type:${candidate}` === input.id) : undefined;
+      const type =
+        input.kind === "choice" ? types.find((candidate) => `type:${candidate}` === input.id) : undefined;
       if (!type) return ctx.stay(step, ctx.t("hint.useButtons"));
       return ctx.enter({ name: "order_description", accountId: step.accountId, type, photoRef: null });
     },
@@ -107,14 +129,25 @@ export const orderHandlers: Pick<
       if (input.kind === "photo") {
         const caption = description.safeParse(input.caption ?? "");
         if (caption.success) {
-          return ctx.enter({ name: "order_date", accountId: step.accountId, type: step.type, description: caption.data, photoRef: input.ref });
+          return ctx.enter({
+            name: "order_date",
+            accountId: step.accountId,
+            type: step.type,
+            description: caption.data,
+            photoRef: input.ref,
+          });
         }
         return ctx.enter({ ...step, photoRef: input.ref });
       }
       if (input.kind !== "text") return ctx.stay(step, ctx.t("order.descriptionHint"));
       const parsed = description.safeParse(input.text);
       if (!parsed.success) return ctx.stay(step, ctx.t("order.descriptionHint"));
-      const draft = { accountId: step.accountId, type: step.type, description: parsed.data, photoRef: step.photoRef };
+      const draft = {
+        accountId: step.accountId,
+        type: step.type,
+        description: parsed.data,
+        photoRef: step.photoRef,
+      };
       if (step.photoRef) return ctx.enter({ name: "order_date", ...draft });
       return ctx.enter({ name: "order_photo", ...draft });
     },
@@ -125,21 +158,31 @@ export const orderHandlers: Pick<
 
   order_photo: {
     async prompt(ctx) {
-      return { text: ctx.t("order.askPhoto"), choices: [[{ id: SKIP, label: ctx.t("common.skip") }], navRow(ctx)] };
+      return {
+        text: ctx.t("order.askPhoto"),
+        choices: [[{ id: SKIP, label: ctx.t("common.skip") }], navRow(ctx)],
+      };
     },
     async handle(ctx, step, input) {
-      if (input.kind === "photo") return ctx.enter({ ...draftOf(step), name: "order_date", photoRef: input.ref });
-      if (input.kind === "choice" && input.id === SKIP) return ctx.enter({ ...draftOf(step), name: "order_date" });
+      if (input.kind === "photo")
+        return ctx.enter({ ...draftOf(step), name: "order_date", photoRef: input.ref });
+      if (input.kind === "choice" && input.id === SKIP)
+        return ctx.enter({ ...draftOf(step), name: "order_date" });
       return ctx.stay(step, ctx.t("order.photoHint"));
     },
     async back(ctx, step) {
-      return ctx.enter({ name: "order_description", accountId: step.accountId, type: step.type, photoRef: null });
+      return ctx.enter({
+        name: "order_description",
+        accountId: step.accountId,
+        type: step.type,
+        photoRef: null,
+      });
     },
   },
 
   order_date: {
     async prompt(ctx) {
-      const days = nextWorkingDays(ctx.now, ctx.settings.serviceDateOptions, ctx.settings.timeZone);
+      const days = nextWorkingDays(ctx.now, ctx.settings.serviceDateOptions);
       const buttons = days.map((date) => ({ id: `date:${isoDate(date)}`, label: dateLabel(ctx, date) }));
       const rows = [];
       for (let index = 0; index < buttons.length; index += 3) rows.push(buttons.slice(index, index + 3));
@@ -152,9 +195,10 @@ export const orderHandlers: Pick<
       if (input.kind !== "choice") return ctx.stay(step, ctx.t("order.dateHint"));
       let preferredDate: string | null = null;
       if (input.id !== ANY_DATE) {
-        const offered = nextWorkingDays(ctx.now, ctx.settings.serviceDateOptions, ctx.settings.timeZone).map(isoDate);
+        const offered = nextWorkingDays(ctx.now, ctx.settings.serviceDateOptions).map(isoDate);
         const chosen = input.id.replace(/^date:/, "");
-        if (!input.id.startsWith("date:") || !offered.includes(chosen)) return ctx.stay(step, ctx.t("order.dateHint"));
+        if (!input.id.startsWith("date:") || !offered.includes(chosen))
+          return ctx.stay(step, ctx.t("order.dateHint"));
         preferredDate = chosen;
       }
       return ctx.enter({ ...draftOf(step), name: "order_phone", preferredDate });
@@ -168,7 +212,9 @@ export const orderHandlers: Pick<
     async prompt(ctx) {
       const choices = [];
       if (ctx.user.phone && normalizeUaPhone(ctx.user.phone)) {
-        choices.push([{ id: MY_PHONE, label: ctx.t("order.useMyPhone", { phone: showPhone(ctx.user.phone) }) }]);
+        choices.push([
+          { id: MY_PHONE, label: ctx.t("order.useMyPhone", { phone: showPhone(ctx.user.phone) }) },
+        ]);
       }
       choices.push(navRow(ctx));
       return {
@@ -179,11 +225,17 @@ export const orderHandlers: Pick<
     },
     async handle(ctx, step, input) {
       let phone: string | null = null;
-      if (input.kind === "choice" && input.id === MY_PHONE && ctx.user.phone) phone = normalizeUaPhone(ctx.user.phone);
+      if (input.kind === "choice" && input.id === MY_PHONE && ctx.user.phone)
+        phone = normalizeUaPhone(ctx.user.phone);
       else if (input.kind === "text") phone = normalizeUaPhone(input.text);
       else if (input.kind === "contact") phone = normalizeUaPhone(input.phone);
       if (!phone) return ctx.stay(step, ctx.t("order.phoneInvalid"));
-      return ctx.enter({ ...draftOf(step), name: "order_summary", preferredDate: step.preferredDate, contactPhone: phone });
+      return ctx.enter({
+        ...draftOf(step),
+        name: "order_summary",
+        preferredDate: step.preferredDate,
+        contactPhone: phone,
+      });
     },
     async back(ctx, step) {
       return ctx.enter({ ...draftOf(step), name: "order_date" });
@@ -212,7 +264,8 @@ export const orderHandlers: Pick<
       };
     },
     async handle(ctx, step, input) {
-      if (input.kind === "choice" && input.id === FIX) return ctx.enter({ name: "order_type", accountId: step.accountId });
+      if (input.kind === "choice" && input.id === FIX)
+        return ctx.enter({ name: "order_type", accountId: step.accountId });
       if (input.kind !== "choice" || input.id !== CONFIRM) return ctx.stay(step, ctx.t("hint.useButtons"));
       const link = await findLinked(ctx, step.accountId);
       if (!link) return ctx.menu();

@@ -28,7 +28,7 @@ async function showHistory(ctx: FlowContext, link: LinkedAccount): Promise<Trans
     const values = [reading.t1, reading.t2, reading.t3].slice(0, account.zones).map((value) => value ?? "-");
     const previous = readings[index + 1];
     const params = {
-      date: showLocalDay(reading.takenAt, ctx.settings.timeZone),
+      date: showLocalDay(reading.takenAt),
       period: showPeriod(reading.period),
       values: values.join(" / "),
     };

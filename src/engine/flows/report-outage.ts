@@ -32,17 +32,16 @@ async function checkAccount(ctx: FlowContext, link: LinkedAccount): Promise<Tran
   if (known) return ctx.enter({ name: "outage_known", accountId: link.account.id, outageId: known.id });
   const open = await ctx.tx.outageReports.findOpenForAccount(link.account.id);
   if (open) {
-    const zone = ctx.settings.timeZone;
     const lines = [
       ctx.t("outage.openReport", {
         id: open.id,
         label: link.label,
         status: ctx.t(outageStatusKey[open.status]),
-        created: showInstant(open.createdAt, zone),
+        created: showInstant(open.createdAt),
       }),
     ];
     if (open.expectedRestoreAt) {
-      lines.push(ctx.t("requests.expectedRestore", { time: showInstant(open.expectedRestoreAt, zone) }));
+      lines.push(ctx.t("requests.expectedRestore", { time: showInstant(open.expectedRestoreAt) }));
     }
     return ctx.menu(lines.join("\n"));
   }
@@ -66,15 +65,14 @@ export const outageHandlers: Pick<StepHandlers, "outage_account" | "outage_known
     async prompt(ctx, step) {
       const link = await findLinked(ctx, step.accountId);
       const known = link ? await ctx.tx.knownOutages.findActiveForArea(link.account.areaCode, ctx.now) : null;
-      const zone = ctx.settings.timeZone;
       const text = known
         ? [
             ctx.t(known.kind === "planned" ? "outage.knownPlanned" : "outage.knownEmergency", {
               label: link?.label ?? "",
-              since: showInstant(known.startsAt, zone),
+              since: showInstant(known.startsAt),
             }),
             known.expectedEndAt
-              ? ctx.t("outage.knownExpected", { time: showInstant(known.expectedEndAt, zone) })
+              ? ctx.t("outage.knownExpected", { time: showInstant(known.expectedEndAt) })
               : ctx.t("outage.knownNoEstimate"),
           ].join("\n")
         : ctx.t("outage.knownOver");
@@ -102,11 +100,15 @@ export const outageHandlers: Pick<StepHandlers, "outage_account" | "outage_known
       const link = await findLinked(ctx, step.accountId);
       return {
         text: ctx.t("outage.askScope", { label: link?.label ?? "" }),
-        choices: [...scopes.map((option) => [{ id: option.id, label: ctx.t(option.key) }]), navRow(ctx, false)],
+        choices: [
+          ...scopes.map((option) => [{ id: option.id, label: ctx.t(option.key) }]),
+          navRow(ctx, false),
+        ],
       };
     },
     async handle(ctx, step, input) {
-      const option = input.kind === "choice" ? scopes.find((candidate) => candidate.id === input.id) : undefined;
+      const option =
+        input.kind === "choice" ? scopes.find((candidate) => candidate.id === input.id) : undefined;
       if (!option) return ctx.stay(step, ctx.t("hint.useButtons"));
       const link = await findLinked(ctx, step.accountId);
       if (!link) return ctx.menu();

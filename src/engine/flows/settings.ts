@@ -44,7 +44,10 @@ export const settingsHandlers: Pick<StepHandlers, "settings" | "settings_languag
       if (input.kind === "choice" && input.id === LANGUAGE) return ctx.enter({ name: "settings_language" });
       if (input.kind === "choice" && (input.id === REMINDERS_ON || input.id === REMINDERS_OFF)) {
         ctx.user.remindersEnabled = input.id === REMINDERS_ON;
-        return openSettings(ctx, ctx.t(ctx.user.remindersEnabled ? "settings.remindersOn" : "settings.remindersOff"));
+        return openSettings(
+          ctx,
+          ctx.t(ctx.user.remindersEnabled ? "settings.remindersOn" : "settings.remindersOff"),
+        );
       }
       return ctx.stay(step, ctx.t("hint.useButtons"));
     },
@@ -64,7 +67,8 @@ export const settingsHandlers: Pick<StepHandlers, "settings" | "settings_languag
       };
     },
     async handle(ctx, step, input) {
-      const option = input.kind === "choice" ? languages.find((candidate) => candidate.id === input.id) : undefined;
+      const option =
+        input.kind === "choice" ? languages.find((candidate) => candidate.id === input.id) : undefined;
       if (!option) return ctx.stay(step, ctx.t("hint.useButtons"));
       ctx.user.language = option.language;
       return openSettings(ctx, ctx.t("settings.languageSaved"));

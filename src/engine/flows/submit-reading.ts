@@ -59,7 +59,7 @@ export interface AccountReadingStatus {
 }
 
 export async function readingStatus(ctx: FlowContext, account: AccountRecord): Promise<AccountReadingStatus> {
-  const window = readingWindow(ctx.now, ctx.settings);
+  const window = readingWindow(ctx.now);
   const readings = await ctx.tx.readings.latest(account.id, ctx.settings.plausibility.historyReadings + 2);
   const current = readings.find((reading) => reading.period === window.period) ?? null;
   const history = readings.filter((reading) => reading.period < window.period);
@@ -74,7 +74,7 @@ export async function readingStatus(ctx: FlowContext, account: AccountRecord): P
   let forecastKwh: number | null = null;
   if (!current && baseline) {
     const [year, month] = window.period.split("-").map(Number);
-    const periodStart = startOfLocalDay({ year: year ?? 0, month: month ?? 1, day: 1 }, ctx.settings.timeZone);
+    const periodStart = startOfLocalDay({ year: year ?? 0, month: month ?? 1, day: 1 });
     const days = Math.max(0, daysBetween(baseline.takenAt, periodStart));
     forecastKwh = Math.round(averageDaily.reduce((sum, value) => sum + value, 0) * days);
   }
@@ -103,12 +103,16 @@ function enterZones(ctx: FlowContext, link: LinkedAccount): Promise<Transition> 
   return ctx.enter({ name: "reading_zone", accountId: link.account.id, values: [], flagged: false });
 }
 
-async function introText(ctx: FlowContext, link: LinkedAccount, status: AccountReadingStatus): Promise<string> {
+async function introText(
+  ctx: FlowContext,
+  link: LinkedAccount,
+  status: AccountReadingStatus,
+): Promise<string> {
   const { account } = link;
   const parts = [ctx.t("reading.intro", { label: link.label, number: account.number })];
   if (status.baseline) {
     parts.push(
-      ctx.t("reading.last", { date: showLocalDay(status.baseline.takenAt, ctx.settings.timeZone) }),
+      ctx.t("reading.last", { date: showLocalDay(status.baseline.takenAt) }),
       valuesLine(ctx, account.zones, readingValues(status.baseline)),
     );
   } else {
@@ -116,7 +120,10 @@ async function introText(ctx: FlowContext, link: LinkedAccount, status: AccountR
   }
   parts.push(
     status.window.open
-      ? ctx.t("reading.windowOpen", { closes: showDate(status.window.closesOn), period: showPeriod(status.window.period) })
+      ? ctx.t("reading.windowOpen", {
+          closes: showDate(status.window.closesOn),
+          period: showPeriod(status.window.period),
+        })
       : ctx.t("reading.windowClosed", { opens: showDate(status.window.opensOn) }),
   );
   if (status.current) {
@@ -131,21 +138,37 @@ async function introText(ctx: FlowContext, link: LinkedAccount, status: AccountR
 type ZoneDraft = { accountId: number; values: number[]; flagged: boolean };
 
 /** A zone value passed every check: ask the next zone, or for a photo when flagged, or show the summary. */
-function acceptValue(ctx: FlowContext, link: LinkedAccount, draft: ZoneDraft, value: number, flagged: boolean): Promise<Transition> {
+function acceptValue(
+  ctx: FlowContext,
+  link: LinkedAccount,
+  draft: ZoneDraft,
+  value: number,
+  flagged: boolean,
+): Promise<Transition> {
   const values = [...draft.values, value];
   const anyFlag = draft.flagged || flagged;
   if (values.length < link.account.zones) {
     return ctx.enter({ name: "reading_zone", accountId: draft.accountId, values, flagged: anyFlag });
   }
   if (anyFlag) return ctx.enter({ name: "reading_photo", accountId: draft.accountId, values });
-  return ctx.enter({ name: "reading_summary", accountId: draft.accountId, values, flagged: false, photoRef: null });
+  return ctx.enter({
+    name: "reading_summary",
+    accountId: draft.accountId,
+    values,
+    flagged: false,
+    photoRef: null,
+  });
 }
 
 function zoneName(ctx: FlowContext, account: AccountRecord, zone: number): string {
   return ctx.t(zoneKeys(account.zones)[zone] ?? "zone.total");
 }
 
-async function submit(ctx: FlowContext, step: StepOf<"reading_summary">, link: LinkedAccount): Promise<Transition> {
+async function submit(
+  ctx: FlowContext,
+  step: StepOf<"reading_summary">,
+  link: LinkedAccount,
+): Promise<Transition> {
   const status = await readingStatus(ctx, link.account);
   const { reading, replaced } = await ctx.tx.readings.submit({
     accountId: link.account.id,
@@ -169,14 +192,20 @@ async function submit(ctx: FlowContext, step: StepOf<"reading_summary">, link: L
     valuesLine(ctx, link.account.zones, readingValues(reading)),
   ];
   if (replaced > 0) parts.push(ctx.t("reading.replacedNote"));
-  if (!status.window.open) parts.push(ctx.t("reading.outsideWindowNote", { opens: showDate(status.window.opensOn) }));
+  if (!status.window.open)
+    parts.push(ctx.t("reading.outsideWindowNote", { opens: showDate(status.window.opensOn) }));
   if (step.flagged) parts.push(ctx.t("reading.flaggedNote"));
   return ctx.menu(parts.join("\n"));
 }
 
 export const readingHandlers: Pick<
   StepHandlers,
-  "reading_account" | "reading_zone" | "reading_rollover" | "reading_high" | "reading_photo" | "reading_summary"
+  | "reading_account"
+  | "reading_zone"
+  | "reading_rollover"
+  | "reading_high"
+  | "reading_photo"
+  | "reading_summary"
 > = {
   reading_account: {
     async prompt(ctx) {
@@ -201,7 +230,9 @@ export const readingHandlers: Pick<
         digits: link.account.meterDigits,
       });
       const text = zone === 0 ? `${await introText(ctx, link, status)}\n\n${ask}` : ask;
-      const choices = status.baseline ? [[{ id: SAME, label: ctx.t("reading.sameAsLast") }], navRow(ctx)] : [navRow(ctx)];
+      const choices = status.baseline
+        ? [[{ id: SAME, label: ctx.t("reading.sameAsLast") }], navRow(ctx)]
+        : [navRow(ctx)];
       return { text, choices };
     },
     async handle(ctx, step, input) {
@@ -221,7 +252,10 @@ export const readingHandlers: Pick<
         case "not_a_number":
           return ctx.stay(step, ctx.t("reading.notANumber"));
         case "too_many_digits":
-          return ctx.stay(step, ctx.t("reading.tooManyDigits", { digits: link.account.meterDigits, max: check.max }));
+          return ctx.stay(
+            step,
+            ctx.t("reading.tooManyDigits", { digits: link.account.meterDigits, max: check.max }),
+          );
         case "lower":
           return ctx.stay(step, ctx.t("reading.lower", { last: check.last }));
         case "absurd":
@@ -254,7 +288,12 @@ export const readingHandlers: Pick<
       };
     },
     async handle(ctx, step, input) {
-      const back = { name: "reading_zone" as const, accountId: step.accountId, values: step.values, flagged: step.flagged };
+      const back = {
+        name: "reading_zone" as const,
+        accountId: step.accountId,
+        values: step.values,
+        flagged: step.flagged,
+      };
       if (input.kind === "choice" && input.id === NO) return ctx.enter(back);
       if (input.kind !== "choice" || input.id !== YES) return ctx.stay(step, ctx.t("hint.useButtons"));
       const link = await findLinked(ctx, step.accountId);
@@ -268,7 +307,12 @@ export const readingHandlers: Pick<
       return acceptValue(ctx, link, step, step.candidate, false);
     },
     async back(ctx, step) {
-      return ctx.enter({ name: "reading_zone", accountId: step.accountId, values: step.values, flagged: step.flagged });
+      return ctx.enter({
+        name: "reading_zone",
+        accountId: step.accountId,
+        values: step.values,
+        flagged: step.flagged,
+      });
     },
   },
 
@@ -282,7 +326,11 @@ export const readingHandlers: Pick<
         const zone = step.values.length;
         const last = status.baseline ? zoneValue(status.baseline, zone) : null;
         used = last === null ? 0 : consumption(last, step.candidate, link.account.meterDigits);
-        expected = zoneLimits(status.averageDaily[zone] ?? 0, status.daysSinceBaseline, ctx.settings).expected;
+        expected = zoneLimits(
+          status.averageDaily[zone] ?? 0,
+          status.daysSinceBaseline,
+          ctx.settings,
+        ).expected;
       }
       return {
         text: ctx.t("reading.highAsk", { value: step.candidate, used, expected }),
@@ -294,7 +342,12 @@ export const readingHandlers: Pick<
       };
     },
     async handle(ctx, step, input) {
-      const back = { name: "reading_zone" as const, accountId: step.accountId, values: step.values, flagged: step.flagged };
+      const back = {
+        name: "reading_zone" as const,
+        accountId: step.accountId,
+        values: step.values,
+        flagged: step.flagged,
+      };
       if (input.kind === "choice" && input.id === NO) return ctx.enter(back);
       if (input.kind !== "choice" || input.id !== YES) return ctx.stay(step, ctx.t("hint.useButtons"));
       const link = await findLinked(ctx, step.accountId);
@@ -302,28 +355,53 @@ export const readingHandlers: Pick<
       return acceptValue(ctx, link, step, step.candidate, true);
     },
     async back(ctx, step) {
-      return ctx.enter({ name: "reading_zone", accountId: step.accountId, values: step.values, flagged: step.flagged });
+      return ctx.enter({
+        name: "reading_zone",
+        accountId: step.accountId,
+        values: step.values,
+        flagged: step.flagged,
+      });
     },
   },
 
   reading_photo: {
     async prompt(ctx) {
-      return { text: ctx.t("reading.photoAsk"), choices: [[{ id: SKIP, label: ctx.t("common.skip") }], navRow(ctx)] };
+      return {
+        text: ctx.t("reading.photoAsk"),
+        choices: [[{ id: SKIP, label: ctx.t("common.skip") }], navRow(ctx)],
+      };
     },
     async handle(ctx, step, input) {
       if (input.kind === "photo") {
         return ctx.enter(
-          { name: "reading_summary", accountId: step.accountId, values: step.values, flagged: true, photoRef: input.ref },
+          {
+            name: "reading_summary",
+            accountId: step.accountId,
+            values: step.values,
+            flagged: true,
+            photoRef: input.ref,
+          },
           ctx.t("reading.photoReceived"),
         );
       }
       if (input.kind === "choice" && input.id === SKIP) {
-        return ctx.enter({ name: "reading_summary", accountId: step.accountId, values: step.values, flagged: true, photoRef: null });
+        return ctx.enter({
+          name: "reading_summary",
+          accountId: step.accountId,
+          values: step.values,
+          flagged: true,
+          photoRef: null,
+        });
       }
       return ctx.stay(step, ctx.t("reading.photoHint"));
     },
     async back(ctx, step) {
-      return ctx.enter({ name: "reading_zone", accountId: step.accountId, values: step.values.slice(0, -1), flagged: true });
+      return ctx.enter({
+        name: "reading_zone",
+        accountId: step.accountId,
+        values: step.values.slice(0, -1),
+        flagged: true,
+      });
     },
   },
 
@@ -344,7 +422,11 @@ export const readingHandlers: Pick<
             });
       });
       const text = [
-        ctx.t("reading.summary", { label: link.label, number: link.account.number, period: showPeriod(status.window.period) }),
+        ctx.t("reading.summary", {
+          label: link.label,
+          number: link.account.number,
+          period: showPeriod(status.window.period),
+        }),
         ...lines,
         step.photoRef ? ctx.t("reading.summaryPhoto") : null,
         ctx.t("reading.summaryAsk"),

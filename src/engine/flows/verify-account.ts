@@ -34,7 +34,7 @@ export async function lockedUntil(ctx: FlowContext): Promise<Date | null> {
 }
 
 function lockedMessage(ctx: FlowContext, until: Date): string {
-  return ctx.t("verify.locked", { until: showInstant(until, ctx.settings.timeZone) });
+  return ctx.t("verify.locked", { until: showInstant(until) });
 }
 
 /** Entry point ("Add account", first use). */
@@ -117,7 +117,8 @@ export const verifyHandlers: VerifyHandlers = {
       };
     },
     async handle(ctx, step, input) {
-      if (input.kind === "choice" && input.id === FALLBACK) return ctx.enter({ name: "verify_fallback_account" });
+      if (input.kind === "choice" && input.id === FALLBACK)
+        return ctx.enter({ name: "verify_fallback_account" });
       if (input.kind === "contact") {
         const phone = normalizeSharedPhone(input.phone);
         if (!phone) return ctx.stay(step, ctx.t("verify.phoneUnreadable"));
@@ -141,7 +142,8 @@ export const verifyHandlers: VerifyHandlers = {
       };
     },
     async handle(ctx, step, input) {
-      if (input.kind === "choice" && input.id === FALLBACK) return ctx.enter({ name: "verify_fallback_account" });
+      if (input.kind === "choice" && input.id === FALLBACK)
+        return ctx.enter({ name: "verify_fallback_account" });
       if (input.kind !== "text") return ctx.stay(step, ctx.t("verify.askAccountHint"));
       const number = accountNumberFrom(input.text);
       if (!number) return ctx.stay(step, ctx.t("verify.accountFormat"));
@@ -223,7 +225,8 @@ export const verifyHandlers: VerifyHandlers = {
       };
     },
     async handle(ctx, step, input) {
-      if (input.kind === "choice" && input.id === FALLBACK) return ctx.enter({ name: "verify_fallback_account" });
+      if (input.kind === "choice" && input.id === FALLBACK)
+        return ctx.enter({ name: "verify_fallback_account" });
       if (input.kind === "choice" && input.id === RETRY) {
         if (step.method === "serial_surname") return ctx.enter({ name: "verify_fallback_account" });
         return startVerification(ctx);

@@ -13,7 +13,8 @@ export const en: Record<MessageKey, string> = {
   "common.yesUnlink": "Yes, unlink",
   "hint.useButtons": "Please pick an option with the buttons below.",
   "hint.pickAccount": "Pick an account with the buttons below.",
-  "error.apology": "Sorry, something went wrong and your message was not processed. Please try again a little later.",
+  "error.apology":
+    "Sorry, something went wrong and your message was not processed. Please try again a little later.",
   "state.reset": "The bot has been updated, so we are starting from the main menu.",
   "idle.restart": "You have been away for a while, so we are starting over from the main menu.",
   "welcome.new":
@@ -53,14 +54,17 @@ export const en: Record<MessageKey, string> = {
   "verify.serialHint": "A meter serial number has 3 to 32 letters and digits. Send it again.",
   "verify.fallbackAskSurname": "Enter the account holder's surname.",
   "verify.surnameHint": "Send the account holder's surname as text.",
-  "verify.failed": "We could not verify the account with these details. Check the account number and the other details and try again.",
+  "verify.failed":
+    "We could not verify the account with these details. Check the account number and the other details and try again.",
   "verify.failedWhatNext": "What next?",
   "verify.retry": "🔁 Try again",
-  "verify.locked": "Too many failed verification attempts. Try again after {until} or call the contact centre.",
+  "verify.locked":
+    "Too many failed verification attempts. Try again after {until} or call the contact centre.",
   "verify.linked": "Account No. {number} is linked.",
   "verify.alreadyLinked": "Account No. {number} is already linked to this chat.",
 
-  "label.ask": "What should we call this account? Pick one or type your own short name (up to 40 characters).",
+  "label.ask":
+    "What should we call this account? Pick one or type your own short name (up to 40 characters).",
   "label.flat": "Flat",
   "label.house": "House",
   "label.cottage": "Country house",
@@ -91,7 +95,8 @@ export const en: Record<MessageKey, string> = {
   "reading.noLast": "We have no earlier readings.",
   "reading.zoneValue": "{zone}: {value}",
   "reading.zoneValueUsed": "{zone}: {value} ({used} kWh used)",
-  "reading.windowOpen": "The reading window is open until {closes} inclusive; readings count for the period {period}.",
+  "reading.windowOpen":
+    "The reading window is open until {closes} inclusive; readings count for the period {period}.",
   "reading.windowClosed":
     "The reading window is closed now (it opens on {opens}). We will still accept the readings and keep them as input data.",
   "reading.alreadySubmitted": "You have already submitted readings for {period}; new ones will replace them:",
@@ -119,14 +124,16 @@ export const en: Record<MessageKey, string> = {
   "reading.summaryPhoto": "Meter photo attached.",
   "reading.summaryAsk": "Is everything right?",
   "reading.receipt": "✅ Readings accepted: {label} (No. {number}), billing period {period}.",
-  "reading.replacedNote": "You had already submitted readings for this period: the last ones count, that is these.",
+  "reading.replacedNote":
+    "You had already submitted readings for this period: the last ones count, that is these.",
   "reading.outsideWindowNote":
     "The readings were submitted outside the window, so they are kept as input data. The next window opens on {opens}.",
   "reading.flaggedNote": "The readings are much higher than usual, so a specialist will check them.",
 
   "outage.pickAccount": "Which address has no electricity?",
   "outage.knownPlanned": "{label}: there is a planned outage in your area since {since}.",
-  "outage.knownEmergency": "{label}: there is an emergency outage in your area since {since}. A crew is already working on it.",
+  "outage.knownEmergency":
+    "{label}: there is an emergency outage in your area since {since}. A crew is already working on it.",
   "outage.knownExpected": "Expected restoration: {time}.",
   "outage.knownNoEstimate": "The restoration time is being clarified.",
   "outage.knownOver": "The outage in your area is already over.",
@@ -166,9 +173,11 @@ export const en: Record<MessageKey, string> = {
   "order.dateButton": "{weekday} {date}",
   "order.anyDate": "Any day",
   "order.dateHint": "Pick a date with the buttons below.",
-  "order.askPhone": "Give a contact phone for the specialist: tap a button or send the number as 0XX XXX XX XX.",
+  "order.askPhone":
+    "Give a contact phone for the specialist: tap a button or send the number as 0XX XXX XX XX.",
   "order.useMyPhone": "My number {phone}",
-  "order.phoneInvalid": "That does not look like a Ukrainian number. Send it as 0XX XXX XX XX or +380XXXXXXXXX.",
+  "order.phoneInvalid":
+    "That does not look like a Ukrainian number. Send it as 0XX XXX XX XX or +380XXXXXXXXX.",
   "order.photoYes": "attached",
   "order.photoNo": "none",
   "order.summary":
@@ -208,7 +217,8 @@ export const en: Record<MessageKey, string> = {
     "Submit your meter readings every month, from the last days of the month to day {closesOnDay} of the next month. They count for the month that starts. Without readings you are billed on a forecast: average daily consumption × number of days.",
   "help.windowNowOpen": "The window is open now: {opens} – {closes}.",
   "help.windowNext": "The next window: {opens} – {closes}.",
-  "help.contacts": "Contact centre: {phone}\nEmail: {email}\nWebsite: {website}",
+  "help.contacts": "Contact centre: {phone}\nWebsite: {website}",
+  "help.email": "Email: {email}",
 
   "weekday.1": "Mon",
   "weekday.2": "Tue",

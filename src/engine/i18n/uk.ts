@@ -12,7 +12,8 @@ export const uk = {
   "common.yesUnlink": "Так, від'єднати",
   "hint.useButtons": "Будь ласка, оберіть варіант кнопкою нижче.",
   "hint.pickAccount": "Оберіть рахунок кнопкою нижче.",
-  "error.apology": "Вибачте, сталася помилка і ваше повідомлення не оброблено. Спробуйте ще раз трохи пізніше.",
+  "error.apology":
+    "Вибачте, сталася помилка і ваше повідомлення не оброблено. Спробуйте ще раз трохи пізніше.",
   "state.reset": "Бот оновився, тому починаємо з головного меню.",
   "idle.restart": "Ви довго не відповідали, тому починаємо спочатку — з головного меню.",
   "welcome.new":
@@ -20,7 +21,8 @@ export const uk = {
   "welcome.back": "З поверненням!",
 
   "menu.title": "Головне меню.",
-  "menu.titleNoAccounts": "Головне меню. Щоб передавати показники та подавати заявки, підключіть особовий рахунок.",
+  "menu.titleNoAccounts":
+    "Головне меню. Щоб передавати показники та подавати заявки, підключіть особовий рахунок.",
   "menu.readingIn": "✅ {label}: показники за {period} передано.",
   "menu.readingForecast":
     "📟 {label}: показники за {period} ще не передано. Без них нарахування буде за прогнозом: ≈ {kwh} кВт·год.",
@@ -92,7 +94,8 @@ export const uk = {
   "reading.noLast": "Попередніх показників у нас немає.",
   "reading.zoneValue": "{zone}: {value}",
   "reading.zoneValueUsed": "{zone}: {value} (спожито {used} кВт·год)",
-  "reading.windowOpen": "Вікно передачі показників відкрите до {closes} включно; показники підуть у період {period}.",
+  "reading.windowOpen":
+    "Вікно передачі показників відкрите до {closes} включно; показники підуть у період {period}.",
   "reading.windowClosed":
     "Зараз вікно передачі закрите (відкриється {opens}). Показники приймемо й збережемо як вхідні дані.",
   "reading.alreadySubmitted": "За період {period} ви вже передали показники; нові замінять їх:",
@@ -168,9 +171,11 @@ export const uk = {
   "order.dateButton": "{weekday} {date}",
   "order.anyDate": "Будь-який день",
   "order.dateHint": "Оберіть дату кнопкою нижче.",
-  "order.askPhone": "Вкажіть контактний телефон для фахівця: оберіть кнопку або надішліть номер у форматі 0XX XXX XX XX.",
+  "order.askPhone":
+    "Вкажіть контактний телефон для фахівця: оберіть кнопку або надішліть номер у форматі 0XX XXX XX XX.",
   "order.useMyPhone": "Мій номер {phone}",
-  "order.phoneInvalid": "Це не схоже на український номер. Надішліть номер у форматі 0XX XXX XX XX або +380XXXXXXXXX.",
+  "order.phoneInvalid":
+    "Це не схоже на український номер. Надішліть номер у форматі 0XX XXX XX XX або +380XXXXXXXXX.",
   "order.photoYes": "додано",
   "order.photoNo": "немає",
   "order.summary":
@@ -210,7 +215,8 @@ export const uk = {
     "Показники лічильника передавайте щомісяця: з останніх днів місяця до {closesOnDay}-го числа наступного. Вони йдуть у розрахунок за місяць, що починається. Без показників нарахування роблять за прогнозом: середнє добове споживання × кількість днів.",
   "help.windowNowOpen": "Зараз вікно відкрите: {opens} – {closes}.",
   "help.windowNext": "Найближче вікно: {opens} – {closes}.",
-  "help.contacts": "Контакт-центр: {phone}\nEmail: {email}\nСайт: {website}",
+  "help.contacts": "Контакт-центр: {phone}\nСайт: {website}",
+  "help.email": "Email: {email}",
 
   "weekday.1": "пн",
   "weekday.2": "вт",
@@ -226,8 +232,7 @@ export const uk = {
   "notify.powerBack": "💡 {label}: електропостачання відновлено.",
   "notify.outageNewTime": "⚡ {label}: новий орієнтовний час відновлення — {time}.",
   "notify.outageTimeUnknown": "⚡ {label}: час відновлення уточнюється.",
-  "notify.reminderWindowOpen":
-    "📟 Відкрито вікно передачі показників за {period}. Ще не передано:",
+  "notify.reminderWindowOpen": "📟 Відкрито вікно передачі показників за {period}. Ще не передано:",
   "notify.reminderLastDay": "📟 Сьогодні останній день передачі показників за {period}. Ще не передано:",
   "notify.reminderAccount": "• {label}",
   "notify.submitFor": "Передати: {label}",
