@@ -20,6 +20,7 @@ import {
   MAX_PHOTO_BYTES,
   photoIdOf,
   renderReply,
+  splitReply,
   streamQuerySchema,
   toInboundEvent,
   updateIdOf,
@@ -178,14 +179,18 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
         return {
           duplicate: result.duplicate,
           language: result.language,
-          messages: result.replies.map((r) => renderReply(r)),
+          messages: result.replies.flatMap((r) => splitReply(r)).map((r) => renderReply(r)),
         };
       } catch (err) {
         if (err instanceof UpdateFailedError) {
           // The engine rolled back and gave us an apology in the user's language: show it, answer 200.
           eventsCounter.inc({ type: event.type, outcome: "failed" });
           log.error({ err }, "web chat event failed");
-          return { duplicate: false, language: err.language, messages: [renderReply(err.apology)] };
+          return {
+            duplicate: false,
+            language: err.language,
+            messages: splitReply(err.apology).map((r) => renderReply(r)),
+          };
         }
         if (err instanceof StoreUnavailableError || isDatabaseUnreachable(err)) {
           eventsCounter.inc({ type: event.type, outcome: "unavailable" });

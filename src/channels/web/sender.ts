@@ -4,7 +4,7 @@
 import type { ChannelSender, SendOutcome } from "../channel.js";
 import type { Reply } from "../../engine/replies.js";
 import type { WebOutbox } from "./outbox.js";
-import { clientIdOf } from "./wire.js";
+import { clientIdOf, splitReply } from "./wire.js";
 
 export function createWebSender(outbox: WebOutbox, onStored: () => void = () => {}): ChannelSender {
   return {
@@ -13,14 +13,16 @@ export function createWebSender(outbox: WebOutbox, onStored: () => void = () => 
       if (clientIdOf(address) === undefined) {
         return { kind: "failed", error: "not a web chat address" };
       }
+      // Split before storing: each stored row is one bubble with its own stream id.
+      const messages = replies.flatMap((reply) => splitReply(reply));
       try {
-        await outbox.put(address, replies);
+        await outbox.put(address, messages);
       } catch (err) {
         return { kind: "failed", error: err instanceof Error ? err.message : String(err) };
       }
       // Wakes this instance's stream hub at once; other instances find the rows on their next poll.
       onStored();
-      return { kind: "sent", messages: replies.length };
+      return { kind: "sent", messages: messages.length };
     },
   };
 }

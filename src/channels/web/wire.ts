@@ -122,6 +122,41 @@ export function renderReply(reply: Reply, id?: number): WebMessage {
   return message;
 }
 
+/** A bubble longer than this is split: long walls of text read badly on a phone (Telegram's limit). */
+export const WEB_TEXT_LIMIT = 4096;
+
+/** Cuts text into parts of at most `limit` characters, preferring paragraph, line, then word breaks. */
+export function splitText(text: string, limit = WEB_TEXT_LIMIT): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  while (rest.length > limit) {
+    const window = rest.slice(0, limit + 1);
+    let cut = -1;
+    for (const separator of ["\n\n", "\n", " "]) {
+      const at = window.lastIndexOf(separator);
+      if (at > limit / 2) {
+        cut = at;
+        break;
+      }
+    }
+    if (cut < 0) cut = limit;
+    parts.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).replace(/^\s+/, "");
+  }
+  parts.push(rest);
+  return parts;
+}
+
+/** Splits an over-long reply into several; buttons and the phone request stay with the last part. */
+export function splitReply(reply: Reply, limit = WEB_TEXT_LIMIT): Reply[] {
+  if (reply.text.length <= limit) return [reply];
+  const texts = splitText(reply.text, limit);
+  return texts.map((text, index) => {
+    if (index === texts.length - 1) return { ...reply, text };
+    return reply.attached ? { text, attached: true } : { text };
+  });
+}
+
 /** Reads back a reply stored in web_outbox (JSON written by the sender); tolerant of extra keys. */
 export const storedReplySchema = z.object({
   text: z.string(),

@@ -6,6 +6,8 @@ import {
   eventRequestSchema,
   photoIdOf,
   renderReply,
+  splitReply,
+  splitText,
   toInboundEvent,
   updateIdOf,
 } from "../../../src/channels/web/wire.js";
@@ -84,5 +86,21 @@ describe("web chat wire format", () => {
       ok: false,
       reason: "not a image/jpeg image",
     });
+  });
+
+  it("splits long texts at line breaks within the limit, keeping buttons on the last part", () => {
+    const line = "Показник прийнято: день 12345, ніч 6789.";
+    const text = Array.from({ length: 300 }, (_, i) => `${i + 1}. ${line}`).join("\n");
+    const parts = splitText(text);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(4096);
+    expect(parts.join("\n")).toBe(text);
+    expect(splitText("a".repeat(9000))).toEqual(["a".repeat(4096), "a".repeat(4096), "a".repeat(808)]);
+
+    const replies = splitReply({ text, choices: [[{ id: "m", label: "Меню" }]], requestPhone: { label: "Номер" } });
+    expect(replies.map((r) => r.text)).toEqual(parts);
+    expect(replies.slice(0, -1).every((r) => r.choices === undefined && r.requestPhone === undefined)).toBe(true);
+    expect(replies.at(-1)).toMatchObject({ choices: [[{ id: "m", label: "Меню" }]], requestPhone: { label: "Номер" } });
+    expect(splitReply({ text: "коротко" })).toEqual([{ text: "коротко" }]);
   });
 });

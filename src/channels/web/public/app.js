@@ -38,6 +38,7 @@ const CHROME = {
     failed: "Не вдалося надіслати. Спробуйте ще раз.",
     unauthorized: "Цей чат відкривається лише за посиланням із токеном доступу (…/?token=…).",
     rateLimited: "Забагато повідомлень поспіль. Зачекайте хвилину.",
+    botLanguageTip: "Мову відповідей бота можна змінити в його меню: ⚙️ Налаштування → 🌐 Мова / Language.",
     typing: "• • •",
   },
   en: {
@@ -67,6 +68,7 @@ const CHROME = {
     failed: "Could not send. Please try again.",
     unauthorized: "This chat opens only through a link with an access token (…/?token=…).",
     rateLimited: "Too many messages in a row. Please wait a minute.",
+    botLanguageTip: "The bot's own language is set in its menu: ⚙️ Налаштування (Settings) → 🌐 Мова / Language.",
     typing: "• • •",
   },
 };
@@ -102,6 +104,7 @@ function freshState() {
     keyboard: { choices: [], requestPhone: null },
     lastPushId: 0,
     uiLanguage: null, // set when the person uses the switch
+    engineLanguage: null, // the bot's language for this conversation, from the last answer
     started: false,
   };
 }
@@ -146,7 +149,8 @@ function browserLanguage() {
   }
   return "uk"; // Ukrainian is the default of every customer-facing text
 }
-const language = () => state.uiLanguage ?? browserLanguage();
+// The page follows its switch if used, else the bot's language (Settings in the bot), else the browser.
+const language = () => state.uiLanguage ?? state.engineLanguage ?? browserLanguage();
 const t = (key) => CHROME[language()][key] ?? CHROME.uk[key];
 
 function applyChrome() {
@@ -342,6 +346,11 @@ async function sendEvent(event, echoText) {
         hideNotice();
         const result = await response.json();
         state.started = true;
+        if (result.language === "uk" || result.language === "en") {
+          const changed = state.engineLanguage !== result.language;
+          state.engineLanguage = result.language;
+          if (changed && !state.uiLanguage) applyChrome();
+        }
         showTyping(false);
         showBotMessages(result.messages ?? [], false);
         return true;
@@ -474,6 +483,8 @@ elements.languageSwitch.addEventListener("click", () => {
   saveState();
   applyChrome();
   redrawHistory();
+  // The switch changes the page; the bot keeps the language chosen in its own settings.
+  if (state.engineLanguage && state.engineLanguage !== state.uiLanguage) showNotice(t("botLanguageTip"));
 });
 
 elements.newChat.addEventListener("click", () => {
