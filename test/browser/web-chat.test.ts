@@ -1,7 +1,8 @@
 // The web chat in a real browser: Debian's Chromium driven by playwright-core against a listening
 // test server with the real engine and database. A person verifies a demo account through the
 // "share phone" stand-in and the fallback questions, submits a reading, reads the receipt, reloads
-// mid-journey and continues, reports an outage and receives a pushed status message.
+// mid-journey and continues, reports an outage, receives a pushed status message, and orders a
+// service with a photo.
 // Screenshots go to test-results/web-chat/; the one of the receipt also to docs/web-chat.png.
 import { createReadStream, existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -95,7 +96,7 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     await db?.drop();
   });
 
-  it("verifies a demo account, submits a reading across a reload, and reports an outage", async () => {
+  it("verifies a demo account, submits a reading across a reload, reports an outage, orders a service with a photo", async () => {
     await page.goto(`${server.url}/`);
     await expectBot("Вітаємо!");
     expect(await page.locator("#text-input").getAttribute("placeholder")).toBe("Повідомлення…");
@@ -154,6 +155,34 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     await expectBot("бригаду направлено");
     await expect.poll(() => page.locator(".message.pushed").count()).toBe(1);
     await shot("07-pushed-status");
+
+    // Order a service with a photo: the page downscales the picture and uploads it; the engine
+    // gets a web-photo reference; the phone is given through the share-phone stand-in.
+    await press("Замовити послугу");
+    await expectBot("яка послуга потрібна?");
+    await press("Несправність лічильника");
+    await expectBot("можна додати фото з підписом");
+    const picture = await page.screenshot({ type: "png" });
+    await page.locator("#photo-input").setInputFiles({ name: "meter.png", mimeType: "image/png", buffer: picture });
+    await expectBot("Фото отримано. Тепер коротко опишіть");
+    await type("Лічильник не світиться після грози");
+    await expectBot("Коли вам зручно");
+    await press("Будь-який день");
+    await expectBot("контактний телефон");
+    await page.locator("#share-phone").click();
+    await page.locator("#phone-input").fill("067 111 00 01");
+    await page.locator("#phone-send").click();
+    await expectBot("Перевірте заявку");
+    await press("Підтвердити");
+    await expectBot("Заявку №");
+    const order = await db.prisma.serviceOrder.findFirstOrThrow();
+    expect(order).toMatchObject({ type: "meter_fault", description: "Лічильник не світиться після грози" });
+    expect(order.photoRef).toMatch(/^web-photo:[0-9a-f-]{36}$/);
+    const photo = await db.prisma.webPhoto.findUniqueOrThrow({ where: { id: order.photoRef!.slice("web-photo:".length) } });
+    expect(photo.mimeType).toBe("image/jpeg");
+    expect(Buffer.from(photo.bytes).subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))).toBe(true);
+    expect(photo.bytes.length).toBeLessThanOrEqual(512 * 1024);
+    await shot("08-service-order");
 
     // The language switch changes the page's own texts.
     await page.locator("#language-switch").click();

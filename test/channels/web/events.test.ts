@@ -3,6 +3,7 @@
 // referenced; the per-client rate limit holds; a database outage answers 503.
 import { createReadStream } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrisma } from "../../../src/db/client.js";
 import { demoCsvPath } from "../../../src/db/open.js";
 import { importAccountsCsv } from "../../../src/import/accounts-csv.js";
 import { updateIdOf } from "../../../src/channels/web/wire.js";
@@ -116,5 +117,26 @@ describe("web chat events", () => {
     expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
     expect(statuses[30]).toBe(429);
     expect((await send("eventsClient_limit_0007", { type: "start" })).status).toBe(200);
+  });
+
+  it("answers 503 with Retry-After when the database cannot be reached, so the page retries", async () => {
+    // Nothing listens on port 1: every query fails to connect.
+    const unreachable = createPrisma("postgresql://root@127.0.0.1:1/nowhere");
+    const down = await startWebChatServer(unreachable);
+    try {
+      const response = await down.app.inject({
+        method: "POST",
+        url: "/web/api/events",
+        payload: { clientId: "eventsClient_down_0008", eventId: "down-event-0001", event: { type: "start" } },
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers["retry-after"]).toBe("5");
+      expect(response.json()).toMatchObject({ error: "unavailable" });
+      const stream = await down.app.inject({ method: "GET", url: "/web/api/stream?clientId=eventsClient_down_0008&after=3" });
+      expect(stream.statusCode).toBe(503);
+    } finally {
+      await down.close();
+      await unreachable.$disconnect();
+    }
   });
 });
