@@ -189,4 +189,27 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     expect(await page.locator("#text-input").getAttribute("placeholder")).toBe("Message…");
     await page.locator("#language-switch").click();
   }, 90_000);
+
+  it("speaks English to an English browser, and the switch changes the page's texts", async () => {
+    const english = await context.newPage();
+    try {
+      // Scripts run in the page (as strings: this project's TypeScript has no DOM types).
+      await english.addInitScript({ content: 'Object.defineProperty(navigator, "languages", { get: () => ["en-US", "en"] });' });
+      await english.goto(`${server.url}/`);
+      await english.evaluate("localStorage.clear()");
+      await english.reload();
+      await english.locator(".message.bot .bubble", { hasText: "Welcome!" }).waitFor({ timeout: 10_000 });
+      expect(await english.locator("#text-input").getAttribute("placeholder")).toBe("Message…");
+      expect(await english.locator("html").getAttribute("lang")).toBe("en");
+      await expect.poll(() => english.locator("#share-phone").textContent()).toBe(
+        "📱 Share my number(stand-in for the messenger's “Share phone” button)",
+      );
+      await english.screenshot({ path: path.join(resultsDir, "09-english.png") });
+      await english.locator("#language-switch").click();
+      expect(await english.locator("#text-input").getAttribute("placeholder")).toBe("Повідомлення…");
+      await expect.poll(() => english.locator("#notice").textContent()).toContain("⚙️ Налаштування → 🌐 Мова / Language");
+    } finally {
+      await english.close();
+    }
+  });
 });

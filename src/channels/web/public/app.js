@@ -40,10 +40,11 @@ const CHROME = {
     rateLimited: "Забагато повідомлень поспіль. Зачекайте хвилину.",
     botLanguageTip: "Мову відповідей бота можна змінити в його меню: ⚙️ Налаштування → 🌐 Мова / Language.",
     typing: "• • •",
+    keyboardLabel: "Кнопки відповіді",
   },
   en: {
-    documentTitle: "Dnipro Power Grid — chat",
-    title: "Dnipro Power Grid",
+    documentTitle: "Dnipro Electric Networks — chat",
+    title: "Dnipro Electric Networks",
     subtitle: "chat bot · web version",
     placeholder: "Message…",
     send: "Send",
@@ -70,6 +71,7 @@ const CHROME = {
     rateLimited: "Too many messages in a row. Please wait a minute.",
     botLanguageTip: "The bot's own language is set in its menu: ⚙️ Налаштування (Settings) → 🌐 Мова / Language.",
     typing: "• • •",
+    keyboardLabel: "Reply buttons",
   },
 };
 
