@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import type { ChannelSender, EngineHandle } from "../channel.js";
-import { createWebOutbox } from "./outbox.js";
+import { createWebOutbox, DEFAULT_SETTLE_MS } from "./outbox.js";
 import { webChatRoutes } from "./routes.js";
 import { createWebSender } from "./sender.js";
 import { createStreamHub } from "./stream-hub.js";
@@ -26,6 +26,8 @@ export interface WebChannelDeps {
   /** Tuning, mostly for tests. */
   options?: {
     pollIntervalMs?: number;
+    /** How long a pushed message settles before streams read it (see outbox.ts). */
+    settleMs?: number;
     eventsPerMinute?: number;
     streamsPerMinute?: number;
     maxStreams?: number;
@@ -46,10 +48,12 @@ export interface WebChannel {
 
 export function createWebChannel(deps: WebChannelDeps): WebChannel {
   const { config, logger } = deps;
-  const outbox = createWebOutbox(deps.prisma);
+  const settleMs = deps.options?.settleMs ?? DEFAULT_SETTLE_MS;
+  const outbox = createWebOutbox(deps.prisma, settleMs);
   const hub = createStreamHub({
     outbox,
     logger,
+    wakeDelayMs: settleMs + 50,
     pollIntervalMs: deps.options?.pollIntervalMs ?? 1000,
     maxStreams: deps.options?.maxStreams ?? 2000,
   });

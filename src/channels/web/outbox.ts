@@ -21,7 +21,10 @@ export interface WebOutbox {
   pruneOlderThan(cutoff: Date): Promise<number>;
 }
 
-export function createWebOutbox(prisma: PrismaClient): WebOutbox {
+/** How long a stored message waits before streams may read it (see pending()). */
+export const DEFAULT_SETTLE_MS = 1000;
+
+export function createWebOutbox(prisma: PrismaClient, settleMs = DEFAULT_SETTLE_MS): WebOutbox {
   return {
     async put(address, replies) {
       if (replies.length === 0) return;
@@ -33,11 +36,16 @@ export function createWebOutbox(prisma: PrismaClient): WebOutbox {
 
     async pending(addresses, afterId, limit) {
       if (addresses.length === 0) return [];
-      const rows = await prisma.webOutboxMessage.findMany({
-        where: { address: { in: addresses }, id: { gt: BigInt(afterId) } },
-        orderBy: { id: "asc" },
-        take: limit,
-      });
+      // Ids come from a sequence, but two senders' inserts may COMMIT out of id order: a reader
+      // that saw id 11 before id 10 became visible would skip 10 for good. Reading only rows
+      // older than a settle time (by the database's clock) closes that gap, since each put is one
+      // short autocommit statement.
+      const rows = await prisma.$queryRaw<{ id: bigint; address: string; reply: unknown }[]>`
+        SELECT id, address, reply FROM web_outbox
+         WHERE address = ANY(${addresses}::text[]) AND id > ${BigInt(afterId)}
+           AND created_at <= now() - make_interval(secs => ${settleMs / 1000})
+         ORDER BY id
+         LIMIT ${limit}`;
       const result: OutboxRow[] = [];
       for (const row of rows) {
         const parsed = storedReplySchema.safeParse(row.reply);

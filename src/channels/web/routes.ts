@@ -87,7 +87,8 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
     labelNames: ["type", "outcome"] as const,
     registers,
   });
-  const streamsGauge = new Gauge({
+  // Registered on the registry, which keeps it; read at scrape time.
+  new Gauge({
     name: "web_chat_streams",
     help: "Web chat event streams open on this instance",
     registers,
@@ -95,7 +96,6 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
       this.set(hub.size());
     },
   });
-  void streamsGauge;
 
   await app.register(rateLimit, { global: false });
 
@@ -243,10 +243,10 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
         address,
         cursor: after,
         write: (chunk) => {
-          if (!raw.writableEnded) raw.write(chunk);
+          if (!raw.writableEnded && !raw.destroyed) raw.write(chunk);
         },
         end: () => {
-          if (!raw.writableEnded) raw.end();
+          if (!raw.writableEnded && !raw.destroyed) raw.end();
         },
       };
       if (!hub.add(connection)) {
@@ -261,7 +261,8 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
         "x-accel-buffering": "no",
       });
       raw.write("retry: 3000\n\n");
-      request.raw.on("close", () => hub.remove(connection));
+      // The response's close fires when the browser goes away (the request's fires once it is read).
+      raw.on("close", () => hub.remove(connection));
       logger.debug({ channel: "web", client: clientTag(parsed.data.clientId), after }, "web chat stream opened");
       // Deliver whatever waited for this browser right away, not at the next tick.
       await hub.pollOnce();

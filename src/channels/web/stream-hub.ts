@@ -35,6 +35,8 @@ export interface StreamHubOptions {
   /** Messages nobody collected for this long are dropped. */
   retentionMs?: number;
   onDelivered?: (count: number) => void;
+  /** Delay between a local store and the poll that picks it up (the outbox's settle time). */
+  wakeDelayMs?: number;
 }
 
 export function formatSseMessage(message: WebMessage & { id: number }): string {
@@ -48,6 +50,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
   const heartbeatMs = options.heartbeatMs ?? 25_000;
   const maxStreams = options.maxStreams ?? 2000;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+  const wakeDelayMs = options.wakeDelayMs ?? 0;
   const connections = new Set<StreamConnection>();
   let pollTimer: NodeJS.Timeout | undefined;
   let heartbeatTimer: NodeJS.Timeout | undefined;
@@ -131,7 +134,10 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       if (connections.size === 0) stopTimers();
     },
     wake() {
-      if (connections.size > 0) void pollOnce();
+      // The stored rows become readable after the outbox's settle time: poll just after it.
+      if (connections.size === 0 || closed) return;
+      const timer = setTimeout(() => void pollOnce(), wakeDelayMs);
+      timer.unref();
     },
     pollOnce,
     size: () => connections.size,

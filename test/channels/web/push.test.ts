@@ -56,6 +56,17 @@ describe("web chat push", () => {
     await stream.close();
   });
 
+  it("forgets a stream when the browser goes away (web_chat_streams on /metrics)", async () => {
+    const openStreams = async () => {
+      const metrics = await instanceB.app.inject({ method: "GET", url: "/metrics" });
+      return /^web_chat_streams (\d+)$/m.exec(metrics.body)?.[1];
+    };
+    const stream = await openSse(`${instanceB.url}/web/api/stream?clientId=${clientId}&after=0`);
+    await expect.poll(openStreams).toBe("1");
+    await stream.close();
+    await expect.poll(openStreams).toBe("0");
+  });
+
   it("replays what the browser has not acknowledged and deletes what it has", async () => {
     const before = await db.prisma.webOutboxMessage.findMany({ where: { address }, orderBy: { id: "asc" } });
     const firstId = Number(before[0]!.id);
