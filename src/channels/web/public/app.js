@@ -394,6 +394,11 @@ function openStream() {
     if (Number.isFinite(id)) state.lastPushId = id;
     showBotMessages([message], true);
   });
+  stream.addEventListener("error", () => {
+    // EventSource retries dropped connections itself, but gives up on an error status (503 while
+    // the database is down, 429): try again a little later.
+    if (stream.readyState === EventSource.CLOSED) setTimeout(openStream, 5000);
+  });
 }
 
 // ---------------------------------------------------------------- phone and photo
