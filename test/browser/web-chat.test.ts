@@ -32,6 +32,7 @@ let server: WebChatServer;
 let userDataDir: string;
 let context: BrowserContext;
 let page: Page;
+const pageProblems: string[] = [];
 
 async function shot(name: string): Promise<string> {
   const file = path.join(resultsDir, `${name}.png`);
@@ -85,8 +86,10 @@ describe.skipIf(skip)("web chat in Chromium", () => {
       locale: "uk-UA",
     });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (error) => {
-      throw error;
+    page.on("pageerror", (error) => pageProblems.push(`pageerror: ${error.message}`));
+    // CSP violations and failed loads show up as console errors.
+    page.on("console", (message) => {
+      if (message.type() === "error") pageProblems.push(`console: ${message.text()}`);
     });
   }, 60_000);
 
@@ -191,6 +194,7 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     await page.locator("#language-switch").click();
     expect(await page.locator("#text-input").getAttribute("placeholder")).toBe("Message…");
     await page.locator("#language-switch").click();
+    expect(pageProblems).toEqual([]);
   }, 90_000);
 
   it("speaks English to an English browser, and the switch changes the page's texts", async () => {
