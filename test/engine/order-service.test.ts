@@ -161,6 +161,7 @@ describe("order a service", () => {
     await c.choose("date:any");
     expect(c.choiceIds).not.toContain("phone:mine");
     await c.contact("+380931234567", false);
+    expect(c.text_).toContain("+380 93 123 45 67");
     expect(c.stepName).toBe("order_summary");
     await c.choose("nav:back");
     expect(c.stepName).toBe("order_phone");

@@ -123,7 +123,10 @@ export const verifyHandlers: VerifyHandlers = {
         const phone = normalizeSharedPhone(input.phone);
         if (!phone) return ctx.stay(step, ctx.t("verify.phoneUnreadable"));
         if (!input.provenOwn) {
-          // Nothing proves a Viber contact is the sender's own: confirm the other way instead.
+          // Nothing proves a Viber contact is the sender's own: keep it only as a contact number
+          // (offered for service orders) and verify the other way instead.
+          ctx.user.phone = phone;
+          ctx.user.phoneProven = false;
           return ctx.enter({ name: "verify_fallback_account" }, ctx.t("verify.phoneNotProven"));
         }
         ctx.user.phone = phone;
