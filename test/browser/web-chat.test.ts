@@ -5,14 +5,13 @@
 // service with a photo.
 // Screenshots go to test-results/web-chat/; with UPDATE_DOCS_SCREENSHOT=1 the receipt also goes to
 // docs/web-chat.png (the README's picture).
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoCsvPath } from "../../src/db/open.js";
-import { importAccountsCsv } from "../../src/import/accounts-csv.js";
+import { importDemoAccounts } from "../channels/web/demo-accounts.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { startWebChatServer, type WebChatServer } from "../channels/web/harness.js";
 
@@ -64,7 +63,7 @@ describe.skipIf(skip)("web chat in Chromium", () => {
   beforeAll(async () => {
     await mkdir(resultsDir, { recursive: true });
     db = await createTestDatabase();
-    const report = await importAccountsCsv(db.prisma, createReadStream(demoCsvPath));
+    const report = await importDemoAccounts(db.url);
     expect(report.rejectedTotal).toBe(0);
     server = await startWebChatServer(db.prisma, { pollIntervalMs: 200 });
     userDataDir = await mkdtemp(path.join(tmpdir(), "web-chat-chromium-"));

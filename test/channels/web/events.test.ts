@@ -1,11 +1,9 @@
 // POST /web/api/events end to end: the real engine on a real database answers in the response; a
 // repeated event id has no second effect; a typed phone is stored unproven; photos are stored and
 // referenced; the per-client rate limit holds; a database outage answers 503.
-import { createReadStream } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrisma } from "../../../src/db/client.js";
-import { demoCsvPath } from "../../../src/db/open.js";
-import { importAccountsCsv } from "../../../src/import/accounts-csv.js";
+import { importDemoAccounts } from "./demo-accounts.js";
 import { updateIdOf } from "../../../src/channels/web/wire.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
 import { startWebChatServer, type WebChatServer } from "./harness.js";
@@ -16,7 +14,7 @@ let eventCounter = 0;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await importAccountsCsv(db.prisma, createReadStream(demoCsvPath));
+  await importDemoAccounts(db.url);
   chat = await startWebChatServer(db.prisma, { eventsPerMinute: 30 });
 });
 
