@@ -107,4 +107,14 @@ describe("web chat push", () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ error: "invalid_request", issues: [{ path: "clientId" }] });
   });
+
+  it("ends open streams on shutdown instead of holding the server open", async () => {
+    const instanceC = await startWebChatServer(db.prisma);
+    const stream = await openSse(`${instanceC.url}/web/api/stream?clientId=${clientId}`);
+    expect(stream.status).toBe(200);
+    const started = Date.now();
+    await instanceC.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    await stream.close();
+  });
 });
