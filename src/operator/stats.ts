@@ -16,14 +16,6 @@ export interface OperatorStats {
   activeKnownOutages: number;
 }
 
-/** The calendar month in the company's time zone: the default period when none is asked for. */
-export function kyivMonth(now: Date): string {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Kyiv", year: "numeric", month: "2-digit" }).formatToParts(now);
-  const year = parts.find((p) => p.type === "year")?.value;
-  const month = parts.find((p) => p.type === "month")?.value;
-  return `${year}-${month}`;
-}
-
 export async function operatorStats(prisma: PrismaClient, period: string): Promise<OperatorStats> {
   const [users, accounts, verified, withReading, openReports, openOrders, activeOutages] = await Promise.all([
     prisma.$queryRaw<{ channel: Channel; total: number; active: number }[]>`

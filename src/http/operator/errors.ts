@@ -3,6 +3,7 @@
 // details stay in the log.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { CsvHeaderError } from "../../import/accounts-csv.js";
 import { ConflictError, InvalidChangeError, NotFoundError } from "../../operator/errors.js";
 
 export interface FieldIssue {
@@ -33,6 +34,13 @@ export async function operatorErrorHandler(
       error: "bad_request",
       message: "The request is invalid",
       issues: [{ path: error.path, reason: error.reason }],
+    });
+  }
+  if (error instanceof CsvHeaderError) {
+    return reply.code(400).send({
+      error: "bad_request",
+      message: "Not an account CSV",
+      issues: [{ path: "body.header", reason: error.message }],
     });
   }
   if (error instanceof NotFoundError) {

@@ -12,7 +12,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { Notifier } from "../../engine/notifications.js";
 import type { PrismaClient } from "../../generated/prisma/client.js";
-import { kyivMonth } from "../../operator/stats.js";
+import { billingPeriodAt } from "../../engine/reading-window.js";
 import { operatorAuthHook } from "./auth.js";
 import { operatorErrorHandler } from "./errors.js";
 import { CSV_IMPORT_URL, accountRoutes } from "./routes/accounts.js";
@@ -34,7 +34,7 @@ export interface OperatorApiOptions {
   bootstrapToken?: string;
   /** The time source (tests pin it). */
   now?: () => Date;
-  /** The billing period /stats reports when none is asked for; defaults to the Kyiv calendar month. */
+  /** The billing period /stats reports when none is asked for; defaults to the one a reading taken now counts for. */
   currentPeriod?: (now: Date) => string;
 }
 
@@ -50,7 +50,7 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
     prisma: options.prisma,
     notifier: options.notifier,
     now: options.now ?? (() => new Date()),
-    currentPeriod: options.currentPeriod ?? kyivMonth,
+    currentPeriod: options.currentPeriod ?? ((now) => billingPeriodAt(now).period),
   };
   const docsRoutes = ["", "/", "/json", "/yaml", "/static/*", "/uiConfig", "/initOAuth"].map(
     (suffix) => `${OPERATOR_DOCS_PREFIX}${suffix}`,

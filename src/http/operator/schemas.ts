@@ -44,6 +44,7 @@ export const importReport = z
   .object({
     imported: z.number().int(),
     rejected: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+    rejectedTotal: z.number().int().describe("All rejected rows; the list above may be capped"),
   })
   .register(operatorSchemas, { id: "OperatorImportReport" });
 

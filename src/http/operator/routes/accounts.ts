@@ -13,6 +13,8 @@ export function accountRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {
     // The CSV body reaches the handler as the raw request stream: the importer reads it row by row,
     // so a file of 100,000 accounts is never buffered here (and the JSON body limit does not apply).
+    // Other media types are answered 415 before the handler runs.
+    api.removeAllContentTypeParsers();
     api.addContentTypeParser(["text/csv", "application/csv"], (_request, payload, done) => {
       done(null, payload);
     });
