@@ -56,7 +56,10 @@ function checkWindow(startsAt: Date, expectedEndAt: Date | null | undefined): vo
   }
 }
 
-export async function createKnownOutage(prisma: PrismaClient, input: NewKnownOutage): Promise<KnownOutageView> {
+export async function createKnownOutage(
+  prisma: PrismaClient,
+  input: NewKnownOutage,
+): Promise<KnownOutageView> {
   checkWindow(input.startsAt, input.expectedEndAt);
   const row = await prisma.knownOutage.create({
     data: {
@@ -147,7 +150,9 @@ export async function updateKnownOutage(
   now: Date = new Date(),
 ): Promise<KnownOutageView> {
   const { view, notifications } = await prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM known_outage WHERE id = ${id} FOR UPDATE`;
+    const locked = await tx.$queryRaw<
+      { id: number }[]
+    >`SELECT id FROM known_outage WHERE id = ${id} FOR UPDATE`;
     if (locked.length === 0) throw new NotFoundError("known outage", id);
     const before = await tx.knownOutage.findUniqueOrThrow({ where: { id } });
     const startsAt = change.startsAt ?? before.startsAt;
@@ -172,7 +177,12 @@ export async function updateKnownOutage(
       const watchers = await watchersToTell(tx, id, true);
       notifications = watchers.map((w) => ({
         userId: w.user_id,
-        notification: { kind: "known_outage_update", accountLabel: w.label, outageId: id, change: "resolved" },
+        notification: {
+          kind: "known_outage_update",
+          accountLabel: w.label,
+          outageId: id,
+          change: "resolved",
+        },
       }));
     } else if (
       row.resolvedAt === null &&

@@ -52,7 +52,10 @@ function toView(row: ReportRow): OutageReportView {
   return { ...rest, accountNumber: account.number, areaCode: account.areaCode };
 }
 
-export async function listOutageReports(prisma: PrismaClient, filter: OutageReportFilter): Promise<OutageReportView[]> {
+export async function listOutageReports(
+  prisma: PrismaClient,
+  filter: OutageReportFilter,
+): Promise<OutageReportView[]> {
   const rows = await prisma.outageReport.findMany({
     where: {
       ...(filter.status ? { status: filter.status } : {}),
@@ -85,7 +88,9 @@ export async function updateOutageReport(
 ): Promise<OutageReportView> {
   const { view, notification } = await prisma.$transaction(async (tx) => {
     // FOR UPDATE: two operators editing the same report are serialised, so each sees the other's result.
-    const locked = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM outage_report WHERE id = ${id} FOR UPDATE`;
+    const locked = await tx.$queryRaw<
+      { id: number }[]
+    >`SELECT id FROM outage_report WHERE id = ${id} FOR UPDATE`;
     if (locked.length === 0) throw new NotFoundError("outage report", id);
     const before = await tx.outageReport.findUniqueOrThrow({ where: { id } });
     const after = await tx.outageReport.update({

@@ -71,7 +71,9 @@ export async function updateServiceOrder(
   change: ServiceOrderChange,
 ): Promise<ServiceOrderView> {
   const { view, notification } = await prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM service_order WHERE id = ${id} FOR UPDATE`;
+    const locked = await tx.$queryRaw<
+      { id: number }[]
+    >`SELECT id FROM service_order WHERE id = ${id} FOR UPDATE`;
     if (locked.length === 0) throw new NotFoundError("service order", id);
     const before = await tx.serviceOrder.findUniqueOrThrow({ where: { id } });
     // The window is checked against what will be stored, so changing one end alone cannot invert it.

@@ -44,7 +44,10 @@ describe("POST /api/v1/accounts/import", () => {
     expect(report.imported).toBe(2);
     expect(report.rejectedTotal).toBe(1);
     expect(report.rejected).toEqual([{ line: 4, reason: expect.stringContaining("zones") }]);
-    const stored = await db.prisma.account.findMany({ orderBy: { number: "asc" }, select: { number: true, zones: true, phones: true } });
+    const stored = await db.prisma.account.findMany({
+      orderBy: { number: "asc" },
+      select: { number: true, zones: true, phones: true },
+    });
     expect(stored).toEqual([
       { number: "3000000001", zones: 1, phones: ["380671110001", "380501112233"] },
       { number: "3000000002", zones: 2, phones: ["380501110002"] },
@@ -62,7 +65,12 @@ describe("POST /api/v1/accounts/import", () => {
   });
 
   it("refuses other media types and unauthenticated uploads", async () => {
-    const json = await app.inject({ method: "POST", url: "/api/v1/accounts/import", headers: AUTH, payload: { a: 1 } });
+    const json = await app.inject({
+      method: "POST",
+      url: "/api/v1/accounts/import",
+      headers: AUTH,
+      payload: { a: 1 },
+    });
     expect(json.statusCode).toBe(415);
     expect((await importCsv(CSV, {})).statusCode).toBe(401);
   });
@@ -71,13 +79,24 @@ describe("POST /api/v1/accounts/import", () => {
 describe("GET /api/v1/accounts/{number}", () => {
   it("shows the account, its users per channel with masked phones, and its last readings", async () => {
     const account = await db.prisma.account.findUniqueOrThrow({ where: { number: "3000000002" } });
-    const telegramUser = await seedUser(db.prisma, { channel: "telegram", phone: "380501110002", language: "uk" });
+    const telegramUser = await seedUser(db.prisma, {
+      channel: "telegram",
+      phone: "380501110002",
+      language: "uk",
+    });
     const viberUser = await seedUser(db.prisma, { channel: "viber", language: "en" });
     await link(db.prisma, telegramUser.id, account.id, "Квартира");
     await link(db.prisma, viberUser.id, account.id, "Mum's flat");
     await db.prisma.meterReading.createMany({
       data: [
-        { accountId: account.id, period: "2026-10", t1: 100, t2: 50, takenAt: new Date("2026-10-01T08:00:00Z"), source: "billing" },
+        {
+          accountId: account.id,
+          period: "2026-10",
+          t1: 100,
+          t2: 50,
+          takenAt: new Date("2026-10-01T08:00:00Z"),
+          source: "billing",
+        },
         {
           accountId: account.id,
           period: "2026-11",
@@ -99,12 +118,23 @@ describe("GET /api/v1/accounts/{number}", () => {
       number: "3000000002",
       holderName: "Коваленко Олена Петрівна",
       phones: ["380*******02"],
-      address: { settlement: "Дніпро", street: "вул. Січеславська Набережна", building: "15", apartment: "12" },
+      address: {
+        settlement: "Дніпро",
+        street: "вул. Січеславська Набережна",
+        building: "15",
+        apartment: "12",
+      },
       areaCode: "DNP-02",
       meter: { serial: "11223344", digits: 6, zones: 2 },
     });
     expect(body.linkedUsers.telegram).toEqual([
-      expect.objectContaining({ userId: telegramUser.id, label: "Квартира", phone: "380*******02", language: "uk", status: "active" }),
+      expect.objectContaining({
+        userId: telegramUser.id,
+        label: "Квартира",
+        phone: "380*******02",
+        language: "uk",
+        status: "active",
+      }),
     ]);
     expect(body.linkedUsers.viber).toEqual([
       expect.objectContaining({ userId: viberUser.id, label: "Mum's flat", phone: null, language: "en" }),
@@ -121,7 +151,16 @@ describe("GET /api/v1/accounts/{number}", () => {
         status: "flagged",
         flagReason: "far above forecast",
       },
-      { period: "2026-10", t1: 100, t2: 50, t3: null, takenAt: "2026-10-01T08:00:00.000Z", source: "billing", status: "accepted", flagReason: null },
+      {
+        period: "2026-10",
+        t1: 100,
+        t2: 50,
+        t3: null,
+        takenAt: "2026-10-01T08:00:00.000Z",
+        source: "billing",
+        status: "accepted",
+        flagReason: null,
+      },
     ]);
     expect(response.body).not.toContain("380501110002");
   });

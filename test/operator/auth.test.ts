@@ -26,7 +26,8 @@ async function cli(args: string[]) {
   return { code, out, err };
 }
 
-const stats = (headers: Record<string, string> = {}) => app.inject({ method: "GET", url: "/api/v1/stats", headers });
+const stats = (headers: Record<string, string> = {}) =>
+  app.inject({ method: "GET", url: "/api/v1/stats", headers });
 
 describe("operator API authentication", () => {
   it("answers 401 without a token, with a wrong one and with a malformed header", async () => {
@@ -47,7 +48,9 @@ describe("operator API authentication", () => {
 
   it("answers 401 on unknown routes under /api/v1 before saying they do not exist", async () => {
     expect((await app.inject({ method: "GET", url: "/api/v1/nothing-here" })).statusCode).toBe(401);
-    expect((await app.inject({ method: "GET", url: "/api/v1/nothing-here", headers: AUTH })).statusCode).toBe(404);
+    expect((await app.inject({ method: "GET", url: "/api/v1/nothing-here", headers: AUTH })).statusCode).toBe(
+      404,
+    );
   });
 
   it("accepts the bootstrap token", async () => {

@@ -29,8 +29,8 @@ describe("OpenAPI", () => {
     expect(document.openapi).toBe("3.1.0");
     expect(document.components.securitySchemes.bearerAuth).toEqual({ type: "http", scheme: "bearer" });
     expect(document.security).toEqual([{ bearerAuth: [] }]);
-    const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
-      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    const operations = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect(operations.sort()).toEqual(
       [
@@ -52,11 +52,22 @@ describe("OpenAPI", () => {
     expect(Object.keys(importOp.requestBody.content)).toEqual(["text/csv"]);
     const readings = document.paths["/api/v1/readings"].get.responses["200"].content;
     expect(Object.keys(readings).sort()).toEqual(["application/json", "text/csv"]);
-    const patchReport = document.paths["/api/v1/outage-reports/{id}"].patch.requestBody.content["application/json"].schema;
+    const patchReport =
+      document.paths["/api/v1/outage-reports/{id}"].patch.requestBody.content["application/json"].schema;
     expect(Object.keys(patchReport.properties).sort()).toEqual(["comment", "expectedRestoreAt", "status"]);
-    expect(patchReport.properties.status.enum).toEqual(["received", "crew_dispatched", "restored", "cancelled"]);
+    expect(patchReport.properties.status.enum).toEqual([
+      "received",
+      "crew_dispatched",
+      "restored",
+      "cancelled",
+    ]);
     expect(Object.keys(document.components.schemas)).toEqual(
-      expect.arrayContaining(["OperatorAccount", "OperatorExportedReading", "OperatorKnownOutage", "OperatorStats"]),
+      expect.arrayContaining([
+        "OperatorAccount",
+        "OperatorExportedReading",
+        "OperatorKnownOutage",
+        "OperatorStats",
+      ]),
     );
   });
 
@@ -71,7 +82,12 @@ describe("OpenAPI", () => {
 describe("GET /api/v1/stats", () => {
   it("counts users per channel, verified accounts, the period's submissions and open work", async () => {
     const prisma = db.prisma;
-    const [a1, a2, a3, a4] = [await seedAccount(prisma), await seedAccount(prisma), await seedAccount(prisma), await seedAccount(prisma)];
+    const [a1, a2, a3, a4] = [
+      await seedAccount(prisma),
+      await seedAccount(prisma),
+      await seedAccount(prisma),
+      await seedAccount(prisma),
+    ];
     const t1 = await seedUser(prisma, { channel: "telegram" });
     await seedUser(prisma, { channel: "telegram", status: "blocked" });
     const v1 = await seedUser(prisma, { channel: "viber" });
@@ -83,7 +99,14 @@ describe("GET /api/v1/stats", () => {
     await prisma.meterReading.createMany({
       data: [
         // a1 corrected once: still one account with a reading.
-        { accountId: a1!.id, period: "2026-12", t1: 10, takenAt: taken, source: "telegram", status: "superseded" },
+        {
+          accountId: a1!.id,
+          period: "2026-12",
+          t1: 10,
+          takenAt: taken,
+          source: "telegram",
+          status: "superseded",
+        },
         { accountId: a1!.id, period: "2026-12", t1: 11, takenAt: taken, source: "telegram" },
         { accountId: a2!.id, period: "2026-12", t1: 20, takenAt: taken, source: "viber", status: "flagged" },
         // Superseded only, or another period: not counted.
@@ -100,8 +123,20 @@ describe("GET /api/v1/stats", () => {
     });
     await prisma.serviceOrder.createMany({
       data: [
-        { accountId: a1!.id, type: "sealing", description: "x", contactPhone: "380671234567", status: "in_progress" },
-        { accountId: a2!.id, type: "sealing", description: "x", contactPhone: "380671234567", status: "cancelled" },
+        {
+          accountId: a1!.id,
+          type: "sealing",
+          description: "x",
+          contactPhone: "380671234567",
+          status: "in_progress",
+        },
+        {
+          accountId: a2!.id,
+          type: "sealing",
+          description: "x",
+          contactPhone: "380671234567",
+          status: "cancelled",
+        },
       ],
     });
     await prisma.knownOutage.create({ data: { areaCodes: ["DNP-01"], kind: "planned", startsAt: taken } });
@@ -110,7 +145,11 @@ describe("GET /api/v1/stats", () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       period: "2026-12",
-      usersPerChannel: { telegram: { total: 2, active: 1 }, viber: { total: 1, active: 1 }, web: { total: 1, active: 1 } },
+      usersPerChannel: {
+        telegram: { total: 2, active: 1 },
+        viber: { total: 1, active: 1 },
+        web: { total: 1, active: 1 },
+      },
       accounts: 4,
       verifiedAccounts: 2,
       accountsWithReading: 2,
@@ -121,7 +160,11 @@ describe("GET /api/v1/stats", () => {
     });
 
     const november = await app.inject({ method: "GET", url: "/api/v1/stats?period=2026-11", headers: AUTH });
-    expect(november.json()).toMatchObject({ period: "2026-11", accountsWithReading: 1, submissionRate: 0.25 });
+    expect(november.json()).toMatchObject({
+      period: "2026-11",
+      accountsWithReading: 1,
+      submissionRate: 0.25,
+    });
     const bad = await app.inject({ method: "GET", url: "/api/v1/stats?period=november", headers: AUTH });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().issues).toEqual([{ path: "querystring.period", reason: "must be YYYY-MM" }]);

@@ -76,14 +76,35 @@ beforeAll(async () => {
   // A customer corrected their reading: the first submission is superseded, only the second counts.
   const corrected = await seedAccount(prisma, { number: "4000000001" });
   await prisma.meterReading.create({
-    data: { accountId: corrected.id, period: PERIOD, t1: 12_401, takenAt: new Date("2026-10-31T09:00:00Z"), source: "telegram", status: "superseded", userId: user.id },
+    data: {
+      accountId: corrected.id,
+      period: PERIOD,
+      t1: 12_401,
+      takenAt: new Date("2026-10-31T09:00:00Z"),
+      source: "telegram",
+      status: "superseded",
+      userId: user.id,
+    },
   });
   await prisma.meterReading.create({
-    data: { accountId: corrected.id, period: PERIOD, t1: 12_410, takenAt: new Date("2026-10-31T10:00:00Z"), source: "telegram", userId: user.id },
+    data: {
+      accountId: corrected.id,
+      period: PERIOD,
+      t1: 12_410,
+      takenAt: new Date("2026-10-31T10:00:00Z"),
+      source: "telegram",
+      userId: user.id,
+    },
   });
   // Last month's reading of the same account is not this period's.
   await prisma.meterReading.create({
-    data: { accountId: corrected.id, period: "2026-10", t1: 12_100, takenAt: new Date("2026-10-01T09:00:00Z"), source: "telegram" },
+    data: {
+      accountId: corrected.id,
+      period: "2026-10",
+      t1: 12_100,
+      takenAt: new Date("2026-10-01T09:00:00Z"),
+      source: "telegram",
+    },
   });
 
   const flagged = await seedAccount(prisma, { number: "4000000002", zones: 2 });
@@ -103,10 +124,28 @@ beforeAll(async () => {
   // Two live rows (not superseded): the newest row counts.
   const twice = await seedAccount(prisma, { number: "4000000003", zones: 3 });
   await prisma.meterReading.create({
-    data: { accountId: twice.id, period: PERIOD, t1: 4_900, t2: 2_900, t3: 900, takenAt: new Date("2026-11-09T09:00:00Z"), source: "web", inWindow: false },
+    data: {
+      accountId: twice.id,
+      period: PERIOD,
+      t1: 4_900,
+      t2: 2_900,
+      t3: 900,
+      takenAt: new Date("2026-11-09T09:00:00Z"),
+      source: "web",
+      inWindow: false,
+    },
   });
   await prisma.meterReading.create({
-    data: { accountId: twice.id, period: PERIOD, t1: 5_000, t2: 3_000, t3: 1_000, takenAt: new Date("2026-11-10T09:00:00Z"), source: "web", inWindow: false },
+    data: {
+      accountId: twice.id,
+      period: PERIOD,
+      t1: 5_000,
+      t2: 3_000,
+      t3: 1_000,
+      takenAt: new Date("2026-11-10T09:00:00Z"),
+      source: "web",
+      inWindow: false,
+    },
   });
 
   // No reading for the period at all: not exported.
@@ -134,21 +173,33 @@ function csvOf(rows: typeof expected): string {
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = rows.map((r) =>
-    [r.accountNumber, r.period, r.t1, r.t2, r.t3, r.submittedAt, r.source, r.status, r.flagReason, r.inWindow].map(quote).join(","),
+    [r.accountNumber, r.period, r.t1, r.t2, r.t3, r.submittedAt, r.source, r.status, r.flagReason, r.inWindow]
+      .map(quote)
+      .join(","),
   );
-  return ["account_number,period,t1,t2,t3,submitted_at,source,status,flag_reason,in_window", ...lines].map((l) => `${l}\r\n`).join("");
+  return ["account_number,period,t1,t2,t3,submitted_at,source,status,flag_reason,in_window", ...lines]
+    .map((l) => `${l}\r\n`)
+    .join("");
 }
 
 describe("GET /api/v1/readings", () => {
   it("exports the counted readings as JSON", async () => {
-    const response = await app.inject({ method: "GET", url: `/api/v1/readings?period=${PERIOD}`, headers: AUTH });
+    const response = await app.inject({
+      method: "GET",
+      url: `/api/v1/readings?period=${PERIOD}`,
+      headers: AUTH,
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers["content-type"]).toBe("application/json; charset=utf-8");
     expect(response.json()).toEqual(expected);
   });
 
   it("exports the same readings as CSV", async () => {
-    const response = await app.inject({ method: "GET", url: `/api/v1/readings?period=${PERIOD}&format=csv`, headers: AUTH });
+    const response = await app.inject({
+      method: "GET",
+      url: `/api/v1/readings?period=${PERIOD}&format=csv`,
+      headers: AUTH,
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers["content-type"]).toBe("text/csv; charset=utf-8");
     expect(response.headers["content-disposition"]).toBe(`attachment; filename="readings-${PERIOD}.csv"`);
@@ -158,7 +209,11 @@ describe("GET /api/v1/readings", () => {
   it("exports an empty period as an empty list and a header-only CSV", async () => {
     const json = await app.inject({ method: "GET", url: "/api/v1/readings?period=2025-01", headers: AUTH });
     expect(json.json()).toEqual([]);
-    const csv = await app.inject({ method: "GET", url: "/api/v1/readings?period=2025-01&format=csv", headers: AUTH });
+    const csv = await app.inject({
+      method: "GET",
+      url: "/api/v1/readings?period=2025-01&format=csv",
+      headers: AUTH,
+    });
     expect(csv.body).toBe(csvOf([]));
   });
 
@@ -175,7 +230,11 @@ describe("GET /api/v1/readings", () => {
   });
 
   it("answers 400 with the field path for a bad period or format", async () => {
-    const response = await app.inject({ method: "GET", url: "/api/v1/readings?period=2026-13&format=xml", headers: AUTH });
+    const response = await app.inject({
+      method: "GET",
+      url: "/api/v1/readings?period=2026-13&format=xml",
+      headers: AUTH,
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().issues).toEqual([
       { path: "querystring.period", reason: "must be YYYY-MM" },

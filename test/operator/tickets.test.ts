@@ -23,7 +23,8 @@ beforeEach(() => {
   notifier.calls.length = 0;
 });
 
-const patch = (url: string, payload: unknown) => app.inject({ method: "PATCH", url, headers: AUTH, payload: payload as object });
+const patch = (url: string, payload: unknown) =>
+  app.inject({ method: "PATCH", url, headers: AUTH, payload: payload as object });
 
 describe("outage reports", () => {
   let reportId: number;
@@ -35,17 +36,31 @@ describe("outage reports", () => {
     const user = await seedUser(db.prisma, { language: "uk" });
     userId = user.id;
     await link(db.prisma, user.id, account.id, "Дача");
-    const report = await db.prisma.outageReport.create({ data: { accountId: account.id, userId: user.id, scope: "home" } });
+    const report = await db.prisma.outageReport.create({
+      data: { accountId: account.id, userId: user.id, scope: "home" },
+    });
     reportId = report.id;
-    await db.prisma.outageReport.create({ data: { accountId: other.id, userId: user.id, scope: "street", status: "restored" } });
+    await db.prisma.outageReport.create({
+      data: { accountId: other.id, userId: user.id, scope: "street", status: "restored" },
+    });
   });
 
   it("lists reports filtered by status and area", async () => {
-    const byArea = await app.inject({ method: "GET", url: "/api/v1/outage-reports?area=DNP-07", headers: AUTH });
+    const byArea = await app.inject({
+      method: "GET",
+      url: "/api/v1/outage-reports?area=DNP-07",
+      headers: AUTH,
+    });
     expect(byArea.statusCode).toBe(200);
     expect(byArea.json().items.map((r: { id: number }) => r.id)).toEqual([reportId]);
-    const restored = await app.inject({ method: "GET", url: "/api/v1/outage-reports?status=restored", headers: AUTH });
-    expect(restored.json().items).toEqual([expect.objectContaining({ areaCode: "DNP-08", status: "restored", scope: "street" })]);
+    const restored = await app.inject({
+      method: "GET",
+      url: "/api/v1/outage-reports?status=restored",
+      headers: AUTH,
+    });
+    expect(restored.json().items).toEqual([
+      expect.objectContaining({ areaCode: "DNP-08", status: "restored", scope: "street" }),
+    ]);
   });
 
   it("changes status and expected time, and tells the reporter naming the account label", async () => {
@@ -93,7 +108,10 @@ describe("outage reports", () => {
       crew: 3,
     });
     expect(response.statusCode).toBe(400);
-    const paths = response.json().issues.map((i: { path: string }) => i.path).sort();
+    const paths = response
+      .json()
+      .issues.map((i: { path: string }) => i.path)
+      .sort();
     expect(paths).toEqual(["body", "body.expectedRestoreAt", "body.status"]);
     expect(response.json().issues).toContainEqual({ path: "body", reason: expect.stringContaining("crew") });
     const empty = await patch(`/api/v1/outage-reports/${reportId}`, {});
@@ -117,12 +135,19 @@ describe("outage reports", () => {
   it("names the account by its number when the reporter has unlinked it", async () => {
     const account = await seedAccount(db.prisma, { number: "5000000077" });
     const user = await seedUser(db.prisma, { channel: "viber", language: "en" });
-    const report = await db.prisma.outageReport.create({ data: { accountId: account.id, userId: user.id, scope: "building" } });
+    const report = await db.prisma.outageReport.create({
+      data: { accountId: account.id, userId: user.id, scope: "building" },
+    });
     expect((await patch(`/api/v1/outage-reports/${report.id}`, { status: "restored" })).statusCode).toBe(200);
     expect(notifier.items).toEqual([
       {
         userId: user.id,
-        notification: { kind: "outage_report_status", accountLabel: "5000000077", reportId: report.id, status: "restored" },
+        notification: {
+          kind: "outage_report_status",
+          accountLabel: "5000000077",
+          reportId: report.id,
+          status: "restored",
+        },
       },
     ]);
   });
@@ -138,18 +163,40 @@ describe("service orders", () => {
     userId = user.id;
     await link(db.prisma, user.id, account.id, "Квартира");
     const order = await db.prisma.serviceOrder.create({
-      data: { accountId: account.id, userId: user.id, type: "meter_replacement", description: "Лічильник не світиться", contactPhone: "380671234567" },
+      data: {
+        accountId: account.id,
+        userId: user.id,
+        type: "meter_replacement",
+        description: "Лічильник не світиться",
+        contactPhone: "380671234567",
+      },
     });
     orderId = order.id;
     await db.prisma.serviceOrder.create({
-      data: { accountId: account.id, userId: user.id, type: "sealing", description: "Пломба", contactPhone: "380671234567", status: "done" },
+      data: {
+        accountId: account.id,
+        userId: user.id,
+        type: "sealing",
+        description: "Пломба",
+        contactPhone: "380671234567",
+        status: "done",
+      },
     });
   });
 
   it("lists orders by status", async () => {
-    const response = await app.inject({ method: "GET", url: "/api/v1/service-orders?status=received", headers: AUTH });
+    const response = await app.inject({
+      method: "GET",
+      url: "/api/v1/service-orders?status=received",
+      headers: AUTH,
+    });
     expect(response.json().items).toEqual([
-      expect.objectContaining({ id: orderId, type: "meter_replacement", status: "received", visitFrom: null }),
+      expect.objectContaining({
+        id: orderId,
+        type: "meter_replacement",
+        status: "received",
+        visitFrom: null,
+      }),
     ]);
   });
 
@@ -183,7 +230,10 @@ describe("service orders", () => {
     expect(both.statusCode).toBe(400);
     expect(both.json().issues).toEqual([{ path: "body.visitTo", reason: "must not be before visitFrom" }]);
     // Only the end, earlier than the stored start (07:00Z): the same 400, and nothing written.
-    const endOnly = await patch(`/api/v1/service-orders/${orderId}`, { visitTo: "2026-12-01T06:00:00Z", status: "in_progress" });
+    const endOnly = await patch(`/api/v1/service-orders/${orderId}`, {
+      visitTo: "2026-12-01T06:00:00Z",
+      status: "in_progress",
+    });
     expect(endOnly.statusCode).toBe(400);
     expect(endOnly.json().issues).toEqual([{ path: "body.visitTo", reason: "must not be before visitFrom" }]);
     const row = await db.prisma.serviceOrder.findUniqueOrThrow({ where: { id: orderId } });
@@ -209,16 +259,28 @@ describe("known outages", () => {
       payload: { areaCodes: [], kind: "scheduled", startsAt: "2026-11-27T10:00:00Z" },
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().issues.map((i: { path: string }) => i.path).sort()).toEqual(["body.areaCodes", "body.kind"]);
+    expect(
+      bad
+        .json()
+        .issues.map((i: { path: string }) => i.path)
+        .sort(),
+    ).toEqual(["body.areaCodes", "body.kind"]);
 
     const inverted = await app.inject({
       method: "POST",
       url: "/api/v1/outages",
       headers: AUTH,
-      payload: { areaCodes: ["DNP-09"], kind: "planned", startsAt: "2026-11-27T10:00:00Z", expectedEndAt: "2026-11-27T09:00:00Z" },
+      payload: {
+        areaCodes: ["DNP-09"],
+        kind: "planned",
+        startsAt: "2026-11-27T10:00:00Z",
+        expectedEndAt: "2026-11-27T09:00:00Z",
+      },
     });
     expect(inverted.statusCode).toBe(400);
-    expect(inverted.json().issues).toEqual([{ path: "body.expectedEndAt", reason: "must not be before startsAt" }]);
+    expect(inverted.json().issues).toEqual([
+      { path: "body.expectedEndAt", reason: "must not be before startsAt" },
+    ]);
     expect(await db.prisma.knownOutage.count()).toBe(0);
 
     const created = await app.inject({
@@ -263,14 +325,20 @@ describe("known outages", () => {
   });
 
   it("lists active outages by area", async () => {
-    const response = await app.inject({ method: "GET", url: "/api/v1/outages?active=true&area=DNP-10", headers: AUTH });
+    const response = await app.inject({
+      method: "GET",
+      url: "/api/v1/outages?active=true&area=DNP-10",
+      headers: AUTH,
+    });
     expect(response.json().items).toEqual([expect.objectContaining({ id: outageId, watchers: 3 })]);
     const none = await app.inject({ method: "GET", url: "/api/v1/outages?area=DNP-99", headers: AUTH });
     expect(none.json().items).toEqual([]);
   });
 
   it("tells every watcher when the expected end moves", async () => {
-    const response = await patch(`/api/v1/outages/${outageId}`, { expectedEndAt: "2026-11-27T20:00:00+02:00" });
+    const response = await patch(`/api/v1/outages/${outageId}`, {
+      expectedEndAt: "2026-11-27T20:00:00+02:00",
+    });
     expect(response.statusCode).toBe(200);
     expect(notifier.items).toEqual(
       watchers.map((w) => ({
@@ -308,12 +376,16 @@ describe("known outages", () => {
     expect(again.statusCode).toBe(200);
     expect(again.json().resolvedAt).toBe(NOW.toISOString());
     // Moving the end of a resolved outage is not news either.
-    expect((await patch(`/api/v1/outages/${outageId}`, { expectedEndAt: "2026-11-27T21:00:00Z" })).statusCode).toBe(200);
+    expect(
+      (await patch(`/api/v1/outages/${outageId}`, { expectedEndAt: "2026-11-27T21:00:00Z" })).statusCode,
+    ).toBe(200);
     expect(notifier.calls).toEqual([]);
   });
 
   it("answers 404 for an unknown outage", async () => {
     expect((await patch("/api/v1/outages/31337", { resolved: true })).statusCode).toBe(404);
-    expect((await app.inject({ method: "GET", url: "/api/v1/outages/31337", headers: AUTH })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: "GET", url: "/api/v1/outages/31337", headers: AUTH })).statusCode,
+    ).toBe(404);
   });
 });

@@ -26,7 +26,12 @@ export const accountNumberParams = z.object({
 });
 
 const pageQuery = {
-  afterId: z.coerce.number().int().nonnegative().optional().describe("Keyset pagination: only ids above this"),
+  afterId: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe("Keyset pagination: only ids above this"),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 };
 
@@ -174,7 +179,10 @@ export const knownOutagePatch = z
   .refine((body) => Object.keys(body).length > 0, { message: "at least one field is required" });
 
 export const knownOutagesQuery = z.object({
-  active: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  active: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional(),
   area: z.string().min(1).max(32).optional(),
   ...pageQuery,
 });

@@ -40,7 +40,11 @@ export function knownOutageRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod 
           summary: "Known outages, oldest first; active=true for unresolved ones",
           tags: ["outages"],
           querystring: knownOutagesQuery,
-          response: { 200: z.object({ items: z.array(knownOutageView) }), 400: errorResponse, 401: errorResponse },
+          response: {
+            200: z.object({ items: z.array(knownOutageView) }),
+            400: errorResponse,
+            401: errorResponse,
+          },
         },
       },
       async (request) => ({ items: await listKnownOutages(deps.prisma, request.query) }),
@@ -70,7 +74,8 @@ export function knownOutageRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod 
           response: { 200: knownOutageView, 400: errorResponse, 401: errorResponse, 404: errorResponse },
         },
       },
-      async (request) => updateKnownOutage(deps.prisma, deps.notifier, request.params.id, request.body, deps.now()),
+      async (request) =>
+        updateKnownOutage(deps.prisma, deps.notifier, request.params.id, request.body, deps.now()),
     );
   };
 }

@@ -2,7 +2,13 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listOutageReports, updateOutageReport } from "../../../operator/outage-reports.js";
-import { errorResponse, idParams, outageReportPatch, outageReportView, outageReportsQuery } from "../schemas.js";
+import {
+  errorResponse,
+  idParams,
+  outageReportPatch,
+  outageReportView,
+  outageReportsQuery,
+} from "../schemas.js";
 import type { OperatorApiDeps } from "../plugin.js";
 
 export function outageReportRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
@@ -14,7 +20,11 @@ export function outageReportRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod
           summary: "Outage reports, oldest first, filtered by status and area",
           tags: ["outage reports"],
           querystring: outageReportsQuery,
-          response: { 200: z.object({ items: z.array(outageReportView) }), 400: errorResponse, 401: errorResponse },
+          response: {
+            200: z.object({ items: z.array(outageReportView) }),
+            400: errorResponse,
+            401: errorResponse,
+          },
         },
       },
       async (request) => ({ items: await listOutageReports(deps.prisma, request.query) }),

@@ -2,7 +2,13 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listServiceOrders, updateServiceOrder } from "../../../operator/service-orders.js";
-import { errorResponse, idParams, serviceOrderPatch, serviceOrderView, serviceOrdersQuery } from "../schemas.js";
+import {
+  errorResponse,
+  idParams,
+  serviceOrderPatch,
+  serviceOrderView,
+  serviceOrdersQuery,
+} from "../schemas.js";
 import type { OperatorApiDeps } from "../plugin.js";
 
 export function serviceOrderRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
@@ -14,7 +20,11 @@ export function serviceOrderRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod
           summary: "Service orders, oldest first, filtered by status",
           tags: ["service orders"],
           querystring: serviceOrdersQuery,
-          response: { 200: z.object({ items: z.array(serviceOrderView) }), 400: errorResponse, 401: errorResponse },
+          response: {
+            200: z.object({ items: z.array(serviceOrderView) }),
+            400: errorResponse,
+            401: errorResponse,
+          },
         },
       },
       async (request) => ({ items: await listServiceOrders(deps.prisma, request.query) }),
