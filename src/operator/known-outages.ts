@@ -1,9 +1,9 @@
 // Dispatchers publish planned and emergency outages per area. Customers who asked "notify me when
 // power is back" (an outage_watch row) hear once when the outage is resolved (notified_at marks it)
 // and each time the expected end moves while it lasts.
-import type { Notification, Notifier } from "../engine/notifications.js";
 import type { OutageKind, Prisma, PrismaClient } from "../generated/prisma/client.js";
 import { InvalidChangeError, NotFoundError } from "./errors.js";
+import { changeAndNotify, type NotificationItem, type OperatorNotifier } from "./notify.js";
 
 export interface KnownOutageView {
   id: number;
@@ -38,9 +38,6 @@ function toView(row: OutageRow): KnownOutageView {
   const { _count, ...rest } = row;
   return { ...rest, watchers: _count.watchers };
 }
-
-/** Notifications are handed to the queue in chunks so a city-wide outage never builds one huge job. */
-const NOTIFY_CHUNK = 500;
 
 export interface NewKnownOutage {
   areaCodes: string[];
@@ -144,12 +141,12 @@ async function watchersToTell(
 
 export async function updateKnownOutage(
   prisma: PrismaClient,
-  notifier: Notifier,
+  notifier: OperatorNotifier,
   id: number,
   change: KnownOutageChange,
   now: Date = new Date(),
 ): Promise<KnownOutageView> {
-  const { view, notifications } = await prisma.$transaction(async (tx) => {
+  return changeAndNotify(prisma, notifier, async (tx) => {
     const locked = await tx.$queryRaw<
       { id: number }[]
     >`SELECT id FROM known_outage WHERE id = ${id} FOR UPDATE`;
@@ -172,7 +169,7 @@ export async function updateKnownOutage(
       select: outageSelect,
     });
 
-    let notifications: { userId: number; notification: Notification }[] = [];
+    let notifications: NotificationItem[] = [];
     if (resolvingNow) {
       const watchers = await watchersToTell(tx, id, true);
       notifications = watchers.map((w) => ({
@@ -202,11 +199,6 @@ export async function updateKnownOutage(
         },
       }));
     }
-    return { view: toView(row), notifications };
+    return { result: toView(row), notifications };
   });
-  // After commit: the Notifier port takes no transaction.
-  for (let i = 0; i < notifications.length; i += NOTIFY_CHUNK) {
-    await notifier.notify(notifications.slice(i, i + NOTIFY_CHUNK));
-  }
-  return view;
 }

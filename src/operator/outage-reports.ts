@@ -1,9 +1,9 @@
 // Operators move customers' "no electricity" reports along (received -> crew dispatched ->
 // restored); every change the reporter should know about becomes a notification to them.
-import type { Notification, Notifier } from "../engine/notifications.js";
 import type { OutageReportStatus, PrismaClient } from "../generated/prisma/client.js";
 import { NotFoundError } from "./errors.js";
 import { accountLabelFor } from "./labels.js";
+import { changeAndNotify, type NotificationItem, type OperatorNotifier } from "./notify.js";
 
 export interface OutageReportView {
   id: number;
@@ -82,11 +82,11 @@ export interface OutageReportChange {
  */
 export async function updateOutageReport(
   prisma: PrismaClient,
-  notifier: Notifier,
+  notifier: OperatorNotifier,
   id: number,
   change: OutageReportChange,
 ): Promise<OutageReportView> {
-  const { view, notification } = await prisma.$transaction(async (tx) => {
+  return changeAndNotify(prisma, notifier, async (tx) => {
     // FOR UPDATE: two operators editing the same report are serialised, so each sees the other's result.
     const locked = await tx.$queryRaw<
       { id: number }[]
@@ -106,9 +106,9 @@ export async function updateOutageReport(
       before.status !== after.status ||
       before.expectedRestoreAt?.getTime() !== after.expectedRestoreAt?.getTime() ||
       (change.comment !== undefined && change.comment !== before.comment);
-    let notification: { userId: number; notification: Notification } | null = null;
+    const notifications: NotificationItem[] = [];
     if (visibleChange && after.userId !== null) {
-      notification = {
+      notifications.push({
         userId: after.userId,
         notification: {
           kind: "outage_report_status",
@@ -118,12 +118,9 @@ export async function updateOutageReport(
           ...(after.expectedRestoreAt ? { expectedRestoreAt: after.expectedRestoreAt.toISOString() } : {}),
           ...(after.comment ? { comment: after.comment } : {}),
         },
-      };
+      });
     }
     const { userId: _userId, accountId: _accountId, ...viewRow } = after;
-    return { view: toView(viewRow), notification };
+    return { result: toView(viewRow), notifications };
   });
-  // The Notifier port takes no transaction, so the enqueue follows the commit (see README of src/operator).
-  if (notification) await notifier.notify([notification]);
-  return view;
 }

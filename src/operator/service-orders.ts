@@ -1,9 +1,9 @@
 // Operators schedule and close customers' meter service orders; the customer is told of every
 // change they can see (status, visit window, a new comment), naming the account by its label.
-import type { Notification, Notifier } from "../engine/notifications.js";
 import type { PrismaClient, ServiceOrderStatus, ServiceType } from "../generated/prisma/client.js";
 import { InvalidChangeError, NotFoundError } from "./errors.js";
 import { accountLabelFor } from "./labels.js";
+import { changeAndNotify, type NotificationItem, type OperatorNotifier } from "./notify.js";
 
 export interface ServiceOrderView {
   id: number;
@@ -66,11 +66,11 @@ export interface ServiceOrderChange {
 
 export async function updateServiceOrder(
   prisma: PrismaClient,
-  notifier: Notifier,
+  notifier: OperatorNotifier,
   id: number,
   change: ServiceOrderChange,
 ): Promise<ServiceOrderView> {
-  const { view, notification } = await prisma.$transaction(async (tx) => {
+  return changeAndNotify(prisma, notifier, async (tx) => {
     const locked = await tx.$queryRaw<
       { id: number }[]
     >`SELECT id FROM service_order WHERE id = ${id} FOR UPDATE`;
@@ -97,9 +97,9 @@ export async function updateServiceOrder(
       before.visitFrom?.getTime() !== after.visitFrom?.getTime() ||
       before.visitTo?.getTime() !== after.visitTo?.getTime() ||
       (change.comment !== undefined && change.comment !== before.comment);
-    let notification: { userId: number; notification: Notification } | null = null;
+    const notifications: NotificationItem[] = [];
     if (visibleChange && after.userId !== null) {
-      notification = {
+      notifications.push({
         userId: after.userId,
         notification: {
           kind: "service_order_status",
@@ -110,12 +110,9 @@ export async function updateServiceOrder(
           ...(after.visitTo ? { visitTo: after.visitTo.toISOString() } : {}),
           ...(after.comment ? { comment: after.comment } : {}),
         },
-      };
+      });
     }
     const { userId: _userId, accountId: _accountId, ...viewRow } = after;
-    return { view: toView(viewRow), notification };
+    return { result: toView(viewRow), notifications };
   });
-  // After commit: the Notifier port takes no transaction.
-  if (notification) await notifier.notify([notification]);
-  return view;
 }

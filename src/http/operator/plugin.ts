@@ -10,9 +10,9 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from "fastify-type-provider-zod";
-import type { Notifier } from "../../engine/notifications.js";
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import { billingPeriodAt } from "../../engine/reading-window.js";
+import type { OperatorNotifier } from "../../operator/notify.js";
 import { operatorAuthHook } from "./auth.js";
 import { operatorErrorHandler } from "./errors.js";
 import { CSV_IMPORT_URL, accountRoutes } from "./routes/accounts.js";
@@ -28,8 +28,11 @@ export const OPERATOR_DOCS_PREFIX = "/api/docs";
 
 export interface OperatorApiOptions {
   prisma: PrismaClient;
-  /** Durable outbound queue (src/jobs): status changes are enqueued through it after commit. */
-  notifier: Notifier;
+  /**
+   * The outbound queue's Notifier. With notifyInTransaction (the queue's transactional enqueue),
+   * notifications are created in the same transaction as the change; without, right after commit.
+   */
+  notifier: OperatorNotifier;
   /** OPERATOR_API_TOKEN: accepted besides the tokens in operator_token (bootstrap). */
   bootstrapToken?: string;
   /** The time source (tests pin it). */
@@ -40,7 +43,7 @@ export interface OperatorApiOptions {
 
 export interface OperatorApiDeps {
   prisma: PrismaClient;
-  notifier: Notifier;
+  notifier: OperatorNotifier;
   now: () => Date;
   currentPeriod: (now: Date) => string;
 }
