@@ -148,7 +148,12 @@ async function* jsonChunks(batches: AsyncIterable<ExportedReading[]>): AsyncGene
  * A readable stream of the export. Readable.from pulls the next batch only when the consumer
  * (the HTTP response) has drained the previous one, so memory is bounded by one batch.
  */
-export function readingsExportStream(prisma: PrismaClient, period: string, format: "csv" | "json"): Readable {
-  const batches = countedReadings(prisma, period);
+export function readingsExportStream(
+  prisma: PrismaClient,
+  period: string,
+  format: "csv" | "json",
+  batchSize: number = EXPORT_BATCH_SIZE,
+): Readable {
+  const batches = countedReadings(prisma, period, batchSize);
   return Readable.from(format === "csv" ? csvChunks(batches) : jsonChunks(batches), { objectMode: false });
 }

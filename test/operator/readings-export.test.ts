@@ -2,7 +2,8 @@
 // as CSV and JSON, equal to the rows stored; a corrected reading is exported once, as corrected.
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countedReadings } from "../../src/operator/readings-export.js";
+import type { PrismaClient } from "../../src/generated/prisma/client.js";
+import { countedReadings, readingsExportStream } from "../../src/operator/readings-export.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { AUTH, buildOperatorApp, seedAccount, seedUser } from "./support.js";
 
@@ -227,6 +228,29 @@ describe("GET /api/v1/readings", () => {
     // Accounts 1-2, 3-4 (4 has no reading), 5: three queries, one row short in the second.
     expect(batches).toEqual([2, 1, 1]);
     expect(rows).toEqual(expected);
+  });
+
+  it("queries the next batch only when the reader asks for more (the response streams)", async () => {
+    let queries = 0;
+    const counting = {
+      $queryRaw: (...args: unknown[]) => {
+        queries += 1;
+        return (db.prisma.$queryRaw as (...a: unknown[]) => Promise<unknown>)(...args);
+      },
+    } as unknown as PrismaClient;
+    const stream = readingsExportStream(counting, PERIOD, "csv", 2);
+    const iterator = stream[Symbol.asyncIterator]();
+    const header = await iterator.next();
+    expect(String(header.value)).toMatch(/^account_number,/);
+    const firstBatch = await iterator.next();
+    expect(String(firstBatch.value)).toContain("4000000001,");
+    // Readable.from reads one chunk ahead at most; the last batch has not been fetched yet.
+    expect(queries).toBeLessThanOrEqual(2);
+    let rest = "";
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      rest += String(next.value);
+    expect(queries).toBe(3);
+    expect(String(header.value) + String(firstBatch.value) + rest).toBe(csvOf(expected));
   });
 
   it("answers 400 with the field path for a bad period or format", async () => {
