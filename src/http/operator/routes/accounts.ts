@@ -30,8 +30,9 @@ export function accountRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const body = request.body as Readable;
-        return importAccountsCsv(deps.prisma, body, {});
+        const report = await importAccountsCsv(deps.prisma, request.body as Readable);
+        request.log.info({ imported: report.imported, rejected: report.rejectedTotal }, "accounts imported");
+        return report;
       },
     );
 

@@ -30,7 +30,14 @@ export function knownOutageRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod 
           response: { 201: knownOutageView, 400: errorResponse, 401: errorResponse },
         },
       },
-      async (request, reply) => reply.code(201).send(await createKnownOutage(deps.prisma, request.body)),
+      async (request, reply) => {
+        const outage = await createKnownOutage(deps.prisma, request.body);
+        request.log.info(
+          { outageId: outage.id, kind: outage.kind, areas: outage.areaCodes.length },
+          "known outage published",
+        );
+        return reply.code(201).send(outage);
+      },
     );
 
     api.get(
@@ -74,8 +81,20 @@ export function knownOutageRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod 
           response: { 200: knownOutageView, 400: errorResponse, 401: errorResponse, 404: errorResponse },
         },
       },
-      async (request) =>
-        updateKnownOutage(deps.prisma, deps.notifier, request.params.id, request.body, deps.now()),
+      async (request) => {
+        const outage = await updateKnownOutage(
+          deps.prisma,
+          deps.notifier,
+          request.params.id,
+          request.body,
+          deps.now(),
+        );
+        request.log.info(
+          { outageId: outage.id, fields: Object.keys(request.body), resolved: outage.resolvedAt !== null },
+          "known outage changed",
+        );
+        return outage;
+      },
     );
   };
 }

@@ -41,7 +41,15 @@ export function outageReportRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod
           response: { 200: outageReportView, 400: errorResponse, 401: errorResponse, 404: errorResponse },
         },
       },
-      async (request) => updateOutageReport(deps.prisma, deps.notifier, request.params.id, request.body),
+      async (request) => {
+        const report = await updateOutageReport(deps.prisma, deps.notifier, request.params.id, request.body);
+        // Audit: which fields an operator changed (values may hold personal data, so only names).
+        request.log.info(
+          { reportId: report.id, fields: Object.keys(request.body), status: report.status },
+          "outage report changed",
+        );
+        return report;
+      },
     );
   };
 }

@@ -41,7 +41,14 @@ export function serviceOrderRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod
           response: { 200: serviceOrderView, 400: errorResponse, 401: errorResponse, 404: errorResponse },
         },
       },
-      async (request) => updateServiceOrder(deps.prisma, deps.notifier, request.params.id, request.body),
+      async (request) => {
+        const order = await updateServiceOrder(deps.prisma, deps.notifier, request.params.id, request.body);
+        request.log.info(
+          { orderId: order.id, fields: Object.keys(request.body), status: order.status },
+          "service order changed",
+        );
+        return order;
+      },
     );
   };
 }
