@@ -78,24 +78,33 @@ export function createDelivery(deps: DeliveryDeps) {
   const marginMs = expiryMarginMs(q.expireInSeconds);
   const count = (channel: ChannelName, outcome: string) => metrics.outcomes.inc({ channel, outcome });
 
-  /** Waits for this chat's slot, then the platform's. "defer" when the wait would outlive the job. */
+  /**
+   * Waits for a platform slot, then takes the chat's slot only if it is due right now. Taking the chat
+   * slot last makes its spacing hold for the real send time (a chat slot reserved ahead would drift
+   * when the platform wait is longer); a chat conflict, which is rare, costs one platform slot.
+   * Returns "defer" when waiting would outlive the job.
+   */
   async function waitForSlot(message: MessageRow, deadline: number): Promise<"go" | { deferUntil: Date }> {
-    const steps: [string, NonNullable<OutboundSettings["platformLimits"]["telegram"]>][] = [];
-    const chatLimit = settings.chatLimits[message.channel];
-    if (chatLimit) steps.push([chatKey(message.address), chatLimit]);
     const platformLimit = settings.platformLimits[message.channel];
-    if (platformLimit) steps.push([platformKey(message.channel), platformLimit]);
-    for (const [key, limit] of steps) {
-      for (;;) {
-        const reservation = await limiter.reserve(key, limit, q.maxReserveAheadMs);
-        if (Date.now() + reservation.waitMs > deadline) {
-          return { deferUntil: new Date(now().getTime() + reservation.waitMs) };
+    const chatLimit = settings.chatLimits[message.channel];
+    const later = (ms: number) => (Date.now() + ms > deadline ? { deferUntil: new Date(now().getTime() + ms) } : undefined);
+    for (;;) {
+      if (platformLimit) {
+        for (;;) {
+          const reservation = await limiter.reserve(platformKey(message.channel), platformLimit, q.maxReserveAheadMs);
+          const tooLate = later(reservation.waitMs);
+          if (tooLate) return tooLate;
+          await sleep(reservation.waitMs);
+          if (reservation.granted) break;
         }
-        await sleep(reservation.waitMs);
-        if (reservation.granted) break;
       }
+      if (!chatLimit) return "go";
+      const chat = await limiter.reserve(chatKey(message.address), chatLimit, 0);
+      if (chat.granted) return "go";
+      const tooLate = later(chat.waitMs);
+      if (tooLate) return tooLate;
+      await sleep(chat.waitMs);
     }
-    return "go";
   }
 
   async function defer(message: MessageRow, until: Date, why: string): Promise<JobVerdict> {
