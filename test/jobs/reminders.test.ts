@@ -166,6 +166,31 @@ describe("campaign idempotency", () => {
     expect(windowOpen.recipients).toBe(120);
     await Promise.all([a.stop(), b.stop()]);
   });
+
+  it("a run that dies after some batches is completed by the next run, one reminder each", async () => {
+    await resetData();
+    clock = kyivInstant(2026, 12, 3, 10, 1);
+    for (let i = 0; i < 40; i++) await seedUser(db.prisma, { accounts: [`Рахунок ${i}`] });
+    const o = outbound({ tweak: (s) => (s.reminders.batchSize = 6) });
+    await o.start({ deliver: false, schedule: false });
+    let batches = 0;
+    await expect(
+      o.runReminderCampaign({
+        period: PERIOD,
+        kind: "last_day",
+        onProgress: () => {
+          if (++batches === 3) throw new Error("process died");
+        },
+      }),
+    ).rejects.toThrow("process died");
+    expect(await db.prisma.reminderDelivery.count()).toBe(18);
+    expect(await db.prisma.reminderCampaign.count()).toBe(0); // not marked completed: the tick retries it
+    const rest = await o.runReminderCampaign({ period: PERIOD, kind: "last_day" });
+    expect(rest.enqueued).toBe(22);
+    expect(await db.prisma.outboundMessage.count()).toBe(40);
+    expect(await db.prisma.reminderCampaign.count()).toBe(1);
+    await o.stop();
+  });
 });
 
 describe("quiet hours", () => {
