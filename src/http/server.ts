@@ -2,7 +2,13 @@
 // inject(). Health, readiness and metrics live here; channels and the operator API register
 // themselves through `plugins`.
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from "fastify";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "./metrics.js";
 
@@ -22,9 +28,10 @@ export interface ServerDeps {
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: deps.logger,
-    disableRequestLogging: true,
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Requests are logged once, by the onResponse hook below (debug, or warn for 5xx).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 1_048_576,
     genReqId: (req) => {
       const incoming = req.headers["x-request-id"];

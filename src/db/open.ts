@@ -1,0 +1,68 @@
+// Opens the database the configuration names: DATABASE_URL, or the embedded Postgres (PGlite) with
+// its data under DATA_DIR. Applies pending migrations when asked and imports the demo accounts into
+// an empty embedded database, so a new user can try every journey at once.
+import { createReadStream } from "node:fs";
+import path from "node:path";
+import type { Config } from "../config.js";
+import { importAccountsCsv } from "../import/accounts-csv.js";
+import { createPrisma, type PrismaClient } from "./client.js";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.js";
+import { migrateDeploy, migrationNames, projectRoot } from "./migrate.js";
+
+export interface OpenDatabase {
+  url: string;
+  prisma: PrismaClient;
+  embedded: boolean;
+  /** Demo import result when demo data was loaded at this start. */
+  demoImported?: number;
+  close(): Promise<void>;
+}
+
+export const demoCsvPath = path.join(projectRoot, "data", "demo-accounts.csv");
+
+export async function openDatabase(
+  db: Config["db"],
+  options: { migrate: boolean; demoData?: boolean },
+): Promise<OpenDatabase> {
+  let embedded: EmbeddedPostgres | undefined;
+  let url = db.url;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dataDir: db.dataDir, port: db.embeddedPort });
+    url = embedded.url;
+  }
+  const prisma = createPrisma(url, { poolSize: embedded ? Math.min(db.poolSize, 5) : db.poolSize });
+  const close = async () => {
+    await prisma.$disconnect();
+    await embedded?.stop();
+  };
+  try {
+    if (options.migrate) await migrateDeploy(url);
+    let demoImported: number | undefined;
+    const wantDemo = db.demoData === "on" || (db.demoData === "auto" && embedded !== undefined);
+    if (options.demoData && wantDemo && (await prisma.account.count()) === 0) {
+      const report = await importAccountsCsv(prisma, createReadStream(demoCsvPath));
+      demoImported = report.imported;
+    }
+    return { url, prisma, embedded: embedded !== undefined, demoImported, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Readiness: the database answers and every migration in prisma/migrations is applied. */
+let expectedMigrations: Promise<string[]> | undefined;
+
+export async function databaseReadiness(prisma: PrismaClient): Promise<"ok" | string> {
+  expectedMigrations ??= migrationNames();
+  const expected = await expectedMigrations;
+  try {
+    const applied = await prisma.$queryRaw<{ migration_name: string }[]>`
+      SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+    const names = new Set(applied.map((a) => a.migration_name));
+    const missing = expected.filter((m) => !names.has(m));
+    return missing.length === 0 ? "ok" : `pending migrations: ${missing.join(", ")}`;
+  } catch (error) {
+    return `database unavailable: ${error instanceof Error ? error.message.split("\n")[0] : "error"}`;
+  }
+}

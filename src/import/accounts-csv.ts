@@ -1,0 +1,280 @@
+// Account import from the billing system: the one CSV format the service, the CLI and the operator
+// API share. Streams the file (csv-parse), validates each row with zod, upserts by account number
+// in batches, and reports rejected rows by line with a reason. A bad row never stops good ones.
+import type { Readable } from "node:stream";
+import { parse } from "csv-parse";
+import { z } from "zod";
+import type { PrismaClient } from "../db/client.js";
+import { normalizeUaPhone } from "../engine/phone.js";
+import { billingPeriodAt, kyivInstant } from "../engine/reading-window.js";
+import { isValidEic } from "./eic.js";
+
+export const ACCOUNT_CSV_COLUMNS = [
+  "account_number",
+  "eic",
+  "holder_name",
+  "phones",
+  "settlement",
+  "street",
+  "building",
+  "apartment",
+  "area_code",
+  "meter_serial",
+  "meter_digits",
+  "zones",
+  "last_reading_date",
+  "last_reading_t1",
+  "last_reading_t2",
+  "last_reading_t3",
+] as const;
+
+export interface ImportReport {
+  imported: number;
+  rejected: { line: number; reason: string }[];
+  /** Rejections beyond this many are counted but not listed. */
+  rejectedTotal: number;
+}
+
+export interface ImportOptions {
+  batchSize?: number;
+  maxListedRejections?: number;
+  onProgress?: (progress: { rows: number; imported: number; rejected: number }) => void;
+}
+
+const trimmed = z.string().transform((s) => s.trim());
+const optionalCell = trimmed.transform((s) => (s === "" ? undefined : s));
+const reading = optionalCell.pipe(
+  z
+    .string()
+    .regex(/^\d{1,9}$/, "must be a whole non-negative number")
+    .transform(Number)
+    .optional(),
+);
+
+const rowSchema = z
+  .object({
+    account_number: trimmed.pipe(z.string().regex(/^\d{5,20}$/, "must be 5-20 digits")),
+    eic: optionalCell.pipe(
+      z
+        .string()
+        .transform((s) => s.toUpperCase())
+        .refine(isValidEic, "is not a valid 16-character EIC code (check character mismatch)")
+        .optional(),
+    ),
+    holder_name: trimmed.pipe(z.string().min(2, "is required").max(200)),
+    phones: trimmed.transform((value, ctx) => {
+      const phones: string[] = [];
+      for (const raw of value.split(";").map((p) => p.trim()).filter(Boolean)) {
+        const phone = normalizeUaPhone(raw);
+        if (!phone) {
+          ctx.addIssue({ code: "custom", message: `"${raw.slice(0, 20)}" is not a Ukrainian phone number` });
+          return z.NEVER;
+        }
+        if (!phones.includes(phone)) phones.push(phone);
+      }
+      return phones;
+    }),
+    settlement: trimmed.pipe(z.string().min(1, "is required").max(100)),
+    street: trimmed.pipe(z.string().min(1, "is required").max(150)),
+    building: trimmed.pipe(z.string().min(1, "is required").max(20)),
+    apartment: optionalCell.pipe(z.string().max(20).optional()),
+    area_code: trimmed.pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, "must be 1-32 letters, digits, _ . -")),
+    meter_serial: trimmed.pipe(z.string().regex(/^[A-Za-z0-9-]{3,32}$/, "must be 3-32 letters, digits or -")),
+    meter_digits: trimmed.pipe(z.string().regex(/^[4-8]$/, "must be 4 to 8").transform(Number)),
+    zones: trimmed.pipe(z.enum(["1", "2", "3"], { message: "must be 1, 2 or 3" }).transform(Number)),
+    last_reading_date: optionalCell.pipe(
+      z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
+        .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), "is not a real date")
+        .optional(),
+    ),
+    last_reading_t1: reading,
+    last_reading_t2: reading,
+    last_reading_t3: reading,
+  })
+  .superRefine((row, ctx) => {
+    const max = 10 ** row.meter_digits - 1;
+    const values = [row.last_reading_t1, row.last_reading_t2, row.last_reading_t3];
+    if (!row.last_reading_date) {
+      if (values.some((v) => v !== undefined)) {
+        ctx.addIssue({ code: "custom", path: ["last_reading_date"], message: "is required when a last reading is given" });
+      }
+      return;
+    }
+    values.forEach((value, index) => {
+      const zone = index + 1;
+      const column = `last_reading_t${zone}`;
+      if (zone <= row.zones && value === undefined) {
+        ctx.addIssue({ code: "custom", path: [column], message: `is required for a ${row.zones}-zone meter` });
+      } else if (zone > row.zones && value !== undefined) {
+        ctx.addIssue({ code: "custom", path: [column], message: `must be empty for a ${row.zones}-zone meter` });
+      } else if (value !== undefined && value > max) {
+        ctx.addIssue({ code: "custom", path: [column], message: `exceeds the meter's ${row.meter_digits} digits` });
+      }
+    });
+  });
+
+type AccountRow = z.infer<typeof rowSchema>;
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? String(issue.path[0]) : "row"} ${issue.message}`)
+    .join("; ");
+}
+
+/** Imports accounts from a CSV stream into the database. */
+export async function importAccountsCsv(
+  prisma: PrismaClient,
+  input: Readable,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
+  const batchSize = options.batchSize ?? 1000;
+  const maxListed = options.maxListedRejections ?? 1000;
+  const report: ImportReport = { imported: 0, rejected: [], rejectedTotal: 0 };
+  const reject = (line: number, reason: string) => {
+    report.rejectedTotal++;
+    if (report.rejected.length < maxListed) report.rejected.push({ line, reason });
+  };
+
+  const parser = input.pipe(
+    parse({
+      bom: true,
+      columns: (header: string[]) => {
+        const names = header.map((h) => h.trim().toLowerCase());
+        const missing = ACCOUNT_CSV_COLUMNS.filter((c) => !names.includes(c));
+        if (missing.length > 0) throw new CsvHeaderError(`missing columns: ${missing.join(", ")}`);
+        return names;
+      },
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    }),
+  );
+
+  // Keyed by account number: the same account twice in one batch keeps the later row, as it would
+  // across batches.
+  let batch = new Map<string, { line: number; row: AccountRow }>();
+  let rows = 0;
+  const flush = async () => {
+    if (batch.size === 0) return;
+    const entries = [...batch.values()];
+    batch = new Map();
+    try {
+      await upsertBatch(prisma, entries.map((e) => e.row));
+      report.imported += entries.length;
+    } catch {
+      // A constraint across rows (an EIC already used by another account): find the rows one by one.
+      for (const entry of entries) {
+        try {
+          await upsertBatch(prisma, [entry.row]);
+          report.imported++;
+        } catch (error) {
+          reject(entry.line, conflictReason(error));
+        }
+      }
+    }
+    options.onProgress?.({ rows, imported: report.imported, rejected: report.rejectedTotal });
+  };
+
+  try {
+    for await (const record of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      rows++;
+      const line = record.info.lines;
+      const parsed = rowSchema.safeParse(record.record);
+      if (!parsed.success) {
+        reject(line, describe(parsed.error));
+        continue;
+      }
+      batch.delete(parsed.data.account_number);
+      batch.set(parsed.data.account_number, { line, row: parsed.data });
+      if (batch.size >= batchSize) await flush();
+    }
+  } catch (error) {
+    if (error instanceof CsvHeaderError) throw error;
+    const err = error as { code?: string; lines?: number; message?: string };
+    if (typeof err.code === "string" && err.code.startsWith("CSV_")) {
+      await flush();
+      reject(err.lines ?? rows + 1, `unreadable CSV: ${err.message ?? err.code}`);
+      return report;
+    }
+    throw error;
+  }
+  await flush();
+  return report;
+}
+
+function conflictReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/eic/i.test(text) && /unique|duplicate/i.test(text)) return "eic is already used by another account";
+  return "could not be stored";
+}
+
+export class CsvHeaderError extends Error {
+  override readonly name = "CsvHeaderError";
+}
+
+async function upsertBatch(prisma: PrismaClient, rows: AccountRow[]): Promise<void> {
+  const json = JSON.stringify(
+    rows.map((r) => {
+      let takenAt: string | null = null;
+      let period: string | null = null;
+      let inWindow = true;
+      if (r.last_reading_date) {
+        const [y, m, d] = r.last_reading_date.split("-").map(Number) as [number, number, number];
+        const instant = kyivInstant(y, m, d, 12);
+        takenAt = instant.toISOString();
+        ({ period, inWindow } = billingPeriodAt(instant));
+      }
+      return {
+        number: r.account_number,
+        eic: r.eic ?? null,
+        holder_name: r.holder_name,
+        phones: r.phones,
+        settlement: r.settlement,
+        street: r.street,
+        building: r.building,
+        apartment: r.apartment ?? null,
+        area_code: r.area_code,
+        meter_serial: r.meter_serial,
+        meter_digits: r.meter_digits,
+        zones: r.zones,
+        taken_at: takenAt,
+        period,
+        in_window: inWindow,
+        t1: r.last_reading_t1 ?? null,
+        t2: r.last_reading_t2 ?? null,
+        t3: r.last_reading_t3 ?? null,
+      };
+    }),
+  );
+  // One statement per batch: upsert the accounts, then add billing readings not yet stored.
+  await prisma.$executeRaw`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${json}::jsonb) AS x(
+        number text, eic text, holder_name text, phones text[], settlement text, street text,
+        building text, apartment text, area_code text, meter_serial text, meter_digits int, zones int,
+        taken_at timestamptz, period text, in_window boolean, t1 int, t2 int, t3 int)
+    ),
+    upserted AS (
+      INSERT INTO account (number, eic, holder_name, phones, settlement, street, building, apartment,
+                           area_code, meter_serial, meter_digits, zones, updated_at)
+      SELECT number, eic, holder_name, phones, settlement, street, building, apartment,
+             area_code, meter_serial, meter_digits, zones, now()
+        FROM input
+      ON CONFLICT (number) DO UPDATE SET
+        eic = EXCLUDED.eic, holder_name = EXCLUDED.holder_name, phones = EXCLUDED.phones,
+        settlement = EXCLUDED.settlement, street = EXCLUDED.street, building = EXCLUDED.building,
+        apartment = EXCLUDED.apartment, area_code = EXCLUDED.area_code,
+        meter_serial = EXCLUDED.meter_serial, meter_digits = EXCLUDED.meter_digits,
+        zones = EXCLUDED.zones, updated_at = now()
+      RETURNING id, number
+    )
+    INSERT INTO meter_reading (account_id, period, t1, t2, t3, taken_at, source, status, in_window)
+    SELECT u.id, i.period, i.t1, i.t2, i.t3, i.taken_at, 'billing', 'accepted', i.in_window
+      FROM upserted u JOIN input i ON i.number = u.number
+     WHERE i.taken_at IS NOT NULL
+       AND NOT EXISTS (
+         SELECT 1 FROM meter_reading r
+          WHERE r.account_id = u.id AND r.source = 'billing' AND r.taken_at = i.taken_at)`;
+}

@@ -1,0 +1,76 @@
+// The billing import: good rows upserted, bad rows reported by line with a reason, re-import
+// idempotent, the last reading stored as a billing reading.
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importAccountsCsv, CsvHeaderError, ACCOUNT_CSV_COLUMNS } from "../../src/import/accounts-csv.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+
+const header = ACCOUNT_CSV_COLUMNS.join(",");
+const csv = (...lines: string[]) => Readable.from([`${header}\n${lines.join("\n")}\n`]);
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+describe("importAccountsCsv", () => {
+  it("imports good rows and reports each bad row with its line and reason", async () => {
+    const report = await importAccountsCsv(
+      db.prisma,
+      csv(
+        "2000000001,62Z400000000001X,Іваненко Іван,0671234567;+380 50 123 45 67,Дніпро,вул. Робоча,1,2,DNP-01,A123,6,2,2026-10-31,100,50,",
+        "2000000002,,Петренко Петро,,Дніпро,вул. Робоча,3,,DNP-01,B456,5,1,,,,",
+        "abc,,Хтось,,Дніпро,вул. Робоча,3,,DNP-01,B456,5,1,,,,",
+        "2000000003,,Сидоренко,12345,Дніпро,вул. Робоча,3,,DNP-01,B456,5,1,,,,",
+        "2000000004,,Сидоренко,,Дніпро,вул. Робоча,3,,DNP-01,B456,5,4,,,,",
+        "2000000005,,Сидоренко,,Дніпро,вул. Робоча,3,,DNP-01,B456,5,2,2026-10-31,100,,",
+        "2000000006,62Z400000000001Y,Сидоренко,,Дніпро,вул. Робоча,3,,DNP-01,B456,5,1,,,,",
+        "2000000007,,Сидоренко,,Дніпро,вул. Робоча,3,,DNP-01,B456,5,1,2026-10-31,100000,,",
+      ),
+    );
+    expect(report.imported).toBe(2);
+    expect(report.rejected.map((r) => r.line)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(report.rejected[0]?.reason).toMatch(/account_number must be 5-20 digits/);
+    expect(report.rejected[1]?.reason).toMatch(/not a Ukrainian phone number/);
+    expect(report.rejected[2]?.reason).toMatch(/zones must be 1, 2 or 3/);
+    expect(report.rejected[3]?.reason).toMatch(/last_reading_t2 is required for a 2-zone meter/);
+    expect(report.rejected[4]?.reason).toMatch(/eic is not a valid/);
+    expect(report.rejected[5]?.reason).toMatch(/exceeds the meter's 5 digits/);
+
+    const account = await db.prisma.account.findUniqueOrThrow({ where: { number: "2000000001" }, include: { readings: true } });
+    expect(account.phones).toEqual(["380671234567", "380501234567"]);
+    expect(account.zones).toBe(2);
+    expect(account.readings).toHaveLength(1);
+    expect(account.readings[0]).toMatchObject({ t1: 100, t2: 50, t3: null, source: "billing", period: "2026-11" });
+  });
+
+  it("is idempotent: importing the same file again updates, never duplicates", async () => {
+    const line = "2000000001,62Z400000000001X,Іваненко Іван Оновлений,0671234567,Дніпро,вул. Робоча,1,2,DNP-02,A123,6,2,2026-10-31,100,50,";
+    const report = await importAccountsCsv(db.prisma, csv(line, line));
+    expect(report).toMatchObject({ imported: 1, rejectedTotal: 0 });
+    const account = await db.prisma.account.findUniqueOrThrow({ where: { number: "2000000001" }, include: { readings: true } });
+    expect(account.holderName).toBe("Іваненко Іван Оновлений");
+    expect(account.areaCode).toBe("DNP-02");
+    expect(account.readings).toHaveLength(1);
+  });
+
+  it("rejects a row whose EIC belongs to another account without losing the rest of the batch", async () => {
+    const report = await importAccountsCsv(
+      db.prisma,
+      csv(
+        "2000000010,62Z400000000001X,Клон,,Дніпро,вул. Робоча,1,,DNP-01,CX1,6,1,,,,",
+        "2000000011,,Добрий Рядок,,Дніпро,вул. Робоча,1,,DNP-01,CX2,6,1,,,,",
+      ),
+    );
+    expect(report.imported).toBe(1);
+    expect(report.rejected).toEqual([{ line: 2, reason: "eic is already used by another account" }]);
+    expect(await db.prisma.account.count({ where: { number: "2000000011" } })).toBe(1);
+  });
+
+  it("refuses a file without the expected header", async () => {
+    await expect(importAccountsCsv(db.prisma, Readable.from(["number,name\n1,x\n"]))).rejects.toBeInstanceOf(CsvHeaderError);
+  });
+});
