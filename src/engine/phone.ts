@@ -15,3 +15,17 @@ export function normalizeUaPhone(input: string): string | null {
 export function maskPhone(normalized: string): string {
   return `+${normalized.slice(0, 3)} ** *** ** ${normalized.slice(-2)}`;
 }
+
+/** A shared contact's number: Ukrainian ones normalised, foreign ones kept as digits (they never match a file). */
+export function normalizeSharedPhone(raw: string): string | null {
+  const ua = normalizeUaPhone(raw);
+  if (ua) return ua;
+  const digits = raw.replace(/\D/g, "");
+  return /^\d{8,15}$/.test(digits) ? digits : null;
+}
+
+/** For the customer's own eyes (never logs): +380 67 123 45 67. */
+export function showPhone(normalized: string): string {
+  const match = /^380(\d{2})(\d{3})(\d{2})(\d{2})$/.exec(normalized);
+  return match ? `+380 ${match[1]} ${match[2]} ${match[3]} ${match[4]}` : `+${normalized}`;
+}

@@ -1,0 +1,62 @@
+// Journey 6: the last 12 counting readings of an account with the consumption of each period.
+import { showLocalDay, showPeriod } from "../calendar.js";
+import {
+  accountChoices,
+  chosenAccount,
+  navRow,
+  withAccount,
+  type FlowContext,
+  type StepHandlers,
+  type Transition,
+} from "../flow-kit.js";
+import type { LinkedAccount } from "../ports.js";
+import { consumption, zoneValue } from "../reading-rules.js";
+
+const SHOWN = 12;
+
+export function startHistory(ctx: FlowContext): Promise<Transition> {
+  return withAccount(ctx, { name: "history_account" }, (link) => showHistory(ctx, link));
+}
+
+async function showHistory(ctx: FlowContext, link: LinkedAccount): Promise<Transition> {
+  const { account } = link;
+  // One more than shown: the oldest shown reading needs its predecessor for its consumption.
+  const readings = await ctx.tx.readings.latest(account.id, SHOWN + 1);
+  if (readings.length === 0) return ctx.menu(ctx.t("history.none", { label: link.label }));
+  const lines = [ctx.t("history.title", { label: link.label, number: account.number })];
+  readings.slice(0, SHOWN).forEach((reading, index) => {
+    const values = [reading.t1, reading.t2, reading.t3].slice(0, account.zones).map((value) => value ?? "-");
+    const previous = readings[index + 1];
+    const params = {
+      date: showLocalDay(reading.takenAt),
+      period: showPeriod(reading.period),
+      values: values.join(" / "),
+    };
+    if (!previous) {
+      lines.push(ctx.t("history.lineFirst", params));
+      return;
+    }
+    let used = 0;
+    for (let zone = 0; zone < account.zones; zone += 1) {
+      const before = zoneValue(previous, zone);
+      const after = zoneValue(reading, zone);
+      if (before !== null && after !== null) used += consumption(before, after, account.meterDigits);
+    }
+    lines.push(ctx.t("history.line", { ...params, used }));
+  });
+  return ctx.menu(lines.join("\n"));
+}
+
+export const historyHandlers: Pick<StepHandlers, "history_account"> = {
+  history_account: {
+    async prompt(ctx) {
+      const links = await ctx.linkedAccounts();
+      return { text: ctx.t("history.pickAccount"), choices: [...accountChoices(links), navRow(ctx, false)] };
+    },
+    async handle(ctx, step, input) {
+      const link = await chosenAccount(ctx, input);
+      if (!link) return ctx.stay(step, ctx.t("hint.pickAccount"));
+      return showHistory(ctx, link);
+    },
+  },
+};

@@ -1,0 +1,230 @@
+// The storage and time ports the engine talks to. src/db/engine-store.ts implements them with
+// Prisma/Postgres and test/fakes/memory-store.ts in memory; the engine never sees either library.
+// Everything an update touches happens inside one EngineStore.transaction so a failure changes nothing.
+import type { ChannelName } from "./events.js";
+import type { Language } from "./replies.js";
+
+export interface Clock {
+  now(): Date;
+}
+
+export type UserStatus = "active" | "blocked" | "unsubscribed";
+export type VerificationMethod = "phone" | "serial_surname" | "operator";
+export type ReadingSource = "billing" | "telegram" | "viber" | "web" | "operator";
+export type ReadingStatus = "accepted" | "flagged" | "superseded";
+export type OutageScope = "home" | "building" | "street";
+export type OutageReportStatus = "received" | "crew_dispatched" | "restored" | "cancelled";
+export type OutageKind = "planned" | "emergency";
+export type ServiceType = "meter_replacement" | "meter_setup" | "sealing" | "unsealing" | "meter_fault";
+export type ServiceOrderStatus = "received" | "scheduled" | "in_progress" | "done" | "cancelled";
+
+/** The conversation row (messenger_user), locked for the rest of the transaction. */
+export interface ConversationRecord {
+  userId: number;
+  /** True when this update created the row. */
+  created: boolean;
+  language: Language;
+  status: UserStatus;
+  remindersEnabled: boolean;
+  phone: string | null;
+  phoneProven: boolean;
+  state: unknown;
+  stateVersion: number;
+  stateUpdatedAt: Date;
+}
+
+export interface OpenConversationInput {
+  address: string;
+  channel: ChannelName;
+  /** Language for a new row only; an existing row keeps its own. */
+  language: Language;
+  telegramChatId?: bigint;
+  viberUserId?: string;
+  now: Date;
+}
+
+/** Everything the engine writes back to the conversation row after a step. */
+export interface ConversationUpdate {
+  language: Language;
+  status: UserStatus;
+  remindersEnabled: boolean;
+  phone: string | null;
+  phoneProven: boolean;
+  state: unknown;
+  stateVersion: number;
+  stateUpdatedAt: Date;
+}
+
+export interface AccountRecord {
+  id: number;
+  number: string;
+  holderName: string;
+  phones: string[];
+  settlement: string;
+  street: string;
+  building: string;
+  apartment: string | null;
+  areaCode: string;
+  meterSerial: string;
+  meterDigits: number;
+  zones: number;
+}
+
+export interface LinkedAccount {
+  linkId: number;
+  label: string;
+  account: AccountRecord;
+}
+
+export interface ReadingRecord {
+  id: number;
+  accountId: number;
+  period: string;
+  t1: number;
+  t2: number | null;
+  t3: number | null;
+  takenAt: Date;
+  source: ReadingSource;
+  status: ReadingStatus;
+  flagReason: string | null;
+  photoRef: string | null;
+  inWindow: boolean;
+}
+
+export interface NewReading {
+  accountId: number;
+  userId: number;
+  period: string;
+  t1: number;
+  t2: number | null;
+  t3: number | null;
+  takenAt: Date;
+  source: ReadingSource;
+  flagReason: string | null;
+  photoRef: string | null;
+  inWindow: boolean;
+}
+
+export interface OutageReportRecord {
+  id: number;
+  accountId: number;
+  scope: OutageScope;
+  status: OutageReportStatus;
+  expectedRestoreAt: Date | null;
+  comment: string | null;
+  createdAt: Date;
+}
+
+export interface KnownOutageRecord {
+  id: number;
+  kind: OutageKind;
+  startsAt: Date;
+  expectedEndAt: Date | null;
+  note: string | null;
+}
+
+export interface ServiceOrderRecord {
+  id: number;
+  accountId: number;
+  type: ServiceType;
+  description: string;
+  photoRef: string | null;
+  /** YYYY-MM-DD or null for "any day". */
+  preferredDate: string | null;
+  contactPhone: string;
+  status: ServiceOrderStatus;
+  visitFrom: Date | null;
+  visitTo: Date | null;
+  comment: string | null;
+  createdAt: Date;
+}
+
+export interface NewServiceOrder {
+  accountId: number;
+  userId: number;
+  type: ServiceType;
+  description: string;
+  photoRef: string | null;
+  preferredDate: string | null;
+  contactPhone: string;
+}
+
+/** The repositories available inside one transaction. */
+export interface EngineTx {
+  /** Records the platform's update id; false when it was seen before (then nothing else may happen). */
+  claimUpdate(channel: ChannelName, updateId: string, now: Date): Promise<boolean>;
+  /** Creates the conversation row if needed and locks it until the transaction ends. */
+  openConversation(input: OpenConversationInput): Promise<ConversationRecord>;
+  saveConversation(userId: number, update: ConversationUpdate): Promise<void>;
+
+  accounts: {
+    findByNumber(number: string): Promise<AccountRecord | null>;
+  };
+  links: {
+    /** The user's accounts in the order they were linked. */
+    listForUser(userId: number): Promise<LinkedAccount[]>;
+    /** Links an account (idempotent: an existing link keeps its label); returns the link id and whether it existed. */
+    link(input: {
+      userId: number;
+      accountId: number;
+      label: string;
+      verifiedBy: VerificationMethod;
+    }): Promise<{ linkId: number; existed: boolean }>;
+    rename(userId: number, accountId: number, label: string): Promise<void>;
+    unlink(userId: number, accountId: number): Promise<void>;
+  };
+  verificationAttempts: {
+    /** Times of failed attempts at or after `since`, oldest first. */
+    failuresSince(userId: number, since: Date): Promise<Date[]>;
+    record(input: {
+      userId: number;
+      method: VerificationMethod;
+      success: boolean;
+      accountNumber: string | null;
+      at: Date;
+    }): Promise<void>;
+  };
+  readings: {
+    /** Readings that count (not superseded), newest first. */
+    latest(accountId: number, limit: number): Promise<ReadingRecord[]>;
+    /** Supersedes the counting readings of (account, period) and inserts this one. */
+    submit(reading: NewReading): Promise<{ reading: ReadingRecord; replaced: number }>;
+  };
+  outageReports: {
+    findOpenForAccount(accountId: number): Promise<OutageReportRecord | null>;
+    create(input: {
+      accountId: number;
+      userId: number;
+      scope: OutageScope;
+      at: Date;
+    }): Promise<OutageReportRecord>;
+    listOpenForAccounts(accountIds: number[]): Promise<OutageReportRecord[]>;
+  };
+  knownOutages: {
+    /** Unresolved outages covering the area that have started by `now`. */
+    findActiveForArea(areaCode: string, now: Date): Promise<KnownOutageRecord | null>;
+  };
+  outageWatches: {
+    /** Idempotent. */
+    watch(input: { outageId: number; userId: number; accountId: number; at: Date }): Promise<void>;
+  };
+  serviceOrders: {
+    create(input: NewServiceOrder & { at: Date }): Promise<ServiceOrderRecord>;
+    listOpenForAccounts(accountIds: number[]): Promise<ServiceOrderRecord[]>;
+  };
+}
+
+export interface EngineStore {
+  /**
+   * Runs fn in one transaction: commits when it resolves, rolls back when it throws (and rethrows).
+   * Connectivity failures surface as StoreUnavailableError.
+   */
+  transaction<T>(fn: (tx: EngineTx) => Promise<T>): Promise<T>;
+}
+
+/** A tiny logging interface so the engine depends on no logging library (pino fits it). */
+export interface EngineLog {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+}

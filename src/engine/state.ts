@@ -1,0 +1,115 @@
+// The conversation state stored on the messenger_user row: the current step of a journey plus the
+// choices offered in the last reply. Versioned and zod-validated: a row that does not parse (old
+// version, bad data) resets the user to the menu instead of being misread.
+import { z } from "zod";
+
+/** Bump when a step's shape changes incompatibly; stored rows with another version reset to the menu. */
+export const STATE_VERSION = 1;
+
+const accountId = z.number().int().positive();
+const zoneValues = z.array(z.number().int().nonnegative()).max(3);
+const serviceType = z.enum(["meter_replacement", "meter_setup", "sealing", "unsealing", "meter_fault"]);
+const verifyMethod = z.enum(["phone", "serial_surname"]);
+const orderDraft = {
+  accountId,
+  type: serviceType,
+  description: z.string().max(1000),
+  photoRef: z.string().max(512).nullable(),
+};
+
+export const stepSchema = z.discriminatedUnion("name", [
+  z.object({ name: z.literal("menu") }),
+  // verify-account
+  z.object({ name: z.literal("verify_phone") }),
+  z.object({ name: z.literal("verify_account") }),
+  z.object({ name: z.literal("verify_fallback_account") }),
+  z.object({ name: z.literal("verify_fallback_serial"), accountNumber: z.string().max(20) }),
+  z.object({
+    name: z.literal("verify_fallback_surname"),
+    accountNumber: z.string().max(20),
+    serial: z.string().max(40),
+  }),
+  z.object({ name: z.literal("verify_failed"), method: verifyMethod }),
+  z.object({ name: z.literal("account_label"), accountId, renaming: z.boolean() }),
+  z.object({ name: z.literal("accounts") }),
+  z.object({ name: z.literal("account_unlink"), accountId }),
+  // submit-reading
+  z.object({ name: z.literal("reading_account") }),
+  z.object({ name: z.literal("reading_zone"), accountId, values: zoneValues, flagged: z.boolean() }),
+  z.object({
+    name: z.literal("reading_rollover"),
+    accountId,
+    values: zoneValues,
+    flagged: z.boolean(),
+    candidate: z.number().int().nonnegative(),
+  }),
+  z.object({
+    name: z.literal("reading_high"),
+    accountId,
+    values: zoneValues,
+    flagged: z.boolean(),
+    candidate: z.number().int().nonnegative(),
+  }),
+  z.object({ name: z.literal("reading_photo"), accountId, values: zoneValues }),
+  z.object({
+    name: z.literal("reading_summary"),
+    accountId,
+    values: zoneValues,
+    flagged: z.boolean(),
+    photoRef: z.string().max(512).nullable(),
+  }),
+  // report-outage
+  z.object({ name: z.literal("outage_account") }),
+  z.object({ name: z.literal("outage_known"), accountId, outageId: z.number().int().positive() }),
+  z.object({ name: z.literal("outage_scope"), accountId }),
+  // order-service
+  z.object({ name: z.literal("order_account") }),
+  z.object({ name: z.literal("order_type"), accountId }),
+  z.object({
+    name: z.literal("order_description"),
+    accountId,
+    type: serviceType,
+    photoRef: z.string().max(512).nullable(),
+  }),
+  z.object({ name: z.literal("order_photo"), ...orderDraft }),
+  z.object({ name: z.literal("order_date"), ...orderDraft }),
+  z.object({ name: z.literal("order_phone"), ...orderDraft, preferredDate: z.string().nullable() }),
+  z.object({
+    name: z.literal("order_summary"),
+    ...orderDraft,
+    preferredDate: z.string().nullable(),
+    contactPhone: z.string().max(20),
+  }),
+  // reading-history
+  z.object({ name: z.literal("history_account") }),
+  // settings
+  z.object({ name: z.literal("settings") }),
+  z.object({ name: z.literal("settings_language") }),
+]);
+
+export type Step = z.infer<typeof stepSchema>;
+export type StepName = Step["name"];
+export type StepOf<N extends StepName> = Extract<Step, { name: N }>;
+
+export const storedStateSchema = z.object({
+  step: stepSchema,
+  /** Choices of the last reply, so a typed label counts as the button (Telegram reply keyboards). */
+  offered: z.array(z.object({ id: z.string().max(64), label: z.string().max(200) })).max(60),
+});
+
+export type StoredState = z.infer<typeof storedStateSchema>;
+
+export type LoadedState = { kind: "fresh" } | { kind: "ok"; state: StoredState } | { kind: "reset" };
+
+/** Reads the stored JSON: a brand-new row is fresh; anything that does not parse at this version resets. */
+export function loadState(stored: unknown, version: number, created: boolean): LoadedState {
+  const isEmptyObject =
+    typeof stored === "object" &&
+    stored !== null &&
+    !Array.isArray(stored) &&
+    Object.keys(stored).length === 0;
+  if (created || (version === 0 && isEmptyObject)) return { kind: "fresh" };
+  if (version !== STATE_VERSION) return { kind: "reset" };
+  const parsed = storedStateSchema.safeParse(stored);
+  return parsed.success ? { kind: "ok", state: parsed.data } : { kind: "reset" };
+}

@@ -1,0 +1,388 @@
+// In-memory EngineStore for conversation tests: the same port semantics as src/db/engine-store.ts
+// (dedupe, one transaction at a time per store, rollback on failure) without a database, so
+// journeys can be tested as events in -> replies and records out in milliseconds.
+import { StoreUnavailableError } from "../../src/engine/errors.js";
+import type { ChannelName } from "../../src/engine/events.js";
+import type {
+  AccountRecord,
+  ConversationRecord,
+  EngineStore,
+  EngineTx,
+  KnownOutageRecord,
+  OutageReportRecord,
+  ReadingRecord,
+  ServiceOrderRecord,
+  UserStatus,
+  VerificationMethod,
+} from "../../src/engine/ports.js";
+import type { Language } from "../../src/engine/replies.js";
+
+export interface MemoryUser {
+  id: number;
+  address: string;
+  channel: ChannelName;
+  telegramChatId: bigint | null;
+  viberUserId: string | null;
+  language: Language;
+  status: UserStatus;
+  remindersEnabled: boolean;
+  phone: string | null;
+  phoneProven: boolean;
+  lastInboundAt: Date | null;
+  state: unknown;
+  stateVersion: number;
+  stateUpdatedAt: Date;
+}
+
+export interface MemoryData {
+  processedUpdates: string[];
+  users: MemoryUser[];
+  accounts: AccountRecord[];
+  links: { id: number; userId: number; accountId: number; label: string; verifiedBy: VerificationMethod }[];
+  attempts: {
+    id: number;
+    userId: number;
+    method: VerificationMethod;
+    success: boolean;
+    accountNumber: string | null;
+    createdAt: Date;
+  }[];
+  readings: (ReadingRecord & { userId: number | null })[];
+  outageReports: (OutageReportRecord & { userId: number | null })[];
+  knownOutages: (KnownOutageRecord & { areaCodes: string[]; resolvedAt: Date | null })[];
+  outageWatches: { id: number; outageId: number; userId: number; accountId: number; createdAt: Date }[];
+  serviceOrders: (ServiceOrderRecord & { userId: number | null })[];
+  nextId: number;
+}
+
+function emptyData(): MemoryData {
+  return {
+    processedUpdates: [],
+    users: [],
+    accounts: [],
+    links: [],
+    attempts: [],
+    readings: [],
+    outageReports: [],
+    knownOutages: [],
+    outageWatches: [],
+    serviceOrders: [],
+    nextId: 1,
+  };
+}
+
+export type AccountSeed = Partial<AccountRecord> & { number: string };
+
+export class MemoryStore implements EngineStore {
+  data: MemoryData = emptyData();
+  /** When set, every transaction fails as if the database were down. */
+  unavailable = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private id(): number {
+    const id = this.data.nextId;
+    this.data.nextId += 1;
+    return id;
+  }
+
+  addAccount(seed: AccountSeed): AccountRecord {
+    const account: AccountRecord = {
+      id: this.id(),
+      holderName: "Шевченко Тарас Григорович",
+      phones: ["380671234567"],
+      settlement: "Дніпро",
+      street: "вул. Січеславська",
+      building: "10",
+      apartment: "5",
+      areaCode: "DNP-01",
+      meterSerial: "AB123456",
+      meterDigits: 6,
+      zones: 1,
+      ...seed,
+    };
+    this.data.accounts.push(account);
+    return account;
+  }
+
+  addReading(
+    seed: Partial<ReadingRecord> & { accountId: number; period: string; t1: number; takenAt: Date },
+  ): ReadingRecord {
+    const reading = {
+      id: this.id(),
+      t2: null,
+      t3: null,
+      source: "billing" as const,
+      status: "accepted" as const,
+      flagReason: null,
+      photoRef: null,
+      inWindow: true,
+      userId: null,
+      ...seed,
+    };
+    this.data.readings.push(reading);
+    return reading;
+  }
+
+  addKnownOutage(
+    seed: Partial<KnownOutageRecord> & { areaCodes: string[]; startsAt: Date; resolvedAt?: Date | null },
+  ): KnownOutageRecord {
+    const outage = {
+      id: this.id(),
+      kind: "emergency" as const,
+      expectedEndAt: null,
+      note: null,
+      resolvedAt: null,
+      ...seed,
+    };
+    this.data.knownOutages.push(outage);
+    return outage;
+  }
+
+  userByAddress(address: string): MemoryUser | undefined {
+    return this.data.users.find((user) => user.address === address);
+  }
+
+  transaction<T>(fn: (tx: EngineTx) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.unavailable) throw new StoreUnavailableError("memory store is unavailable");
+      const snapshot = structuredClone(this.data);
+      try {
+        return await fn(this.createTx());
+      } catch (error) {
+        this.data = snapshot;
+        throw error;
+      }
+    };
+    // One transaction at a time: the conversation lock of the real store, simplified.
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private createTx(): EngineTx {
+    const data = (): MemoryData => this.data;
+    const counting = (reading: ReadingRecord): boolean => reading.status !== "superseded";
+    const newestFirst = (a: ReadingRecord, b: ReadingRecord): number =>
+      b.takenAt.getTime() - a.takenAt.getTime() || b.id - a.id;
+    const copyAccount = (account: AccountRecord): AccountRecord => ({
+      ...account,
+      phones: [...account.phones],
+    });
+    return {
+      claimUpdate: async (channel, updateId) => {
+        const key = `${channel}:${updateId}`;
+        if (data().processedUpdates.includes(key)) return false;
+        data().processedUpdates.push(key);
+        return true;
+      },
+      openConversation: async (input): Promise<ConversationRecord> => {
+        let user = data().users.find((candidate) => candidate.address === input.address);
+        const created = !user;
+        if (!user) {
+          user = {
+            id: this.id(),
+            address: input.address,
+            channel: input.channel,
+            telegramChatId: input.telegramChatId ?? null,
+            viberUserId: input.viberUserId ?? null,
+            language: input.language,
+            status: "active",
+            remindersEnabled: true,
+            phone: null,
+            phoneProven: false,
+            lastInboundAt: input.now,
+            state: {},
+            stateVersion: 0,
+            stateUpdatedAt: input.now,
+          };
+          data().users.push(user);
+        } else {
+          user.lastInboundAt = input.now;
+          user.telegramChatId = input.telegramChatId ?? user.telegramChatId;
+          user.viberUserId = input.viberUserId ?? user.viberUserId;
+        }
+        return {
+          userId: user.id,
+          created,
+          language: user.language,
+          status: user.status,
+          remindersEnabled: user.remindersEnabled,
+          phone: user.phone,
+          phoneProven: user.phoneProven,
+          state: structuredClone(user.state),
+          stateVersion: user.stateVersion,
+          stateUpdatedAt: user.stateUpdatedAt,
+        };
+      },
+      saveConversation: async (userId, update) => {
+        const user = data().users.find((candidate) => candidate.id === userId);
+        if (!user) throw new Error(`no user ${userId}`);
+        Object.assign(user, structuredClone(update));
+      },
+      accounts: {
+        findByNumber: async (number) => {
+          const account = data().accounts.find((candidate) => candidate.number === number);
+          return account ? copyAccount(account) : null;
+        },
+      },
+      links: {
+        listForUser: async (userId) =>
+          data()
+            .links.filter((link) => link.userId === userId)
+            .sort((a, b) => a.id - b.id)
+            .flatMap((link) => {
+              const account = data().accounts.find((candidate) => candidate.id === link.accountId);
+              return account ? [{ linkId: link.id, label: link.label, account: copyAccount(account) }] : [];
+            }),
+        link: async (input) => {
+          const existing = data().links.find(
+            (link) => link.userId === input.userId && link.accountId === input.accountId,
+          );
+          if (existing) return { linkId: existing.id, existed: true };
+          const id = this.id();
+          data().links.push({ id, ...input });
+          return { linkId: id, existed: false };
+        },
+        rename: async (userId, accountId, label) => {
+          for (const link of data().links)
+            if (link.userId === userId && link.accountId === accountId) link.label = label;
+        },
+        unlink: async (userId, accountId) => {
+          data().links = data().links.filter(
+            (link) => !(link.userId === userId && link.accountId === accountId),
+          );
+        },
+      },
+      verificationAttempts: {
+        failuresSince: async (userId, since) =>
+          data()
+            .attempts.filter(
+              (attempt) => attempt.userId === userId && !attempt.success && attempt.createdAt >= since,
+            )
+            .map((attempt) => attempt.createdAt)
+            .sort((a, b) => a.getTime() - b.getTime()),
+        record: async (input) => {
+          data().attempts.push({
+            id: this.id(),
+            userId: input.userId,
+            method: input.method,
+            success: input.success,
+            accountNumber: input.accountNumber,
+            createdAt: input.at,
+          });
+        },
+      },
+      readings: {
+        latest: async (accountId, limit) =>
+          data()
+            .readings.filter((reading) => reading.accountId === accountId && counting(reading))
+            .sort(newestFirst)
+            .slice(0, limit)
+            .map((reading) => ({ ...reading })),
+        submit: async (input) => {
+          let replaced = 0;
+          for (const reading of data().readings) {
+            if (
+              reading.accountId === input.accountId &&
+              reading.period === input.period &&
+              counting(reading)
+            ) {
+              reading.status = "superseded";
+              replaced += 1;
+            }
+          }
+          const reading = {
+            id: this.id(),
+            ...input,
+            status: input.flagReason ? ("flagged" as const) : ("accepted" as const),
+          };
+          data().readings.push(reading);
+          return { reading: { ...reading }, replaced };
+        },
+      },
+      outageReports: {
+        findOpenForAccount: async (accountId) =>
+          data().outageReports.find(
+            (report) =>
+              report.accountId === accountId &&
+              (report.status === "received" || report.status === "crew_dispatched"),
+          ) ?? null,
+        create: async (input) => {
+          const report = {
+            id: this.id(),
+            accountId: input.accountId,
+            userId: input.userId,
+            scope: input.scope,
+            status: "received" as const,
+            expectedRestoreAt: null,
+            comment: null,
+            createdAt: input.at,
+          };
+          data().outageReports.push(report);
+          return { ...report };
+        },
+        listOpenForAccounts: async (accountIds) =>
+          data().outageReports.filter(
+            (report) =>
+              accountIds.includes(report.accountId) &&
+              (report.status === "received" || report.status === "crew_dispatched"),
+          ),
+      },
+      knownOutages: {
+        findActiveForArea: async (areaCode, now) =>
+          data()
+            .knownOutages.filter(
+              (outage) =>
+                outage.areaCodes.includes(areaCode) && outage.resolvedAt === null && outage.startsAt <= now,
+            )
+            .sort((a, b) => b.startsAt.getTime() - a.startsAt.getTime())[0] ?? null,
+      },
+      outageWatches: {
+        watch: async (input) => {
+          const exists = data().outageWatches.some(
+            (watch) =>
+              watch.outageId === input.outageId &&
+              watch.userId === input.userId &&
+              watch.accountId === input.accountId,
+          );
+          if (!exists) {
+            data().outageWatches.push({
+              id: this.id(),
+              outageId: input.outageId,
+              userId: input.userId,
+              accountId: input.accountId,
+              createdAt: input.at,
+            });
+          }
+        },
+      },
+      serviceOrders: {
+        create: async (input) => {
+          const order = {
+            id: this.id(),
+            accountId: input.accountId,
+            userId: input.userId,
+            type: input.type,
+            description: input.description,
+            photoRef: input.photoRef,
+            preferredDate: input.preferredDate,
+            contactPhone: input.contactPhone,
+            status: "received" as const,
+            visitFrom: null,
+            visitTo: null,
+            comment: null,
+            createdAt: input.at,
+          };
+          data().serviceOrders.push(order);
+          return { ...order };
+        },
+        listOpenForAccounts: async (accountIds) =>
+          data().serviceOrders.filter(
+            (order) =>
+              accountIds.includes(order.accountId) &&
+              (order.status === "received" || order.status === "scheduled" || order.status === "in_progress"),
+          ),
+      },
+    };
+  }
+}
