@@ -3,6 +3,7 @@
 // importer write them.
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Notification, Notifier } from "../../src/engine/notifications.js";
+import type { OperatorNotifier } from "../../src/operator/notify.js";
 import type { Channel, PrismaClient } from "../../src/generated/prisma/client.js";
 import { operatorApi } from "../../src/http/operator/plugin.js";
 
@@ -22,7 +23,7 @@ export class RecordingNotifier implements Notifier {
 
 export async function buildOperatorApp(
   prisma: PrismaClient,
-  options: { notifier?: Notifier; now?: () => Date; currentPeriod?: (now: Date) => string } = {},
+  options: { notifier?: OperatorNotifier; now?: () => Date; currentPeriod?: (now: Date) => string } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   await app.register(
