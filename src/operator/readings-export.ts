@@ -144,16 +144,29 @@ async function* jsonChunks(batches: AsyncIterable<ExportedReading[]>): AsyncGene
   yield "]\n";
 }
 
+/** Yields `first` (already fetched) and then the rest of `batches`. */
+async function* prefetched(
+  first: IteratorResult<ExportedReading[]>,
+  batches: AsyncGenerator<ExportedReading[]>,
+): AsyncGenerator<ExportedReading[]> {
+  if (first.done) return;
+  yield first.value;
+  yield* batches;
+}
+
 /**
- * A readable stream of the export. Readable.from pulls the next batch only when the consumer
- * (the HTTP response) has drained the previous one, so memory is bounded by one batch.
+ * Opens the export as a readable stream. The first batch is fetched before the stream is returned,
+ * so a database that cannot answer fails the request cleanly (an error status) instead of cutting a
+ * response that already started. After that, Readable.from pulls the next batch only when the
+ * consumer (the HTTP response) has drained the previous one: memory is bounded by one batch.
  */
-export function readingsExportStream(
+export async function openReadingsExport(
   prisma: PrismaClient,
   period: string,
   format: "csv" | "json",
   batchSize: number = EXPORT_BATCH_SIZE,
-): Readable {
+): Promise<Readable> {
   const batches = countedReadings(prisma, period, batchSize);
-  return Readable.from(format === "csv" ? csvChunks(batches) : jsonChunks(batches), { objectMode: false });
+  const all = prefetched(await batches.next(), batches);
+  return Readable.from(format === "csv" ? csvChunks(all) : jsonChunks(all), { objectMode: false });
 }

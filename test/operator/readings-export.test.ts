@@ -3,7 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../src/generated/prisma/client.js";
-import { countedReadings, readingsExportStream } from "../../src/operator/readings-export.js";
+import { countedReadings, openReadingsExport } from "../../src/operator/readings-export.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { AUTH, buildOperatorApp, seedAccount, seedUser } from "./support.js";
 
@@ -238,7 +238,7 @@ describe("GET /api/v1/readings", () => {
         return (db.prisma.$queryRaw as (...a: unknown[]) => Promise<unknown>)(...args);
       },
     } as unknown as PrismaClient;
-    const stream = readingsExportStream(counting, PERIOD, "csv", 2);
+    const stream = await openReadingsExport(counting, PERIOD, "csv", 2);
     const iterator = stream[Symbol.asyncIterator]();
     const header = await iterator.next();
     expect(String(header.value)).toMatch(/^account_number,/);
@@ -251,6 +251,24 @@ describe("GET /api/v1/readings", () => {
       rest += String(next.value);
     expect(queries).toBe(3);
     expect(String(header.value) + String(firstBatch.value) + rest).toBe(csvOf(expected));
+  });
+
+  it("fails cleanly with a bare 500 when the database cannot answer, before any byte is sent", async () => {
+    const down = {
+      $queryRaw: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432 (internal detail)")),
+    } as unknown as PrismaClient;
+    const broken = await buildOperatorApp(down);
+    try {
+      const response = await broken.inject({
+        method: "GET",
+        url: `/api/v1/readings?period=${PERIOD}&format=csv`,
+        headers: AUTH,
+      });
+      expect(response.statusCode).toBe(500);
+      expect(response.json()).toEqual({ error: "internal", message: "Internal error" });
+    } finally {
+      await broken.close();
+    }
   });
 
   it("answers 400 with the field path for a bad period or format", async () => {

@@ -2,7 +2,7 @@
 import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { readingsExportStream } from "../../../operator/readings-export.js";
+import { openReadingsExport } from "../../../operator/readings-export.js";
 import { errorResponse, exportedReading, readingsQuery } from "../schemas.js";
 import type { OperatorApiDeps } from "../plugin.js";
 
@@ -37,7 +37,7 @@ export function readingRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { period, format } = request.query;
-        const stream = readingsExportStream(deps.prisma, period, format);
+        const stream = await openReadingsExport(deps.prisma, period, format);
         if (format === "csv") {
           reply
             .type("text/csv; charset=utf-8")
