@@ -61,6 +61,30 @@ describe("outage reports", () => {
     expect(restored.json().items).toEqual([
       expect.objectContaining({ areaCode: "DNP-08", status: "restored", scope: "street" }),
     ]);
+    const unfiltered = await app.inject({
+      method: "GET",
+      url: "/api/v1/outage-reports?status=&area=",
+      headers: AUTH,
+    });
+    expect(unfiltered.json().items).toHaveLength(2);
+    const paged = await app.inject({
+      method: "GET",
+      url: `/api/v1/outage-reports?afterId=${reportId}&limit=1`,
+      headers: AUTH,
+    });
+    expect(paged.json().items).toEqual([expect.objectContaining({ areaCode: "DNP-08" })]);
+    const bad = await app.inject({
+      method: "GET",
+      url: "/api/v1/outage-reports?status=lost&limit=0",
+      headers: AUTH,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(
+      bad
+        .json()
+        .issues.map((i: { path: string }) => i.path)
+        .sort(),
+    ).toEqual(["querystring.limit", "querystring.status"]);
   });
 
   it("changes status and expected time, and tells the reporter naming the account label", async () => {

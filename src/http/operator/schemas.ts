@@ -25,6 +25,14 @@ export const accountNumberParams = z.object({
   number: z.string().regex(/^\d{1,20}$/, "must be 1 to 20 digits"),
 });
 
+/** A query filter where `?status=` (empty) means "no filter", as list UIs send it. */
+function filter<T extends z.ZodType<string>>(schema: T) {
+  return z
+    .union([z.literal(""), schema])
+    .optional()
+    .transform((value) => (value === "" ? undefined : (value as z.output<T> | undefined)));
+}
+
 const pageQuery = {
   afterId: z.coerce
     .number()
@@ -124,8 +132,8 @@ export const exportedReading = z
 const reportStatus = z.enum(["received", "crew_dispatched", "restored", "cancelled"]);
 
 export const outageReportsQuery = z.object({
-  status: reportStatus.optional(),
-  area: z.string().min(1).max(32).optional(),
+  status: filter(reportStatus),
+  area: filter(z.string().max(32)),
   ...pageQuery,
 });
 
@@ -206,7 +214,7 @@ export const knownOutageView = z
 
 const orderStatus = z.enum(["received", "scheduled", "in_progress", "done", "cancelled"]);
 
-export const serviceOrdersQuery = z.object({ status: orderStatus.optional(), ...pageQuery });
+export const serviceOrdersQuery = z.object({ status: filter(orderStatus), ...pageQuery });
 
 export const serviceOrderView = z
   .object({
