@@ -1,8 +1,14 @@
 // The readings billing takes for a period: per account, the newest submission that is not
 // superseded (a corrected reading counts once, as its last version). Produced in keyset batches over
 // the account table and written out as it goes, so a period of 100,000 accounts never sits in memory.
+// Runs on the plain pg pool for bulk work (createSqlPool), like the account import.
 import { Readable } from "node:stream";
-import type { PrismaClient, ReadingSource } from "../generated/prisma/client.js";
+import type { ReadingSource } from "../generated/prisma/client.js";
+
+/** The part of a pg Pool the bulk paths use (the account importer's SqlRunner is the same shape). */
+export interface BulkSql {
+  query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+}
 
 export interface ExportedReading {
   accountNumber: string;
@@ -41,28 +47,31 @@ export const EXPORT_BATCH_SIZE = 2_000;
  * every query costs the same however far into the period it is.
  */
 export async function* countedReadings(
-  prisma: PrismaClient,
+  sql: BulkSql,
   period: string,
   batchSize: number = EXPORT_BATCH_SIZE,
 ): AsyncGenerator<ExportedReading[]> {
   let afterAccountId = 0;
   for (;;) {
-    const rows = await prisma.$queryRaw<BatchRow[]>`
-      WITH batch AS (
-        SELECT id, number FROM account WHERE id > ${afterAccountId} ORDER BY id LIMIT ${batchSize}
-      )
-      SELECT b.id AS account_id, b.number AS account_number,
-             r.t1, r.t2, r.t3, r.taken_at, r.source::text AS source, r.status::text AS status,
-             r.flag_reason, r.in_window
-      FROM batch b
-      LEFT JOIN LATERAL (
-        SELECT t1, t2, t3, taken_at, source, status, flag_reason, in_window
-        FROM meter_reading
-        WHERE account_id = b.id AND period = ${period} AND status <> 'superseded'
-        ORDER BY created_at DESC, id DESC
-        LIMIT 1
-      ) r ON true
-      ORDER BY b.id`;
+    const result = await sql.query(
+      `WITH batch AS (
+         SELECT id, number FROM account WHERE id > $1 ORDER BY id LIMIT $2
+       )
+       SELECT b.id AS account_id, b.number AS account_number,
+              r.t1, r.t2, r.t3, r.taken_at, r.source::text AS source, r.status::text AS status,
+              r.flag_reason, r.in_window
+       FROM batch b
+       LEFT JOIN LATERAL (
+         SELECT t1, t2, t3, taken_at, source, status, flag_reason, in_window
+         FROM meter_reading
+         WHERE account_id = b.id AND period = $3 AND status <> 'superseded'
+         ORDER BY created_at DESC, id DESC
+         LIMIT 1
+       ) r ON true
+       ORDER BY b.id`,
+      [afterAccountId, batchSize, period],
+    );
+    const rows = result.rows as BatchRow[];
     const last = rows.at(-1);
     if (!last) return;
     afterAccountId = last.account_id;
@@ -161,12 +170,12 @@ async function* prefetched(
  * consumer (the HTTP response) has drained the previous one: memory is bounded by one batch.
  */
 export async function openReadingsExport(
-  prisma: PrismaClient,
+  sql: BulkSql,
   period: string,
   format: "csv" | "json",
   batchSize: number = EXPORT_BATCH_SIZE,
 ): Promise<Readable> {
-  const batches = countedReadings(prisma, period, batchSize);
+  const batches = countedReadings(sql, period, batchSize);
   const all = prefetched(await batches.next(), batches);
   return Readable.from(format === "csv" ? csvChunks(all) : jsonChunks(all), { objectMode: false });
 }

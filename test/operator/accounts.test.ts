@@ -10,7 +10,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = await buildOperatorApp(db.prisma);
+  app = await buildOperatorApp(db);
 });
 afterAll(async () => {
   await app.close();

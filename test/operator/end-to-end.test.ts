@@ -74,7 +74,7 @@ beforeAll(async () => {
     now: () => clock.now(),
   });
   await outbound.start({ schedule: false });
-  app = await buildOperatorApp(db.prisma, {
+  app = await buildOperatorApp(db, {
     notifier: {
       notify: (items) => outbound.notifier.notify(items),
       notifyInTransaction: (tx, items) => outbound.notifyInTransaction(tx, items),

@@ -36,7 +36,7 @@ let userId: number;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = await buildOperatorApp(db.prisma, { notifier });
+  app = await buildOperatorApp(db, { notifier });
   const account = await seedAccount(db.prisma);
   const user = await seedUser(db.prisma);
   userId = user.id;

@@ -12,7 +12,7 @@ let app: FastifyInstance;
 beforeAll(async () => {
   db = await createTestDatabase();
   // 29 November in Kyiv is inside the reading window of the December period.
-  app = await buildOperatorApp(db.prisma, { now: () => new Date("2026-11-29T10:00:00Z") });
+  app = await buildOperatorApp(db, { now: () => new Date("2026-11-29T10:00:00Z") });
 });
 afterAll(async () => {
   await app.close();

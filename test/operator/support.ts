@@ -5,7 +5,9 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { Notification, Notifier } from "../../src/engine/notifications.js";
 import type { OperatorNotifier } from "../../src/operator/notify.js";
 import type { Channel, PrismaClient } from "../../src/generated/prisma/client.js";
+import { createSqlPool } from "../../src/db/client.js";
 import { operatorApi } from "../../src/http/operator/plugin.js";
+import type { BulkSql } from "../../src/operator/readings-export.js";
 
 export const BOOTSTRAP_TOKEN = "bootstrap-token-for-tests-0123456789";
 export const AUTH = { authorization: `Bearer ${BOOTSTRAP_TOKEN}` };
@@ -21,14 +23,29 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
+/** The plugin on a bare fastify instance over the test database (a small pg pool for bulk work). */
 export async function buildOperatorApp(
-  prisma: PrismaClient,
-  options: { notifier?: OperatorNotifier; now?: () => Date; currentPeriod?: (now: Date) => string } = {},
+  database: { prisma: PrismaClient; url: string },
+  options: {
+    notifier?: OperatorNotifier;
+    now?: () => Date;
+    currentPeriod?: (now: Date) => string;
+    sql?: BulkSql;
+  } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
+  let sql = options.sql;
+  if (!sql) {
+    const pool = createSqlPool(database.url, { max: 2 });
+    app.addHook("onClose", async () => {
+      await pool.end();
+    });
+    sql = pool;
+  }
   await app.register(
     operatorApi({
-      prisma,
+      prisma: database.prisma,
+      sql,
       notifier: options.notifier ?? new RecordingNotifier(),
       bootstrapToken: BOOTSTRAP_TOKEN,
       ...(options.now ? { now: options.now } : {}),

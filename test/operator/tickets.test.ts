@@ -13,7 +13,7 @@ const NOW = new Date("2026-11-27T12:00:00.000Z");
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = await buildOperatorApp(db.prisma, { notifier, now: () => NOW });
+  app = await buildOperatorApp(db, { notifier, now: () => NOW });
 });
 afterAll(async () => {
   await app.close();

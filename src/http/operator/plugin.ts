@@ -13,6 +13,7 @@ import {
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import { billingPeriodAt } from "../../engine/reading-window.js";
 import type { OperatorNotifier } from "../../operator/notify.js";
+import type { BulkSql } from "../../operator/readings-export.js";
 import { operatorAuthHook } from "./auth.js";
 import { operatorErrorHandler } from "./errors.js";
 import { CSV_IMPORT_URL, accountRoutes } from "./routes/accounts.js";
@@ -28,6 +29,8 @@ export const OPERATOR_DOCS_PREFIX = "/api/docs";
 
 export interface OperatorApiOptions {
   prisma: PrismaClient;
+  /** The plain pg pool for bulk work (createSqlPool): the CSV import and the readings export. */
+  sql: BulkSql;
   /**
    * The outbound queue's Notifier. With notifyInTransaction (the queue's transactional enqueue),
    * notifications are created in the same transaction as the change; without, right after commit.
@@ -43,6 +46,7 @@ export interface OperatorApiOptions {
 
 export interface OperatorApiDeps {
   prisma: PrismaClient;
+  sql: BulkSql;
   notifier: OperatorNotifier;
   now: () => Date;
   currentPeriod: (now: Date) => string;
@@ -51,6 +55,7 @@ export interface OperatorApiDeps {
 export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
   const deps: OperatorApiDeps = {
     prisma: options.prisma,
+    sql: options.sql,
     notifier: options.notifier,
     now: options.now ?? (() => new Date()),
     currentPeriod: options.currentPeriod ?? ((now) => billingPeriodAt(now).period),

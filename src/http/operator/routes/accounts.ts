@@ -30,7 +30,7 @@ export function accountRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const report = await importAccountsCsv(deps.prisma, request.body as Readable);
+        const report = await importAccountsCsv(deps.sql, request.body as Readable);
         request.log.info({ imported: report.imported, rejected: report.rejectedTotal }, "accounts imported");
         return report;
       },

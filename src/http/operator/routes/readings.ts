@@ -37,7 +37,7 @@ export function readingRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { period, format } = request.query;
-        const stream = await openReadingsExport(deps.prisma, period, format);
+        const stream = await openReadingsExport(deps.sql, period, format);
         if (format === "csv") {
           reply
             .type("text/csv; charset=utf-8")
