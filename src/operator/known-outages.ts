@@ -181,12 +181,9 @@ export async function updateKnownOutage(
           change: "resolved",
         },
       }));
-    } else if (
-      row.resolvedAt === null &&
-      row.expectedEndAt !== null &&
-      row.expectedEndAt.getTime() !== before.expectedEndAt?.getTime()
-    ) {
-      const expectedEndAt = row.expectedEndAt.toISOString();
+    } else if (row.resolvedAt === null && row.expectedEndAt?.getTime() !== before.expectedEndAt?.getTime()) {
+      // A cleared time is news too: the customer is told the restoration time is not known now.
+      const expectedEndAt = row.expectedEndAt?.toISOString();
       const watchers = await watchersToTell(tx, id, false);
       notifications = watchers.map((w) => ({
         userId: w.user_id,
@@ -195,7 +192,7 @@ export async function updateKnownOutage(
           accountLabel: w.label,
           outageId: id,
           change: "expected_end_changed",
-          expectedEndAt,
+          ...(expectedEndAt ? { expectedEndAt } : {}),
         },
       }));
     }

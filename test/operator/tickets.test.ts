@@ -376,6 +376,20 @@ describe("known outages", () => {
         },
       })),
     );
+    // A cleared time is news ("not known now"), without a time.
+    notifier.calls.length = 0;
+    expect((await patch(`/api/v1/outages/${outageId}`, { expectedEndAt: null })).statusCode).toBe(200);
+    expect(notifier.items).toEqual(
+      watchers.map((w) => ({
+        userId: w.userId,
+        notification: {
+          kind: "known_outage_update",
+          accountLabel: w.label,
+          outageId,
+          change: "expected_end_changed",
+        },
+      })),
+    );
     // A note alone is not news for the watchers.
     notifier.calls.length = 0;
     expect((await patch(`/api/v1/outages/${outageId}`, { note: "Працює бригада" })).statusCode).toBe(200);
