@@ -18,6 +18,7 @@ import {
   enqueueMessages,
   queueFor,
   type EnqueueItem,
+  type OutboundJobData,
   type Tx,
 } from "./outbound-store.js";
 import { createRateLimiter } from "./rate-limiter.js";
@@ -142,6 +143,10 @@ export function createOutbound(deps: OutboundDeps): Outbound {
 
     async start(options = {}) {
       if (boss) return;
+      const marginMs = Math.min(10_000, (q.expireInSeconds * 1000) / 4);
+      if (q.sendTimeoutMs + marginMs >= q.expireInSeconds * 1000) {
+        throw new Error("outbound settings: expireInSeconds must leave room for sendTimeoutMs plus a margin");
+      }
       const instance = new PgBoss({
         connectionString: deps.databaseUrl,
         max: 4,
@@ -178,6 +183,9 @@ export function createOutbound(deps: OutboundDeps): Outbound {
           }),
         );
         for (const pump of pumps) pump.start();
+        await instance.work<OutboundJobData>(DEAD_LETTER_QUEUE, { batchSize: 20 }, async (jobs) => {
+          for (const job of jobs) await delivery.settleDeadLetter(job);
+        });
       }
       if (options.schedule ?? settings.reminders.enabled) {
         await instance.schedule(REMINDER_TICK_QUEUE, settings.tickCron, {}, { tz: COMPANY_TIME_ZONE });
