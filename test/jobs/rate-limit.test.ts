@@ -102,6 +102,7 @@ describe("shared rate limits", () => {
     const senderB = recordingSender("telegram");
     const users = [];
     for (let i = 0; i < 60; i++) users.push(await seedUser(db.prisma));
+    const t0Created = new Date(Date.now() - 1000);
     const producer = instance(recordingSender("telegram"), 20);
     await producer.start({ deliver: false, schedule: false });
     await producer.notifier.notify(users.map((u, i) => ({ userId: u.userId, notification: note(i) })));
@@ -124,6 +125,10 @@ describe("shared rate limits", () => {
     // absorbs it, so the platform never sees more than its 20 in a second.
     if (realServer) expect(maxInWindow(all.map((s) => s.at), 1_000)).toBeLessThanOrEqual(20);
     expect(elapsed).toBeGreaterThanOrEqual(3_000); // 59 slots at 19/s
+    const report = await a.deliveryReport(t0Created);
+    expect(report.sent).toBe(60);
+    expect(report.sentPerSecond).toBeGreaterThan(10);
+    expect(report.sentPerSecond).toBeLessThanOrEqual(20);
     await Promise.all([a.stop(), b.stop()]);
   }, 30_000);
 
