@@ -79,31 +79,26 @@ export function createDelivery(deps: DeliveryDeps) {
   const count = (channel: ChannelName, outcome: string) => metrics.outcomes.inc({ channel, outcome });
 
   /**
-   * Waits for a platform slot, then takes the chat's slot only if it is due right now. Taking the chat
-   * slot last makes its spacing hold for the real send time (a chat slot reserved ahead would drift
-   * when the platform wait is longer); a chat conflict, which is rare, costs one platform slot.
-   * Returns "defer" when waiting would outlive the job.
+   * Waits for the platform's next slot; "defer" when the wait would outlive the job. `latestStart` is
+   * the local time after which the slot counts as missed (one interval after it).
    */
-  async function waitForSlot(message: MessageRow, deadline: number): Promise<"go" | { deferUntil: Date }> {
-    const platformLimit = settings.platformLimits[message.channel];
-    const chatLimit = settings.chatLimits[message.channel];
-    const later = (ms: number) => (Date.now() + ms > deadline ? { deferUntil: new Date(now().getTime() + ms) } : undefined);
+  async function waitForPlatformSlot(
+    message: MessageRow,
+    deadline: number,
+  ): Promise<{ go: true; latestStart: number } | { go: false; deferUntil: Date }> {
+    const limit = settings.platformLimits[message.channel];
+    if (!limit) return { go: true, latestStart: Infinity };
     for (;;) {
-      if (platformLimit) {
-        for (;;) {
-          const reservation = await limiter.reserve(platformKey(message.channel), platformLimit, q.maxReserveAheadMs);
-          const tooLate = later(reservation.waitMs);
-          if (tooLate) return tooLate;
-          await sleep(reservation.waitMs);
-          if (reservation.granted) break;
-        }
+      // The database computed the wait somewhere between asking and hearing back: counting it from the
+      // moment we asked puts the slot no later than it really is, so the "missed" test errs on the safe side.
+      const asked = Date.now();
+      const reservation = await limiter.reserve(platformKey(message.channel), limit, q.maxReserveAheadMs);
+      if (Date.now() + reservation.waitMs > deadline) {
+        return { go: false, deferUntil: new Date(now().getTime() + reservation.waitMs) };
       }
-      if (!chatLimit) return "go";
-      const chat = await limiter.reserve(chatKey(message.address), chatLimit, 0);
-      if (chat.granted) return "go";
-      const tooLate = later(chat.waitMs);
-      if (tooLate) return tooLate;
-      await sleep(chat.waitMs);
+      const startAt = asked + reservation.waitMs;
+      await sleep(reservation.waitMs);
+      if (reservation.granted) return { go: true, latestStart: startAt + 1000 / limit.perSecond };
     }
   }
 
@@ -115,7 +110,9 @@ export function createDelivery(deps: DeliveryDeps) {
   }
 
   async function deliver(job: PgBoss.JobWithMetadata<OutboundJobData>): Promise<JobVerdict> {
-    const deadline = Date.now() + q.expireInSeconds * 1000 - marginMs;
+    // Waiting for a slot must end early enough for the send (up to sendTimeoutMs) to finish before
+    // pg-boss would consider the job lost.
+    const deadline = Date.now() + q.expireInSeconds * 1000 - marginMs - q.sendTimeoutMs;
     const messageId = BigInt(job.data.messageId);
     const log = logger.child({ messageId: job.data.messageId, jobId: job.id });
     for (;;) {
@@ -171,10 +168,32 @@ export function createDelivery(deps: DeliveryDeps) {
         return { complete: true };
       }
 
-      const slot = await waitForSlot(message, deadline);
-      if (slot !== "go") return defer(message, slot.deferUntil, "rate limit wait too long");
-
-      if (!(await claimForSending(prisma, messageId))) continue; // changed meanwhile: look again
+      // Platform slot first, then (in the gate's statement) the chat's slot: taking the chat slot at
+      // the real send time keeps its spacing true however long the platform wait was. A busy chat,
+      // which is rare, costs one platform slot.
+      const slot = await waitForPlatformSlot(message, deadline);
+      if (!slot.go) return defer(message, slot.deferUntil, "rate limit wait too long");
+      const chatLimit = settings.chatLimits[message.channel];
+      const claim = await claimForSending(
+        prisma,
+        messageId,
+        chatLimit ? { key: chatKey(message.address), intervalMs: 1000 / chatLimit.perSecond } : undefined,
+      );
+      if (claim.kind === "chat_busy") {
+        if (Date.now() + claim.waitMs > deadline) {
+          return defer(message, new Date(now().getTime() + claim.waitMs), "chat rate limit");
+        }
+        await sleep(claim.waitMs);
+        continue;
+      }
+      if (claim.kind === "not_claimed") continue; // changed meanwhile: look again
+      if (Date.now() > slot.latestStart) {
+        // Woken too late (a busy event loop or database): sending now would crowd the next slots, so
+        // give this one up and queue for a fresh one. Nothing was sent.
+        await releaseToQueue(prisma, messageId);
+        count(message.channel, "missed_slot");
+        continue;
+      }
       let outcome: SendOutcome;
       try {
         outcome = await withTimeout(sender.send(message.address, [reply]), q.sendTimeoutMs);
@@ -208,7 +227,7 @@ export function createDelivery(deps: DeliveryDeps) {
           await deps.limiter.pause(platformKey(message.channel), outcome.retryAfterMs);
           count(message.channel, "rate_limited");
           log.warn({ channel: message.channel, retryAfterMs: outcome.retryAfterMs }, "platform rate limit: pausing");
-          continue; // waitForSlot now waits out the pause (or defers the message past it)
+          continue; // the next platform slot lies after the pause (or the message is deferred past it)
         case "failed": {
           const last = job.retryCount >= job.retryLimit;
           if (last) {
@@ -226,7 +245,20 @@ export function createDelivery(deps: DeliveryDeps) {
     }
   }
 
-  return { deliver };
+  /**
+   * Dead-letter jobs: pg-boss moves a job here when its last attempt failed, including attempts it
+   * expired itself (a process that died, again and again). Settle the message so it never waits
+   * forever: still queued -> dead; caught in sending -> uncertain.
+   */
+  async function settleDeadLetter(job: PgBoss.Job<OutboundJobData>): Promise<void> {
+    const id = BigInt(job.data.messageId);
+    const message = await loadMessage(prisma, id);
+    if (!message) return;
+    if (await finish(prisma, id, ["queued"], "dead", "attempts exhausted")) count(message.channel, "dead");
+    else if (await finish(prisma, id, ["sending"], "uncertain", "attempts exhausted mid-send")) count(message.channel, "uncertain");
+  }
+
+  return { deliver, settleDeadLetter };
 }
 
 /**

@@ -21,7 +21,7 @@ export interface OutboundSettings {
   quietHoursForNotifications: boolean;
   /** Global (all instances together) limits per platform; absent = unlimited (web chat). */
   platformLimits: Partial<Record<ChannelName, RateLimit>>;
-  /** Per conversation limits per platform. */
+  /** Per conversation limits per platform (evenly spaced: `burst` is not used here). */
   chatLimits: Partial<Record<ChannelName, RateLimit>>;
   queue: {
     /** Jobs in flight per channel and instance (including those waiting for their rate-limit slot). */

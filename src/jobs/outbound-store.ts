@@ -119,17 +119,56 @@ export async function loadMessage(prisma: PrismaClient, id: bigint): Promise<Mes
   return rows[0];
 }
 
+export type Claim =
+  | { kind: "claimed" }
+  /** The message is no longer queued (or its user is no longer active): look at it again. */
+  | { kind: "not_claimed" }
+  /** The chat's own limit: its next send may start only after waitMs. Nothing was changed. */
+  | { kind: "chat_busy"; waitMs: number };
+
 /**
- * The never-twice gate: queued -> sending, for exactly one caller, and only while the user is active.
- * The commit of this UPDATE happens before the platform is called.
+ * The never-twice gate: queued -> sending, for exactly one caller, and only while the user is active;
+ * it commits before the platform is called. With a per-chat limit the same statement also takes the
+ * chat's slot (due now, or nothing happens), so between the platform slot and the send there is a
+ * single round trip.
  */
-export async function claimForSending(prisma: PrismaClient, id: bigint): Promise<boolean> {
-  const n = await prisma.$executeRaw`
-    UPDATE outbound_message m
-       SET state = 'sending', sending_at = clock_timestamp(), attempts = attempts + 1
-     WHERE m.id = ${id} AND m.state = 'queued'
-       AND EXISTS (SELECT 1 FROM messenger_user u WHERE u.id = m.user_id AND u.status = 'active')`;
-  return n === 1;
+export async function claimForSending(
+  prisma: PrismaClient,
+  id: bigint,
+  chat?: { key: string; intervalMs: number },
+): Promise<Claim> {
+  if (!chat) {
+    const n = await prisma.$executeRaw`
+      UPDATE outbound_message m
+         SET state = 'sending', sending_at = clock_timestamp(), attempts = attempts + 1
+       WHERE m.id = ${id} AND m.state = 'queued'
+         AND EXISTS (SELECT 1 FROM messenger_user u WHERE u.id = m.user_id AND u.status = 'active')`;
+    return n === 1 ? { kind: "claimed" } : { kind: "not_claimed" };
+  }
+  const rows = await prisma.$queryRaw<{ chat_ok: boolean; claimed: boolean; chat_wait_ms: number | null }[]>`
+    WITH chat AS (
+      INSERT INTO outbound_rate AS r (key, next_slot_at)
+      VALUES (${chat.key}, clock_timestamp() + ${chat.intervalMs}::float8 * interval '1 millisecond')
+      ON CONFLICT (key) DO UPDATE
+        SET next_slot_at = clock_timestamp() + ${chat.intervalMs}::float8 * interval '1 millisecond'
+        WHERE r.next_slot_at <= clock_timestamp()
+          AND (r.paused_until IS NULL OR r.paused_until <= clock_timestamp())
+      RETURNING 1
+    ), claim AS (
+      UPDATE outbound_message m
+         SET state = 'sending', sending_at = clock_timestamp(), attempts = attempts + 1
+       WHERE m.id = ${id} AND m.state = 'queued' AND EXISTS (SELECT 1 FROM chat)
+         AND EXISTS (SELECT 1 FROM messenger_user u WHERE u.id = m.user_id AND u.status = 'active')
+      RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM chat) AS chat_ok, EXISTS (SELECT 1 FROM claim) AS claimed,
+           -- the statement's snapshot: the chat's schedule as it was before this statement
+           (SELECT (EXTRACT(EPOCH FROM (GREATEST(next_slot_at, COALESCE(paused_until, '-infinity')) - clock_timestamp())) * 1000)::float8
+              FROM outbound_rate WHERE key = ${chat.key}) AS chat_wait_ms`;
+  const row = rows[0]!;
+  if (row.claimed) return { kind: "claimed" };
+  if (row.chat_ok) return { kind: "not_claimed" };
+  return { kind: "chat_busy", waitMs: Math.max(1, row.chat_wait_ms ?? 1) };
 }
 
 type FinalState = "sent" | "dropped" | "skipped" | "dead" | "uncertain";

@@ -18,6 +18,7 @@ import {
   enqueueMessages,
   queueFor,
   type EnqueueItem,
+  type OutboundJobData,
   type Tx,
 } from "./outbound-store.js";
 import { createRateLimiter } from "./rate-limiter.js";
@@ -67,6 +68,19 @@ export interface Outbound {
   waitUntilDrained(options?: { since?: Date; timeoutMs?: number; pollMs?: number }): Promise<Record<string, number>>;
   /** Messages per state created since `since`. */
   stats(since?: Date): Promise<Record<string, number>>;
+  /**
+   * For the benchmark: states of the messages created since `since`, and the sustained send rate
+   * (sent messages over the span between the first and the last send, by their database timestamps).
+   */
+  deliveryReport(since: Date): Promise<DeliveryReport>;
+}
+
+export interface DeliveryReport {
+  states: Record<string, number>;
+  sent: number;
+  firstSentAt: Date | null;
+  lastSentAt: Date | null;
+  sentPerSecond: number | null;
 }
 
 export function createOutbound(deps: OutboundDeps): Outbound {
@@ -142,6 +156,10 @@ export function createOutbound(deps: OutboundDeps): Outbound {
 
     async start(options = {}) {
       if (boss) return;
+      const marginMs = Math.min(10_000, (q.expireInSeconds * 1000) / 4);
+      if (q.sendTimeoutMs + marginMs >= q.expireInSeconds * 1000) {
+        throw new Error("outbound settings: expireInSeconds must leave room for sendTimeoutMs plus a margin");
+      }
       const instance = new PgBoss({
         connectionString: deps.databaseUrl,
         max: 4,
@@ -178,6 +196,9 @@ export function createOutbound(deps: OutboundDeps): Outbound {
           }),
         );
         for (const pump of pumps) pump.start();
+        await instance.work<OutboundJobData>(DEAD_LETTER_QUEUE, { batchSize: 20 }, async (jobs) => {
+          for (const job of jobs) await delivery.settleDeadLetter(job);
+        });
       }
       if (options.schedule ?? settings.reminders.enabled) {
         await instance.schedule(REMINDER_TICK_QUEUE, settings.tickCron, {}, { tz: COMPANY_TIME_ZONE });
@@ -198,6 +219,21 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     },
 
     stats: (since) => countByState(prisma, since),
+
+    async deliveryReport(since) {
+      const states = await countByState(prisma, since);
+      const [span] = await prisma.$queryRaw<{ n: number; first: Date | null; last: Date | null }[]>`
+        SELECT count(*)::int AS n, min(finished_at) AS first, max(finished_at) AS last
+          FROM outbound_message WHERE state = 'sent' AND created_at >= ${since}`;
+      const seconds = span?.first && span.last ? (span.last.getTime() - span.first.getTime()) / 1000 : 0;
+      return {
+        states,
+        sent: span?.n ?? 0,
+        firstSentAt: span?.first ?? null,
+        lastSentAt: span?.last ?? null,
+        sentPerSecond: seconds > 0 ? ((span?.n ?? 1) - 1) / seconds : null,
+      };
+    },
 
     async waitUntilDrained(options = {}) {
       const deadline = Date.now() + (options.timeoutMs ?? 60_000);

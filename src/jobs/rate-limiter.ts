@@ -14,10 +14,10 @@ export interface RateLimit {
 }
 
 export type Reservation =
-  /** A slot is ours: start sending after waitMs (0 when it is already due). */
-  | { granted: true; waitMs: number }
+  /** A slot is ours: start sending after waitMs (0 when it is already due); startsAt by the database clock. */
+  | { granted: true; waitMs: number; startsAt: Date }
   /** The next slot is more than maxAheadMs away: nothing reserved; ask again after about waitMs. */
-  | { granted: false; waitMs: number };
+  | { granted: false; waitMs: number; startsAt: Date };
 
 export interface RateLimiter {
   /** Reserves the next slot of `key`, unless it lies more than maxAheadMs in the future. */
@@ -33,12 +33,9 @@ export function createRateLimiter(prisma: PrismaClient): RateLimiter {
     async reserve(key, limit, maxAheadMs) {
       const intervalMs = 1000 / limit.perSecond;
       const burstMs = Math.max(0, (limit.burst ?? 1) - 1) * intervalMs;
-      await prisma.$executeRaw`
-        INSERT INTO outbound_rate (key, next_slot_at) VALUES (${key}, clock_timestamp())
-        ON CONFLICT (key) DO NOTHING`;
       // `base` is the schedule's next slot (never in the past, never inside a pause); a burst lets the
       // slot start up to burstMs before it. The UPDATE only happens when the slot is near enough.
-      const rows = await prisma.$queryRaw<{ granted: boolean; wait_ms: number }[]>`
+      const rows = await prisma.$queryRaw<{ granted: boolean; wait_ms: number; start_at: Date }[]>`
         WITH cur AS (
           SELECT key,
                  GREATEST(next_slot_at, COALESCE(paused_until, '-infinity'), clock_timestamp()) AS base,
@@ -54,13 +51,20 @@ export function createRateLimiter(prisma: PrismaClient): RateLimiter {
              AND cur.start <= clock_timestamp() + ${maxAheadMs}::float8 * interval '1 millisecond'
           RETURNING r.key
         )
-        SELECT EXISTS (SELECT 1 FROM taken) AS granted,
+        SELECT EXISTS (SELECT 1 FROM taken) AS granted, cur.start AS start_at,
                (EXTRACT(EPOCH FROM (cur.start - clock_timestamp())) * 1000)::float8 AS wait_ms
           FROM cur`;
       const row = rows[0];
-      if (!row) throw new Error(`rate limit row ${key} vanished`);
+      if (!row) {
+        // First use of this key: create its schedule and ask again.
+        await prisma.$executeRaw`
+          INSERT INTO outbound_rate (key, next_slot_at) VALUES (${key}, clock_timestamp()) ON CONFLICT (key) DO NOTHING`;
+        return this.reserve(key, limit, maxAheadMs);
+      }
       const waitMs = Math.max(0, row.wait_ms);
-      return row.granted ? { granted: true, waitMs } : { granted: false, waitMs: Math.max(1, waitMs - maxAheadMs) };
+      return row.granted
+        ? { granted: true, waitMs, startsAt: row.start_at }
+        : { granted: false, waitMs: Math.max(1, waitMs - maxAheadMs), startsAt: row.start_at };
     },
 
     async pause(key, ms) {

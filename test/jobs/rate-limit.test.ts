@@ -1,10 +1,11 @@
 // Rate limits are global: two service instances (each with its own pg-boss and Prisma pool) sharing
 // one database never start more sends a second than configured, per platform and per chat; a 429
 // pauses the platform for every instance.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPrisma } from "../../src/db/client.js";
 import type { Notification } from "../../src/engine/notifications.js";
 import { createOutbound, type Outbound } from "../../src/jobs/outbound.js";
+import { PACING_HEADROOM } from "../../src/jobs/outbound-settings.js";
 import { createRateLimiter } from "../../src/jobs/rate-limiter.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { recordingSender, seedUser, silentLogger, sleep, testMetrics, testSettings, until } from "./support.js";
@@ -29,6 +30,14 @@ const note = (i: number): Notification => ({
   status: "scheduled",
 });
 
+/**
+ * The embedded Postgres (PGlite, used when no server is configured) runs one statement at a time, so
+ * the moment a send starts lags its slot by an unpredictable queueing delay and sends bunch up: the
+ * per-second window of observed sends is only meaningful on a real server (CI). Slot instants and the
+ * average pace are checked everywhere.
+ */
+const realServer = inject("testDb").mode === "server";
+
 /** The most events inside any half-open window of `windowMs`. */
 function maxInWindow(times: number[], windowMs: number): number {
   const sorted = [...times].sort((a, b) => a - b);
@@ -40,11 +49,12 @@ function maxInWindow(times: number[], windowMs: number): number {
   return best;
 }
 
+/** Like production: the platform's limit is `perSecond`, the limiter paces at PACING_HEADROOM of it. */
 function instance(sender: ReturnType<typeof recordingSender>, perSecond: number) {
   const prisma = createPrisma(db.url, { poolSize: 10 });
   extraClients.push(prisma);
   const settings = testSettings({ concurrency: 12, expireInSeconds: 30 });
-  settings.platformLimits = { telegram: { perSecond } };
+  settings.platformLimits = { telegram: { perSecond: perSecond * PACING_HEADROOM } };
   settings.chatLimits = { telegram: { perSecond: 1 } };
   const o = createOutbound({
     prisma,
@@ -59,27 +69,32 @@ function instance(sender: ReturnType<typeof recordingSender>, perSecond: number)
 }
 
 describe("shared rate limits", () => {
-  it("two limiter instances on one database stay within 20/s together", async () => {
+  it("two limiter instances on one database hand out slots at most 20 a second together", async () => {
     const a = createRateLimiter(createPrisma(db.url, { poolSize: 5 }));
     const b = createRateLimiter(createPrisma(db.url, { poolSize: 5 }));
-    const starts: number[] = [];
+    const slots: number[] = [];
     const worker = async (limiter: typeof a) => {
       for (let i = 0; i < 6; i++) {
         for (;;) {
           const r = await limiter.reserve("unit-test", { perSecond: 20 }, 2_000);
           await sleep(r.waitMs);
-          if (r.granted) break;
+          if (r.granted) {
+            slots.push(r.startsAt.getTime());
+            break;
+          }
         }
-        starts.push(Date.now());
       }
     };
     const t0 = Date.now();
     await Promise.all([...Array(5)].flatMap(() => [worker(a), worker(b)]));
     const elapsed = Date.now() - t0;
-    expect(starts).toHaveLength(60);
-    // 60 slots 50 ms apart take at least 59 x 50 ms, and no second holds more than 20 (+1 for timer jitter).
+    expect(slots).toHaveLength(60);
+    // Slot instants (database clock) are 50 ms apart whichever instance took them: 20 in any second.
+    const sorted = [...slots].sort((x, y) => x - y);
+    const gaps = sorted.slice(1).map((t, i) => t - sorted[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(49);
+    expect(maxInWindow(sorted, 1_000)).toBeLessThanOrEqual(20);
     expect(elapsed).toBeGreaterThanOrEqual(2_900);
-    expect(maxInWindow(starts, 1_000)).toBeLessThanOrEqual(21);
   }, 20_000);
 
   it("two service instances deliver 60 messages at no more than 20/s overall, each once", async () => {
@@ -87,6 +102,7 @@ describe("shared rate limits", () => {
     const senderB = recordingSender("telegram");
     const users = [];
     for (let i = 0; i < 60; i++) users.push(await seedUser(db.prisma));
+    const t0Created = new Date(Date.now() - 1000);
     const producer = instance(recordingSender("telegram"), 20);
     await producer.start({ deliver: false, schedule: false });
     await producer.notifier.notify(users.map((u, i) => ({ userId: u.userId, notification: note(i) })));
@@ -105,8 +121,14 @@ describe("shared rate limits", () => {
     // Both instances took part, and together they kept the pace.
     expect(senderA.sent.length).toBeGreaterThan(0);
     expect(senderB.sent.length).toBeGreaterThan(0);
-    expect(maxInWindow(all.map((s) => s.at), 1_000)).toBeLessThanOrEqual(21);
-    expect(elapsed).toBeGreaterThanOrEqual(2_900);
+    // Observed call times add timer and query jitter to the exact slots; pacing at 95 % of the limit
+    // absorbs it, so the platform never sees more than its 20 in a second.
+    if (realServer) expect(maxInWindow(all.map((s) => s.at), 1_000)).toBeLessThanOrEqual(20);
+    expect(elapsed).toBeGreaterThanOrEqual(3_000); // 59 slots at 19/s
+    const report = await a.deliveryReport(t0Created);
+    expect(report.sent).toBe(60);
+    expect(report.sentPerSecond).toBeGreaterThan(10);
+    expect(report.sentPerSecond).toBeLessThanOrEqual(20);
     await Promise.all([a.stop(), b.stop()]);
   }, 30_000);
 
