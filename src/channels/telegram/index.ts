@@ -7,7 +7,6 @@ import type { UserFromGetMe } from "grammy/types";
 import type { FastifyPluginAsync } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { Language } from "../../engine/replies.js";
 import type { EngineHandle, UserStatusPort } from "../channel.js";
 import { abortableSleep, grammySignal } from "./abort.js";
 import { createUpdateHandler, type UpdateHandler } from "./handle-update.js";
@@ -32,8 +31,6 @@ export interface TelegramChannelDeps {
   userStatus: UserStatusPort;
   logger: Logger;
   metrics: Registry;
-  /** The group notice text per language (the engine catalogue's `channel.group_notice`). */
-  groupNotice: (language: Language) => string;
   retry?: Partial<RetryPolicy>;
   /** getMe backoff: first delay and cap (ms). */
   identityRetry?: { initialDelayMs: number; maxDelayMs: number };
@@ -74,7 +71,6 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
     sender,
     api,
     logger: deps.logger,
-    groupNotice: deps.groupNotice,
   });
   const plugin =
     config.mode === "webhook" && config.webhookSecret

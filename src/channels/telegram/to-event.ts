@@ -149,6 +149,9 @@ export function toEvent(update: TelegramUpdate): MappedUpdate {
     if (msg.chat.type === "group" || msg.chat.type === "supergroup") {
       // Bots from other bots or anonymous admins are not people to talk to.
       if (msg.from?.is_bot) return { kind: "ignored", reason: "group message from a bot" };
+      // Joins, pins and the like reach every bot in a group; only something a person said to us
+      // (privacy mode passes commands, mentions and replies) deserves the notice.
+      if (!messageToEvent(msg)) return { kind: "ignored", reason: "group service message" };
       const notice: MappedUpdate = { kind: "group_notice", chatId: BigInt(msg.chat.id) };
       if (msg.from?.language_code) notice.languageCode = msg.from.language_code;
       return notice;

@@ -98,6 +98,7 @@ describe("Telegram update -> engine event", () => {
 
   it("answers a group message with the private-chat notice, in the sender's language", () => {
     expect(map("group-message")).toEqual({ kind: "group_notice", chatId: -1001555444333n, languageCode: "uk" });
+    expect(map("group-member-joined")).toEqual({ kind: "ignored", reason: "group service message" });
   });
 
   it("ignores a callback query without data but still asks to answer it", () => {
