@@ -34,8 +34,8 @@ export interface TelegramChannelDeps {
   retry?: Partial<RetryPolicy>;
   /** getMe backoff: first delay and cap (ms). */
   identityRetry?: { initialDelayMs: number; maxDelayMs: number };
-  /** Long-poll timeout in seconds (tests shorten it). */
-  pollingTimeoutSeconds?: number;
+  /** Polling tuning (tests shorten it): long-poll timeout and the backoff after failures. */
+  polling?: { timeoutSeconds?: number; retryDelayMs?: number; maxRetryDelayMs?: number };
 }
 
 export interface TelegramChannel {
@@ -79,9 +79,7 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
 
   let polling: Polling | undefined;
   if (config.mode === "polling") {
-    const pollingOptions: Parameters<typeof createPolling>[0] = { api, handleUpdate, logger: deps.logger };
-    if (deps.pollingTimeoutSeconds !== undefined) pollingOptions.timeoutSeconds = deps.pollingTimeoutSeconds;
-    polling = createPolling(pollingOptions);
+    polling = createPolling({ ...deps.polling, api, handleUpdate, logger: deps.logger });
   }
 
   const initialDelay = deps.identityRetry?.initialDelayMs ?? 1000;

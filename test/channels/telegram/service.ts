@@ -73,7 +73,7 @@ export async function startTelegramTestService(options: {
     logger,
     metrics: metrics.registry,
     identityRetry: { initialDelayMs: 50, maxDelayMs: 200 },
-    pollingTimeoutSeconds: 1,
+    polling: { timeoutSeconds: 1, retryDelayMs: 100, maxRetryDelayMs: 400 },
     ...(options.retry ? { retry: options.retry } : {}),
   });
   const app = await buildServer({
