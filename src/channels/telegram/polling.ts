@@ -76,7 +76,10 @@ export function createPolling(options: PollingOptions): Polling {
           await options.handleUpdate(update);
         } catch (error) {
           if (error instanceof StoreUnavailableError) {
-            log.error({ err: error, updateId: update.update_id }, "store unavailable; will ask for the update again");
+            log.error(
+              { err: error, updateId: update.update_id },
+              "store unavailable; will ask for the update again",
+            );
             await backOff();
             break;
           }
@@ -111,7 +114,10 @@ export function createPolling(options: PollingOptions): Polling {
       if (offset !== undefined) {
         // Confirm what was handled so a restart does not fetch it again (it would be a duplicate).
         try {
-          await options.api.getUpdates({ offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(5000)));
+          await options.api.getUpdates(
+            { offset, limit: 1, timeout: 0 },
+            grammySignal(AbortSignal.timeout(5000)),
+          );
         } catch (error) {
           log.warn({ err: error }, "could not confirm the last handled update");
         }

@@ -21,9 +21,7 @@ const message = z.looseObject({
   chat,
   text: z.string().optional(),
   caption: z.string().optional(),
-  contact: z
-    .looseObject({ phone_number: z.string(), user_id: z.number().int().optional() })
-    .optional(),
+  contact: z.looseObject({ phone_number: z.string(), user_id: z.number().int().optional() }).optional(),
   photo: z.array(z.looseObject({ file_id: z.string(), width: z.number(), height: z.number() })).optional(),
   location: z.looseObject({ latitude: z.number(), longitude: z.number() }).optional(),
 });
@@ -189,7 +187,8 @@ export function toEvent(update: TelegramUpdate): MappedUpdate {
 
   if (update.my_chat_member) {
     const change = update.my_chat_member;
-    if (change.chat.type !== "private") return { kind: "ignored", reason: `membership in a ${change.chat.type}` };
+    if (change.chat.type !== "private")
+      return { kind: "ignored", reason: `membership in a ${change.chat.type}` };
     const status = change.new_chat_member.status;
     const event: InboundEvent | undefined =
       status === "kicked" ? { type: "blocked" } : status === "member" ? { type: "unblocked" } : undefined;
@@ -203,7 +202,8 @@ export function toEvent(update: TelegramUpdate): MappedUpdate {
   }
 
   if ("edited_message" in update) return { kind: "ignored", reason: "edited message" };
-  if ("channel_post" in update || "edited_channel_post" in update) return { kind: "ignored", reason: "channel post" };
+  if ("channel_post" in update || "edited_channel_post" in update)
+    return { kind: "ignored", reason: "channel post" };
   const kind = Object.keys(update).find((key) => key !== "update_id") ?? "empty";
   return { kind: "ignored", reason: `update kind ${kind}` };
 }

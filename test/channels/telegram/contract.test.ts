@@ -4,7 +4,13 @@
 // engine offered (as the engine itself maps a typed label back to its choice).
 import { afterAll, beforeAll } from "vitest";
 import type { Reply } from "../../../src/engine/replies.js";
-import { runChannelContract, type ChannelHarness, type Delivery, type ScriptStep, type SentMessage } from "../contract.js";
+import {
+  runChannelContract,
+  type ChannelHarness,
+  type Delivery,
+  type ScriptStep,
+  type SentMessage,
+} from "../contract.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../../fakes/telegram-api.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
 import { TEST_BOT_TOKEN } from "./helpers.js";

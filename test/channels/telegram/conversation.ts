@@ -40,11 +40,19 @@ export async function verifyAndSubmitReading(
   account: { number: string; phone: string },
 ): Promise<ConversationUpdates> {
   const chat_id = user.id;
-  const message = (text: string, reply_markup: unknown) => ({ chat_id, text, parse_mode: "HTML", reply_markup });
+  const message = (text: string, reply_markup: unknown) => ({
+    chat_id,
+    text,
+    parse_mode: "HTML",
+    reply_markup,
+  });
   let seen = user.received().length;
   async function step(update: Record<string, unknown>, expected: unknown[]) {
     await deliver(update);
-    const fresh = user.received().slice(seen).map((m) => m.params);
+    const fresh = user
+      .received()
+      .slice(seen)
+      .map((m) => m.params);
     seen += fresh.length;
     expect(fresh).toEqual(expected);
   }
@@ -72,7 +80,11 @@ export async function verifyAndSubmitReading(
   await step(user.text(account.number), [
     message(
       `${uk("verify.linked", { number: account.number })}\n\n${uk("label.ask")}`,
-      replyKeyboard([[uk("label.flat"), uk("label.house"), uk("label.cottage")], [uk("label.skip")], [uk("nav.menu")]]),
+      replyKeyboard([
+        [uk("label.flat"), uk("label.house"), uk("label.cottage")],
+        [uk("label.skip")],
+        [uk("nav.menu")],
+      ]),
     ),
   ]);
 
@@ -80,7 +92,10 @@ export async function verifyAndSubmitReading(
   // The forecast is the account's average use over the days left: 6.6 + 3.3 kWh a day from the
   // billing history, as the engine computes it; only its presence and wording are checked here.
   await deliver(user.press(label));
-  const menu = user.received().slice(seen).map((m) => m.params);
+  const menu = user
+    .received()
+    .slice(seen)
+    .map((m) => m.params);
   seen += menu.length;
   expect(menu).toHaveLength(1);
   const forecast = /≈ (\d+) /.exec(String(menu[0]?.text))?.[1];
@@ -113,7 +128,9 @@ export async function verifyAndSubmitReading(
     ),
   ]);
 
-  await step(user.text("12400"), [message(uk("reading.askZone", { zone: uk("zone.night"), digits: 5 }), zoneKeyboard)]);
+  await step(user.text("12400"), [
+    message(uk("reading.askZone", { zone: uk("zone.night"), digits: 5 }), zoneKeyboard),
+  ]);
 
   await step(user.text("6150"), [
     message(

@@ -78,7 +78,10 @@ describe("Telegram webhook mode, end to end", () => {
   it("verifies by phone and takes a two-zone reading with the exact messages, stored once", async () => {
     const account = await seedTwoZoneAccount(db.prisma, "1234567890", "380671234567");
     const user = newUser();
-    const updates = await verifyAndSubmitReading(user, deliver, { number: "1234567890", phone: "380671234567" });
+    const updates = await verifyAndSubmitReading(user, deliver, {
+      number: "1234567890",
+      phone: "380671234567",
+    });
 
     const row = await db.prisma.messengerUser.findUniqueOrThrow({
       where: { address: user.address },
@@ -92,9 +95,19 @@ describe("Telegram webhook mode, end to end", () => {
       status: "active",
       language: "uk",
     });
-    expect(row.links).toEqual([expect.objectContaining({ accountId: account.id, label: "Квартира", verifiedBy: "phone" })]);
+    expect(row.links).toEqual([
+      expect.objectContaining({ accountId: account.id, label: "Квартира", verifiedBy: "phone" }),
+    ]);
     expect(row.readings).toEqual([
-      expect.objectContaining({ accountId: account.id, period: "2026-12", t1: 12400, t2: 6150, t3: null, source: "telegram", status: "accepted" }),
+      expect.objectContaining({
+        accountId: account.id,
+        period: "2026-12",
+        t1: 12400,
+        t2: 6150,
+        t3: null,
+        source: "telegram",
+        status: "accepted",
+      }),
     ]);
     expect(await processedUpdates(updates.confirm.update_id)).toBe(1);
 
@@ -182,9 +195,9 @@ describe("Telegram webhook mode, end to end", () => {
     expect(active.status).toBe("active");
 
     await deliver(user.membership("kicked"));
-    expect((await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: user.address } })).status).toBe(
-      "blocked",
-    );
+    expect(
+      (await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: user.address } })).status,
+    ).toBe("blocked");
     const metrics = await service.metrics.registry.getSingleMetricAsString("telegram_messages_failed_total");
     expect(metrics).toMatch(/telegram_messages_failed_total\{reason="blocked"\} [1-9]/);
   });
@@ -207,14 +220,23 @@ describe("Telegram webhook mode, end to end", () => {
     ]);
     expect(outcome).toEqual({ kind: "sent", messages: 1 });
     expect(user.received().at(-1)?.params.reply_markup).toEqual({
-      inline_keyboard: [[{ text: uk("notify.submitFor", { label: uk("label.house") }), callback_data: choiceId }]],
+      inline_keyboard: [
+        [{ text: uk("notify.submitFor", { label: uk("label.house") }), callback_data: choiceId }],
+      ],
     });
 
     const tap = user.callback(choiceId);
     await deliver(tap);
     const query = (tap.callback_query as { id: string }).id;
-    expect(fake.callsTo("answerCallbackQuery").map((c) => c.params)).toContainEqual({ callback_query_id: query });
-    expect(user.received().at(-1)?.text.startsWith(uk("reading.intro", { label: uk("label.house"), number: "7770001112" }))).toBe(true);
+    expect(fake.callsTo("answerCallbackQuery").map((c) => c.params)).toContainEqual({
+      callback_query_id: query,
+    });
+    expect(
+      user
+        .received()
+        .at(-1)
+        ?.text.startsWith(uk("reading.intro", { label: uk("label.house"), number: "7770001112" })),
+    ).toBe(true);
   });
 
   it("answers a group message once with the private-chat notice and stores nothing", async () => {
@@ -231,15 +253,28 @@ describe("Telegram webhook mode, end to end", () => {
       },
     };
     await deliver(update);
-    expect(fake.sentMessages(group)).toEqual([{ chat_id: group, text: uk("channel.groupNotice"), parse_mode: "HTML" }]);
+    expect(fake.sentMessages(group)).toEqual([
+      { chat_id: group, text: uk("channel.groupNotice"), parse_mode: "HTML" },
+    ]);
     expect(await db.prisma.messengerUser.count({ where: { address: `telegram:${group}` } })).toBe(0);
   });
 
   it("ignores edited messages and channel posts with 200 and no reply", async () => {
     const user = newUser();
     const calls = fake.calls.length;
-    const edited = { update_id: 990_000_002, edited_message: { message_id: 1, from: user.user, chat: user.chat, date: 1, edit_date: 2, text: "x" } };
-    const post_ = { update_id: 990_000_003, channel_post: { message_id: 1, chat: { id: -1001987654321, type: "channel", title: "Новини" }, date: 1, text: "x" } };
+    const edited = {
+      update_id: 990_000_002,
+      edited_message: { message_id: 1, from: user.user, chat: user.chat, date: 1, edit_date: 2, text: "x" },
+    };
+    const post_ = {
+      update_id: 990_000_003,
+      channel_post: {
+        message_id: 1,
+        chat: { id: -1001987654321, type: "channel", title: "Новини" },
+        date: 1,
+        text: "x",
+      },
+    };
     expect((await post(edited, WEBHOOK_SECRET)).json()).toEqual({ ok: true, outcome: "ignored" });
     expect((await post(post_, WEBHOOK_SECRET)).json()).toEqual({ ok: true, outcome: "ignored" });
     expect(fake.calls.length).toBe(calls);

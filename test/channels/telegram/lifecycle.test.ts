@@ -27,7 +27,11 @@ afterAll(async () => {
 });
 
 const realEngine = () =>
-  createEngine({ store: createEngineStore(db.prisma), clock: { now: () => new Date() }, settings: defaultEngineSettings });
+  createEngine({
+    store: createEngineStore(db.prisma),
+    clock: { now: () => new Date() },
+    settings: defaultEngineSettings,
+  });
 
 describe("Telegram channel lifecycle", () => {
   it("keeps retrying getMe with backoff while Telegram is unreachable and reports not ready meanwhile", async () => {

@@ -7,7 +7,12 @@ import { startFakeTelegramApi, type FakeTelegramApi } from "../../fakes/telegram
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
 import { verifyAndSubmitReading } from "./conversation.js";
 import { TEST_BOT_TOKEN } from "./helpers.js";
-import { seedTwoZoneAccount, startTelegramTestService, waitUntil, type TelegramTestService } from "./service.js";
+import {
+  seedTwoZoneAccount,
+  startTelegramTestService,
+  waitUntil,
+  type TelegramTestService,
+} from "./service.js";
 import { TelegramUser } from "./telegram-user.js";
 
 let db: TestDatabase;
@@ -48,8 +53,12 @@ describe("Telegram polling mode, end to end", () => {
     const account = await seedTwoZoneAccount(db.prisma, "2234567890", "380671234568");
     const user = new TelegramUser(7_200_000_001, fake);
     await verifyAndSubmitReading(user, deliver, { number: "2234567890", phone: "380671234568" });
-    const readings = await db.prisma.meterReading.findMany({ where: { accountId: account.id, source: "telegram" } });
-    expect(readings).toEqual([expect.objectContaining({ period: "2026-12", t1: 12400, t2: 6150, status: "accepted" })]);
+    const readings = await db.prisma.meterReading.findMany({
+      where: { accountId: account.id, source: "telegram" },
+    });
+    expect(readings).toEqual([
+      expect.objectContaining({ period: "2026-12", t1: 12400, t2: 6150, status: "accepted" }),
+    ]);
   });
 
   it("handles a batch in order and confirms it only after handling", async () => {

@@ -60,7 +60,11 @@ export async function startTelegramTestService(options: {
   const metrics = createMetrics({ defaultMetrics: false });
   const clock = new TestClock(new Date(options.now ?? "2026-11-30T10:00:00Z"));
   const engineCalls: EngineCall[] = [];
-  const engine = createEngine({ store: createEngineStore(options.prisma), clock, settings: defaultEngineSettings });
+  const engine = createEngine({
+    store: createEngineStore(options.prisma),
+    clock,
+    settings: defaultEngineSettings,
+  });
   const channel = createTelegramChannel({
     config: {
       token: TEST_BOT_TOKEN,
@@ -100,7 +104,10 @@ export async function startTelegramTestService(options: {
 }
 
 /** Polls until the condition holds (tests of asynchronous loops), failing after timeoutMs. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
@@ -109,7 +116,11 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, tim
 }
 
 /** A two-zone, five-digit account with the phone on file and a billing reading on 1 November. */
-export async function seedTwoZoneAccount(prisma: PrismaClient, number = "1234567890", phone = "380671234567") {
+export async function seedTwoZoneAccount(
+  prisma: PrismaClient,
+  number = "1234567890",
+  phone = "380671234567",
+) {
   const account = await prisma.account.create({
     data: {
       number,

@@ -19,7 +19,11 @@ export interface BotMessage {
 let sharedUpdateId = 900_000_000;
 
 export function unescapeHtml(text: string): string {
-  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
 }
 
 export class TelegramUser {
@@ -83,7 +87,13 @@ export class TelegramUser {
       callback_query: {
         id: `cq${sharedUpdateId}`,
         from: this.user,
-        message: { message_id: messageId, from: { id: this.fake.bot.id, is_bot: true }, chat: this.chat, date: 0, text: "" },
+        message: {
+          message_id: messageId,
+          from: { id: this.fake.bot.id, is_bot: true },
+          chat: this.chat,
+          date: 0,
+          text: "",
+        },
         chat_instance: "-3471869523402583541",
         data,
       },
@@ -117,7 +127,8 @@ export class TelegramUser {
     for (const params of [...this.fake.sentMessages(this.id)].reverse()) {
       const markup = params.reply_markup as Record<string, unknown> | undefined;
       if (!markup) continue;
-      if (Array.isArray(markup.keyboard)) return { kind: "reply", rows: markup.keyboard as ShownKeyboard["rows"] };
+      if (Array.isArray(markup.keyboard))
+        return { kind: "reply", rows: markup.keyboard as ShownKeyboard["rows"] };
       if (Array.isArray(markup.inline_keyboard)) {
         return { kind: "inline", rows: markup.inline_keyboard as ShownKeyboard["rows"] };
       }
