@@ -9,6 +9,7 @@ import { languageFromCode, t } from "../../engine/i18n/index.js";
 import type { EngineHandle, SendOutcome } from "../channel.js";
 import type { TelegramSender } from "./sender.js";
 import { telegramUpdateSchema, toEvent } from "./to-event.js";
+import { apiErrorForLog } from "./log-safe.js";
 
 export type UpdateOutcome =
   | { kind: "handled"; sent: SendOutcome }
@@ -37,7 +38,7 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
     try {
       await deps.api.answerCallbackQuery(id);
     } catch (error) {
-      log.warn({ err: error }, "answerCallbackQuery failed");
+      log.warn({ error: apiErrorForLog(error) }, "answerCallbackQuery failed");
     }
   }
 

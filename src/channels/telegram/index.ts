@@ -14,6 +14,7 @@ import { createTelegramMetrics } from "./metrics.js";
 import { createPolling, type Polling } from "./polling.js";
 import { telegramRoutes } from "./routes.js";
 import { createTelegramSender, type RetryPolicy, type TelegramSender } from "./sender.js";
+import { apiErrorForLog } from "./log-safe.js";
 
 /** The Telegram part of the service configuration (Config["telegram"] when enabled). */
 export interface TelegramChannelConfig {
@@ -98,7 +99,10 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
       } catch (error) {
         if (signal.aborted) return;
         // Unreachable or refusing: keep the service up (web chat, operator API) and try again.
-        log.warn({ err: error, attempt, retryInMs: delay }, "getMe failed; Telegram not ready");
+        log.warn(
+          { error: apiErrorForLog(error), attempt, retryInMs: delay },
+          "getMe failed; Telegram not ready",
+        );
         await abortableSleep(delay, signal);
         delay = Math.min(delay * 2, maxDelay);
       }

@@ -1,6 +1,7 @@
 // The channel's life: identity from getMe with backoff while Telegram is unreachable (not ready,
 // never a crash), readiness through /readyz, a clean stop in the middle of a long poll, and the
 // configuration rule that webhook mode needs a secret.
+import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTelegramChannel } from "../../../src/channels/telegram/index.js";
@@ -114,5 +115,56 @@ describe("Telegram channel lifecycle", () => {
         metrics: new Registry(),
       }),
     ).toThrow("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_MODE=webhook");
+  });
+});
+
+describe("Telegram channel logs", () => {
+  function capturingLogger() {
+    const lines: string[] = [];
+    const logger = pino({ level: "debug" }, { write: (line: string) => void lines.push(line) });
+    return { logger, lines };
+  }
+
+  it("never logs the bot token when Telegram is unreachable", async () => {
+    const { logger, lines } = capturingLogger();
+    const channel = createTelegramChannel({
+      // Nothing listens on port 1: the fetch error names the URL, which contains the token.
+      config: { token: TEST_BOT_TOKEN, mode: "polling", webhookSecret: undefined, apiRoot: "http://127.0.0.1:1" },
+      engine: realEngine(),
+      userStatus: createUserStatusStore(db.prisma),
+      logger,
+      metrics: new Registry(),
+      identityRetry: { initialDelayMs: 20, maxDelayMs: 40 },
+    });
+    await channel.start();
+    await waitUntil(() => lines.filter((l) => l.includes("getMe failed")).length >= 2);
+    await channel.stop();
+    expect(channel.ready()).toBe(false);
+    const text = lines.join("\n");
+    expect(text).toContain("Network request for 'getMe' failed!");
+    expect(text).not.toContain(TEST_BOT_TOKEN);
+    expect(text).not.toContain(TEST_BOT_TOKEN.split(":")[1]);
+  });
+
+  it("logs each update with its id and never the phone number or the text", async () => {
+    fake.reset();
+    const { logger, lines } = capturingLogger();
+    const channel = createTelegramChannel({
+      config: { token: TEST_BOT_TOKEN, mode: "webhook", webhookSecret: "x".repeat(24), apiRoot: fake.apiRoot },
+      engine: realEngine(),
+      userStatus: createUserStatusStore(db.prisma),
+      logger,
+      metrics: new Registry(),
+    });
+    const user = new TelegramUser(7_300_000_002, fake);
+    await channel.handleUpdate(user.start());
+    const contact = user.contact("380679998877", true);
+    await channel.handleUpdate(contact);
+    await channel.handleUpdate(user.text("Секретний текст 4455"));
+    const text = lines.join("\n");
+    expect(lines.some((l) => JSON.parse(l).updateId === contact.update_id)).toBe(true);
+    expect(text).not.toContain("9998877");
+    expect(text).not.toContain("Секретний");
+    expect(text).not.toContain("4455");
   });
 });
