@@ -135,6 +135,22 @@ describe("Telegram webhook mode, end to end", () => {
     expect(fake.sentMessages(user.id)).toHaveLength(1);
   });
 
+  it("checks the secret before reading the body, and answers 400 to a body that is not an update", async () => {
+    const garbage = { "content-type": "application/json" };
+    const unauthenticated = await service.app.inject({
+      method: "POST",
+      url: "/webhooks/telegram",
+      headers: { ...garbage, "x-telegram-bot-api-secret-token": "nope_nope_nope_nope" },
+      payload: "{not json",
+    });
+    expect(unauthenticated.statusCode).toBe(401);
+    const calls = fake.calls.length;
+    const notAnUpdate = await post({ message: { text: "hi" } }, WEBHOOK_SECRET);
+    expect(notAnUpdate.statusCode).toBe(400);
+    expect(notAnUpdate.json()).toEqual({ error: "invalid_update" });
+    expect(fake.calls.length).toBe(calls);
+  });
+
   it("processes the same update delivered twice at once exactly once", async () => {
     const user = newUser();
     const update = user.start();
