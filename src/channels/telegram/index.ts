@@ -46,7 +46,7 @@ export interface TelegramChannel {
   handleUpdate: UpdateHandler;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** True once the bot identity is known (and polling runs, in polling mode). */
+  /** True once the bot identity is known (and polling runs, in polling mode), until stop(). */
   ready(): boolean;
   identity(): UserFromGetMe | undefined;
 }
@@ -88,6 +88,7 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
   let botInfo: UserFromGetMe | undefined;
   let startup: Promise<void> | undefined;
   let stopping: AbortController | undefined;
+  let stopped = false;
 
   async function fetchIdentity(signal: AbortSignal): Promise<void> {
     let delay = initialDelay;
@@ -115,6 +116,7 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
     handleUpdate,
     async start() {
       if (startup) return;
+      stopped = false;
       stopping = new AbortController();
       const signal = stopping.signal;
       startup = fetchIdentity(signal)
@@ -122,17 +124,18 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
           if (!signal.aborted && polling) polling.start();
         })
         .catch((error: unknown) => {
-          log.error({ err: error }, "Telegram channel start failed");
+          log.error({ error: apiErrorForLog(error) }, "Telegram channel start failed");
         });
     },
     async stop() {
+      stopped = true;
       stopping?.abort();
       if (startup) await startup;
       if (polling) await polling.stop();
       startup = undefined;
     },
     ready() {
-      return botInfo !== undefined && (polling === undefined || polling.running);
+      return !stopped && botInfo !== undefined && (polling === undefined || polling.running);
     },
     identity: () => botInfo,
   };

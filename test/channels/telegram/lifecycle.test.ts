@@ -56,6 +56,8 @@ describe("Telegram channel lifecycle", () => {
       expect(gaps[2]!).toBeGreaterThanOrEqual(190);
       expect(service.channel.identity()?.username).toBe("dtek_dnem_test_bot");
       expect((await service.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
+      await service.channel.stop();
+      expect(service.channel.ready()).toBe(false);
     } finally {
       await service.stop();
     }
