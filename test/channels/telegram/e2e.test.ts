@@ -256,6 +256,35 @@ describe("Telegram webhook mode, end to end", () => {
     ).toBe(true);
   });
 
+  it("takes a meter photo for a reading far above the usual, keeping the largest size's file id", async () => {
+    const account = await seedTwoZoneAccount(db.prisma, "8880001112", "380672220000");
+    const user = newUser();
+    await deliver(user.start());
+    await deliver(user.contact("380672220000", true));
+    await deliver(user.text("8880001112"));
+    await deliver(user.press(uk("label.flat")));
+    await deliver(user.press(uk("menu.reading")));
+    await deliver(user.text("13500"));
+    const expected = /≈ (\d+)/.exec(user.received().at(-1)!.text)?.[1] ?? "?";
+    expect(user.received().at(-1)!.text).toBe(uk("reading.highAsk", { value: 13500, used: 1300, expected }));
+    await deliver(user.press(uk("reading.highYes")));
+    await deliver(user.press(uk("reading.sameAsLast")));
+    expect(user.received().at(-1)!.text).toBe(uk("reading.photoAsk"));
+    await deliver(user.photo("AgACAgIAAxkBAAIMeter", "лічильник"));
+    expect(user.received().at(-1)!.text.startsWith(uk("reading.photoReceived"))).toBe(true);
+    await deliver(user.press(uk("common.confirm")));
+    expect(user.received().at(-1)!.text).toContain(uk("reading.flaggedNote"));
+    const reading = await db.prisma.meterReading.findFirstOrThrow({
+      where: { accountId: account.id, source: "telegram" },
+    });
+    expect(reading).toMatchObject({
+      t1: 13500,
+      t2: 6100,
+      status: "flagged",
+      photoRef: "AgACAgIAAxkBAAIMeter-1280",
+    });
+  });
+
   it("answers a group message once with the private-chat notice and stores nothing", async () => {
     const user = newUser();
     const group = -1001555444333;

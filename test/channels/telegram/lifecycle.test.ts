@@ -131,7 +131,12 @@ describe("Telegram channel logs", () => {
     const { logger, lines } = capturingLogger();
     const channel = createTelegramChannel({
       // Nothing listens on port 1: the fetch error names the URL, which contains the token.
-      config: { token: TEST_BOT_TOKEN, mode: "polling", webhookSecret: undefined, apiRoot: "http://127.0.0.1:1" },
+      config: {
+        token: TEST_BOT_TOKEN,
+        mode: "polling",
+        webhookSecret: undefined,
+        apiRoot: "http://127.0.0.1:1",
+      },
       engine: realEngine(),
       userStatus: createUserStatusStore(db.prisma),
       logger,
@@ -152,7 +157,12 @@ describe("Telegram channel logs", () => {
     fake.reset();
     const { logger, lines } = capturingLogger();
     const channel = createTelegramChannel({
-      config: { token: TEST_BOT_TOKEN, mode: "webhook", webhookSecret: "x".repeat(24), apiRoot: fake.apiRoot },
+      config: {
+        token: TEST_BOT_TOKEN,
+        mode: "webhook",
+        webhookSecret: "x".repeat(24),
+        apiRoot: fake.apiRoot,
+      },
       engine: realEngine(),
       userStatus: createUserStatusStore(db.prisma),
       logger,

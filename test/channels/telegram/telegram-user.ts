@@ -82,6 +82,22 @@ export class TelegramUser {
     });
   }
 
+  /** A photo as Telegram sends it: several sizes, smallest first, ids derived from `name`. */
+  photo(name: string, caption?: string): Record<string, unknown> {
+    const sizes = [
+      [90, 68],
+      [320, 240],
+      [1280, 960],
+    ].map(([width, height]) => ({
+      file_id: `${name}-${width}`,
+      file_unique_id: `${name}-u${width}`,
+      width,
+      height,
+      file_size: width! * 100,
+    }));
+    return this.message(caption === undefined ? { photo: sizes } : { photo: sizes, caption });
+  }
+
   callback(data: string, messageId = 1): Record<string, unknown> {
     return this.envelope({
       callback_query: {
