@@ -36,12 +36,28 @@ export interface DeliveryDeps {
   metrics: OutboundMetrics;
   settings: OutboundSettings;
   now?: () => Date;
+  /** Aborted when the instance stops: jobs waiting for a slot hand their message to a new job. */
+  stopping?: AbortSignal;
 }
 
 /** What the fetch loop does with the job afterwards. */
 export type JobVerdict = { complete: true } | { complete: false; error: string };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Sleeps, or returns early when the instance is stopping. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", wake);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", wake, { once: true });
+  });
+}
 
 class SendTimeout extends Error {}
 
@@ -87,6 +103,7 @@ export function createDelivery(deps: DeliveryDeps) {
     deadline: number,
   ): Promise<{ go: true; latestStart: number } | { go: false; deferUntil: Date }> {
     const limit = settings.platformLimits[message.channel];
+    if (deps.stopping?.aborted) return { go: false, deferUntil: new Date() };
     if (!limit) return { go: true, latestStart: Infinity };
     for (;;) {
       // The database computed the wait somewhere between asking and hearing back: counting it from the
@@ -94,10 +111,11 @@ export function createDelivery(deps: DeliveryDeps) {
       const asked = Date.now();
       const reservation = await limiter.reserve(platformKey(message.channel), limit, q.maxReserveAheadMs);
       if (Date.now() + reservation.waitMs > deadline) {
-        return { go: false, deferUntil: new Date(now().getTime() + reservation.waitMs) };
+        return { go: false, deferUntil: new Date(Date.now() + reservation.waitMs) };
       }
       const startAt = asked + reservation.waitMs;
-      await sleep(reservation.waitMs);
+      await sleep(reservation.waitMs, deps.stopping);
+      if (deps.stopping?.aborted) return { go: false, deferUntil: new Date() };
       if (reservation.granted) return { go: true, latestStart: startAt + 1000 / limit.perSecond };
     }
   }
@@ -181,9 +199,10 @@ export function createDelivery(deps: DeliveryDeps) {
       );
       if (claim.kind === "chat_busy") {
         if (Date.now() + claim.waitMs > deadline) {
-          return defer(message, new Date(now().getTime() + claim.waitMs), "chat rate limit");
+          return defer(message, new Date(Date.now() + claim.waitMs), "chat rate limit");
         }
-        await sleep(claim.waitMs);
+        await sleep(claim.waitMs, deps.stopping);
+        if (deps.stopping?.aborted) return defer(message, new Date(), "instance stopping");
         continue;
       }
       if (claim.kind === "not_claimed") continue; // changed meanwhile: look again

@@ -1,6 +1,7 @@
 // The outbound queue: every proactive message (status notifications, outage news, reading reminders)
 // goes through pg-boss jobs in Postgres, paced by shared per-platform rate limits and delivered at most
 // once. main.ts wires createOutbound(...) and hands `notifier` to the producers.
+import { setMaxListeners } from "node:events";
 import PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -97,6 +98,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
   };
   let boss: PgBoss | undefined;
   let pumps: ReturnType<typeof createQueuePump>[] = [];
+  let stopping = new AbortController();
 
   function requireBoss(): PgBoss {
     if (!boss) throw new Error("the outbound queue is not started");
@@ -184,7 +186,20 @@ export function createOutbound(deps: OutboundDeps): Outbound {
       boss = instance;
 
       if (options.deliver ?? true) {
-        const delivery = createDelivery({ prisma, boss, senders: deps.senders, limiter, logger: log, metrics, settings, now });
+        stopping = new AbortController();
+        // Every job in flight waits on this signal.
+        setMaxListeners(0, stopping.signal);
+        const delivery = createDelivery({
+          prisma,
+          boss,
+          senders: deps.senders,
+          limiter,
+          logger: log,
+          metrics,
+          settings,
+          now,
+          stopping: stopping.signal,
+        });
         pumps = CHANNELS.filter((c) => deps.senders[c]).map((channel) =>
           createQueuePump({
             boss: instance,
@@ -212,6 +227,9 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     async stop() {
       const instance = boss;
       if (!instance) return;
+      // Jobs waiting for a rate-limit slot hand their message to a fresh job (another instance takes
+      // it at once) instead of holding the shutdown; sends already under way finish.
+      stopping.abort();
       await Promise.all(pumps.map((p) => p.stop()));
       pumps = [];
       await instance.stop({ graceful: true, wait: true, timeout: 10_000 });
