@@ -147,7 +147,10 @@ export function createDelivery(deps: DeliveryDeps) {
         // delivered, so it is never sent again.
         if (await finish(prisma, messageId, ["sending"], "uncertain", "attempt lost mid-send")) {
           count(message.channel, "uncertain");
-          log.warn({ userId: message.userId }, "outbound message uncertain after a lost attempt; not re-sent");
+          log.warn(
+            { userId: message.userId },
+            "outbound message uncertain after a lost attempt; not re-sent",
+          );
         }
         return { complete: true };
       }
@@ -167,8 +170,13 @@ export function createDelivery(deps: DeliveryDeps) {
       }
       const outsideViberWindow =
         message.channel === "viber" &&
-        (message.lastInboundAt === null || at.getTime() - message.lastInboundAt.getTime() > VIBER_FREE_WINDOW_MS);
-      if (outsideViberWindow && message.kind === "reading_reminder" && settings.reminders.viberSkipOutsideFreeWindow) {
+        (message.lastInboundAt === null ||
+          at.getTime() - message.lastInboundAt.getTime() > VIBER_FREE_WINDOW_MS);
+      if (
+        outsideViberWindow &&
+        message.kind === "reading_reminder" &&
+        settings.reminders.viberSkipOutsideFreeWindow
+      ) {
         if (await finish(prisma, messageId, ["queued"], "skipped", "viber: outside the free 24 h window")) {
           count(message.channel, "skipped");
         }
@@ -238,25 +246,37 @@ export function createDelivery(deps: DeliveryDeps) {
           for (const other of others) {
             await boss.cancel(queueFor(other.channel), other.jobId);
           }
-          log.info({ userId: message.userId, reason: outcome.reason, dropped: others.length }, "user unreachable");
+          log.info(
+            { userId: message.userId, reason: outcome.reason, dropped: others.length },
+            "user unreachable",
+          );
           return { complete: true };
         }
         case "rate_limited":
           await releaseToQueue(prisma, messageId, "rate limited");
           await deps.limiter.pause(platformKey(message.channel), outcome.retryAfterMs);
           count(message.channel, "rate_limited");
-          log.warn({ channel: message.channel, retryAfterMs: outcome.retryAfterMs }, "platform rate limit: pausing");
+          log.warn(
+            { channel: message.channel, retryAfterMs: outcome.retryAfterMs },
+            "platform rate limit: pausing",
+          );
           continue; // the next platform slot lies after the pause (or the message is deferred past it)
         case "failed": {
           const last = job.retryCount >= job.retryLimit;
           if (last) {
             await finish(prisma, messageId, ["sending"], "dead", outcome.error);
             count(message.channel, "dead");
-            log.error({ userId: message.userId, error: outcome.error }, "outbound message dead after every attempt");
+            log.error(
+              { userId: message.userId, error: outcome.error },
+              "outbound message dead after every attempt",
+            );
           } else {
             await releaseToQueue(prisma, messageId, outcome.error);
             count(message.channel, "failed");
-            log.warn({ error: outcome.error, attempt: job.retryCount + 1 }, "outbound send failed; will retry");
+            log.warn(
+              { error: outcome.error, attempt: job.retryCount + 1 },
+              "outbound send failed; will retry",
+            );
           }
           return { complete: false, error: outcome.error };
         }
@@ -274,7 +294,8 @@ export function createDelivery(deps: DeliveryDeps) {
     const message = await loadMessage(prisma, id);
     if (!message) return;
     if (await finish(prisma, id, ["queued"], "dead", "attempts exhausted")) count(message.channel, "dead");
-    else if (await finish(prisma, id, ["sending"], "uncertain", "attempts exhausted mid-send")) count(message.channel, "uncertain");
+    else if (await finish(prisma, id, ["sending"], "uncertain", "attempts exhausted mid-send"))
+      count(message.channel, "uncertain");
   }
 
   return { deliver, settleDeadLetter };

@@ -66,7 +66,11 @@ export interface Outbound {
   /** One scheduler tick: runs the reminder campaign due now unless it already completed. */
   tick(): Promise<CampaignResult | undefined>;
   /** Resolves when no message created since `since` is queued or sending (benchmark, tests). */
-  waitUntilDrained(options?: { since?: Date; timeoutMs?: number; pollMs?: number }): Promise<Record<string, number>>;
+  waitUntilDrained(options?: {
+    since?: Date;
+    timeoutMs?: number;
+    pollMs?: number;
+  }): Promise<Record<string, number>>;
   /** Messages per state created since `since`. */
   stats(since?: Date): Promise<Record<string, number>>;
   /**
@@ -121,7 +125,8 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     async notify(items) {
       const created = await prisma.$transaction((tx) => enqueue(tx, items));
       for (const pump of pumps) pump.poke();
-      if (created < items.length) log.info({ requested: items.length, created }, "notifications for inactive users skipped");
+      if (created < items.length)
+        log.info({ requested: items.length, created }, "notifications for inactive users skipped");
     },
   };
 
@@ -146,7 +151,10 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     if (!due || (await campaignCompleted(prisma, due.period, due.kind))) return undefined;
     log.info(due, "reminder campaign starting");
     const result = await campaign({ period: due.period, kind: due.kind });
-    log.info({ ...due, enqueued: result.enqueued, perChannel: result.perChannel }, "reminder campaign enqueued");
+    log.info(
+      { ...due, enqueued: result.enqueued, perChannel: result.perChannel },
+      "reminder campaign enqueued",
+    );
     return result;
   }
 
@@ -182,7 +190,12 @@ export function createOutbound(deps: OutboundDeps): Outbound {
         });
       }
       // One tick at a time cluster-wide (a long campaign never overlaps the next minute's tick).
-      await instance.createQueue(REMINDER_TICK_QUEUE, { name: REMINDER_TICK_QUEUE, policy: "singleton", expireInSeconds: 1800, retryLimit: 0 });
+      await instance.createQueue(REMINDER_TICK_QUEUE, {
+        name: REMINDER_TICK_QUEUE,
+        policy: "singleton",
+        expireInSeconds: 1800,
+        retryLimit: 0,
+      });
       boss = instance;
 
       if (options.deliver ?? true) {

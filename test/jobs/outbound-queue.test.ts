@@ -25,7 +25,11 @@ const status = (reportId: number): Notification => ({
   status: "crew_dispatched",
 });
 
-function outbound(senders: Parameters<typeof createOutbound>[0]["senders"], queue = {}, telegramPerSecond?: number) {
+function outbound(
+  senders: Parameters<typeof createOutbound>[0]["senders"],
+  queue = {},
+  telegramPerSecond?: number,
+) {
   const settings = testSettings(queue);
   if (telegramPerSecond) settings.platformLimits = { telegram: { perSecond: telegramPerSecond } };
   const o = createOutbound({
@@ -75,7 +79,9 @@ describe("outbound queue", () => {
       SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'outbound-telegram' AND data->>'messageId' IS NOT NULL
         AND data->>'messageId' NOT IN (SELECT id::text FROM outbound_message)`;
     expect(jobs[0]!.n).toBe(0);
-    await db.prisma.$transaction((tx) => o.notifyInTransaction(tx, [{ userId: user.userId, notification: status(13) }]));
+    await db.prisma.$transaction((tx) =>
+      o.notifyInTransaction(tx, [{ userId: user.userId, notification: status(13) }]),
+    );
     const [message] = await messageStates(user.userId);
     expect(message?.state).toBe("queued");
     const job = await db.prisma.$queryRaw<{ state: string }[]>`
@@ -138,7 +144,9 @@ describe("outbound queue", () => {
     // Enqueue three messages before any worker runs, so two are still pending when the first fails.
     const producer = outbound({});
     await producer.start({ deliver: false, schedule: false });
-    await producer.notifier.notify([1, 2, 3].map((i) => ({ userId: user.userId, notification: status(40 + i) })));
+    await producer.notifier.notify(
+      [1, 2, 3].map((i) => ({ userId: user.userId, notification: status(40 + i) })),
+    );
     await producer.stop();
     const o = outbound({ telegram }, { concurrency: 1 });
     await o.start({ schedule: false });
@@ -166,8 +174,10 @@ describe("outbound queue", () => {
     await producer.stop();
     // What a process killed after the gate leaves behind: the row in "sending", its job active.
     const [message] = await messageStates(user.userId);
-    await db.prisma.$executeRaw`UPDATE outbound_message SET state = 'sending', sending_at = now() - interval '1 minute' WHERE id = ${message!.id}`;
-    await db.prisma.$executeRaw`UPDATE pgboss.job SET state = 'active', started_on = now() - interval '1 minute' WHERE id = ${message!.jobId}::uuid`;
+    await db.prisma
+      .$executeRaw`UPDATE outbound_message SET state = 'sending', sending_at = now() - interval '1 minute' WHERE id = ${message!.id}`;
+    await db.prisma
+      .$executeRaw`UPDATE pgboss.job SET state = 'active', started_on = now() - interval '1 minute' WHERE id = ${message!.jobId}::uuid`;
     const o = outbound({ telegram });
     await o.start({ schedule: false });
     await until(async () => (await messageStates(user.userId))[0]?.state === "uncertain", 20_000);
@@ -185,13 +195,17 @@ describe("outbound queue", () => {
     const o = outbound({ telegram }, settings, 30);
     await o.start({ schedule: false });
     await o.notifier.notify(users.map((u, i) => ({ userId: u.userId, notification: status(60 + i) })));
-    const before = await db.prisma.outboundMessage.findMany({ where: { userId: { in: users.map((u) => u.userId) } } });
+    const before = await db.prisma.outboundMessage.findMany({
+      where: { userId: { in: users.map((u) => u.userId) } },
+    });
     await new Promise((r) => setTimeout(r, 500)); // the jobs now sleep until the 60 s pause ends (within their time)
     const t0 = Date.now();
     await o.stop();
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(telegram.sent).toHaveLength(0);
-    const after = await db.prisma.outboundMessage.findMany({ where: { userId: { in: users.map((u) => u.userId) } } });
+    const after = await db.prisma.outboundMessage.findMany({
+      where: { userId: { in: users.map((u) => u.userId) } },
+    });
     expect(after.map((m) => m.state)).toEqual(["queued", "queued"]);
     expect(after.every((m, i) => m.jobId !== before[i]!.jobId)).toBe(true);
     // Handed over for at once (not for the end of the pause): any instance may take them now.
