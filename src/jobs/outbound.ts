@@ -51,7 +51,10 @@ export interface OutboundDeps {
 export interface StartOptions {
   /** Run delivery workers (default true; the reminders script only enqueues). */
   deliver?: boolean;
-  /** Schedule the reminder tick (default: settings.reminders.enabled). */
+  /**
+   * Schedule the reminder tick. Default: settings.reminders.enabled, and when that is false the
+   * cluster's schedule is removed. false: neither schedule nor unschedule (scripts, tests).
+   */
   schedule?: boolean;
 }
 
@@ -189,10 +192,11 @@ export function createOutbound(deps: OutboundDeps): Outbound {
           deadLetter: DEAD_LETTER_QUEUE,
         });
       }
-      // One tick at a time cluster-wide (a long campaign never overlaps the next minute's tick).
+      // "stately": at most one tick running and one waiting cluster-wide, so a long campaign never
+      // overlaps the next minute's tick and ticks do not pile up behind it.
       await instance.createQueue(REMINDER_TICK_QUEUE, {
         name: REMINDER_TICK_QUEUE,
-        policy: "singleton",
+        policy: "stately",
         expireInSeconds: 1800,
         retryLimit: 0,
       });
@@ -231,8 +235,17 @@ export function createOutbound(deps: OutboundDeps): Outbound {
       if (options.schedule ?? settings.reminders.enabled) {
         await instance.schedule(REMINDER_TICK_QUEUE, settings.tickCron, {}, { tz: COMPANY_TIME_ZONE });
         await instance.work(REMINDER_TICK_QUEUE, async () => {
-          await tick();
+          try {
+            await tick();
+          } catch (error) {
+            log.error({ err: error }, "reminder tick failed");
+            throw error;
+          }
         });
+      } else if (options.schedule === undefined) {
+        // Reminders switched off in this deployment: stop the cluster's cron as well. (An explicit
+        // schedule: false, as the reminders script passes, leaves the schedule alone.)
+        await instance.unschedule(REMINDER_TICK_QUEUE);
       }
       log.info({ channels: CHANNELS.filter((c) => deps.senders[c]) }, "outbound queue started");
     },
