@@ -30,15 +30,20 @@ try {
 const db = await openDatabase(config.db, { migrate: true });
 const tty = process.stderr.isTTY === true;
 const started = Date.now();
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
 try {
-  const report = await importAccountsCsv(db.prisma, createReadStream(file), {
+  const report = await importAccountsCsv(db.sql, createReadStream(file), {
     onProgress: ({ rows, imported, rejected }) => {
       if (tty) process.stderr.write(`\r${rows} rows read, ${imported} imported, ${rejected} rejected`);
     },
   });
   if (tty) process.stderr.write("\n");
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`Imported ${report.imported} accounts, rejected ${report.rejectedTotal} rows in ${seconds} s.`);
+  const peakMb = Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1_048_576);
+  console.log(
+    `Imported ${report.imported} accounts, rejected ${report.rejectedTotal} rows in ${seconds} s (peak RSS ${peakMb} MB).`,
+  );
   for (const r of report.rejected) console.log(`  line ${r.line}: ${r.reason}`);
   if (report.rejectedTotal > report.rejected.length) {
     console.log(`  ... and ${report.rejectedTotal - report.rejected.length} more`);
@@ -47,5 +52,6 @@ try {
   console.error(error instanceof CsvHeaderError ? `Not an account CSV: ${error.message}` : error);
   process.exitCode = 1;
 } finally {
+  clearInterval(sampler);
   await db.close();
 }

@@ -5,13 +5,16 @@ import { createReadStream } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config.js";
 import { importAccountsCsv } from "../import/accounts-csv.js";
-import { createPrisma, type PrismaClient } from "./client.js";
+import { createPrisma, createSqlPool, type PrismaClient } from "./client.js";
+import type pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.js";
 import { migrateDeploy, migrationNames, projectRoot } from "./migrate.js";
 
 export interface OpenDatabase {
   url: string;
   prisma: PrismaClient;
+  /** Plain pg pool for bulk imports and exports (flat memory). */
+  sql: pg.Pool;
   embedded: boolean;
   /** Demo import result when demo data was loaded at this start. */
   demoImported?: number;
@@ -31,7 +34,9 @@ export async function openDatabase(
     url = embedded.url;
   }
   const prisma = createPrisma(url, { poolSize: embedded ? Math.min(db.poolSize, 5) : db.poolSize });
+  const sql = createSqlPool(url, { max: embedded ? 2 : 3 });
   const close = async () => {
+    await sql.end();
     await prisma.$disconnect();
     await embedded?.stop();
   };
@@ -40,10 +45,10 @@ export async function openDatabase(
     let demoImported: number | undefined;
     const wantDemo = db.demoData === "on" || (db.demoData === "auto" && embedded !== undefined);
     if (options.demoData && wantDemo && (await prisma.account.count()) === 0) {
-      const report = await importAccountsCsv(prisma, createReadStream(demoCsvPath));
+      const report = await importAccountsCsv(sql, createReadStream(demoCsvPath));
       demoImported = report.imported;
     }
-    return { url, prisma, embedded: embedded !== undefined, demoImported, close };
+    return { url, prisma, sql, embedded: embedded !== undefined, demoImported, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,6 +1,8 @@
 // The billing import: good rows upserted, bad rows reported by line with a reason, re-import
 // idempotent, the last reading stored as a billing reading.
 import { Readable } from "node:stream";
+import type pg from "pg";
+import { createSqlPool } from "../../src/db/client.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importAccountsCsv, CsvHeaderError, ACCOUNT_CSV_COLUMNS } from "../../src/import/accounts-csv.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
@@ -9,17 +11,20 @@ const header = ACCOUNT_CSV_COLUMNS.join(",");
 const csv = (...lines: string[]) => Readable.from([`${header}\n${lines.join("\n")}\n`]);
 
 let db: TestDatabase;
+let sql: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase();
+  sql = createSqlPool(db.url);
 });
 afterAll(async () => {
+  await sql.end();
   await db.drop();
 });
 
 describe("importAccountsCsv", () => {
   it("imports good rows and reports each bad row with its line and reason", async () => {
     const report = await importAccountsCsv(
-      db.prisma,
+      sql,
       csv(
         "2000000001,62Z400000000001X,Іваненко Іван,0671234567;+380 50 123 45 67,Дніпро,вул. Робоча,1,2,DNP-01,A123,6,2,2026-10-31,100,50,",
         "2000000002,,Петренко Петро,,Дніпро,вул. Робоча,3,,DNP-01,B456,5,1,,,,",
@@ -49,7 +54,7 @@ describe("importAccountsCsv", () => {
 
   it("is idempotent: importing the same file again updates, never duplicates", async () => {
     const line = "2000000001,62Z400000000001X,Іваненко Іван Оновлений,0671234567,Дніпро,вул. Робоча,1,2,DNP-02,A123,6,2,2026-10-31,100,50,";
-    const report = await importAccountsCsv(db.prisma, csv(line, line));
+    const report = await importAccountsCsv(sql, csv(line, line));
     expect(report).toMatchObject({ imported: 1, rejectedTotal: 0 });
     const account = await db.prisma.account.findUniqueOrThrow({ where: { number: "2000000001" }, include: { readings: true } });
     expect(account.holderName).toBe("Іваненко Іван Оновлений");
@@ -59,7 +64,7 @@ describe("importAccountsCsv", () => {
 
   it("rejects a row whose EIC belongs to another account without losing the rest of the batch", async () => {
     const report = await importAccountsCsv(
-      db.prisma,
+      sql,
       csv(
         "2000000010,62Z400000000001X,Клон,,Дніпро,вул. Робоча,1,,DNP-01,CX1,6,1,,,,",
         "2000000011,,Добрий Рядок,,Дніпро,вул. Робоча,1,,DNP-01,CX2,6,1,,,,",
@@ -71,6 +76,6 @@ describe("importAccountsCsv", () => {
   });
 
   it("refuses a file without the expected header", async () => {
-    await expect(importAccountsCsv(db.prisma, Readable.from(["number,name\n1,x\n"]))).rejects.toBeInstanceOf(CsvHeaderError);
+    await expect(importAccountsCsv(sql, Readable.from(["number,name\n1,x\n"]))).rejects.toBeInstanceOf(CsvHeaderError);
   });
 });

@@ -79,8 +79,8 @@ export const en: Record<MessageKey, string> = {
   "accounts.line": "• {label} — No. {number}, {address}",
   "accounts.address": "{settlement}, {street}, {building}",
   "accounts.addressApartment": "{settlement}, {street}, {building}, apt. {apartment}",
-  "accounts.rename": "✏️ {label}",
-  "accounts.unlink": "✖️ {label}",
+  "accounts.rename": "✏️ Rename “{label}”",
+  "accounts.unlink": "✖️ Unlink “{label}”",
   "accounts.unlinkConfirm": "Unlink the account “{label}” (No. {number}) from this chat?",
   "accounts.unlinked": "The account “{label}” is unlinked.",
 

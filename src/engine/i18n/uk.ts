@@ -78,8 +78,8 @@ export const uk = {
   "accounts.line": "• {label} — № {number}, {address}",
   "accounts.address": "{settlement}, {street}, {building}",
   "accounts.addressApartment": "{settlement}, {street}, {building}, кв. {apartment}",
-  "accounts.rename": "✏️ {label}",
-  "accounts.unlink": "✖️ {label}",
+  "accounts.rename": "✏️ Перейменувати «{label}»",
+  "accounts.unlink": "✖️ Від'єднати «{label}»",
   "accounts.unlinkConfirm": "Від'єднати рахунок «{label}» (№ {number}) від цього чату?",
   "accounts.unlinked": "Рахунок «{label}» від'єднано.",
 
