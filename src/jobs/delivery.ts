@@ -139,7 +139,7 @@ export function createDelivery(deps: DeliveryDeps) {
       // A deferral handed the message to a newer job: this one has nothing left to do.
       if (message.jobId !== null && message.jobId !== job.id) return { complete: true };
       if (message.state === "sending") {
-        const age = message.sendingAt ? now().getTime() - message.sendingAt.getTime() : Infinity;
+        const age = message.sendingAt ? Date.now() - message.sendingAt.getTime() : Infinity;
         if (age < q.sendTimeoutMs + marginMs) {
           return { complete: false, error: "another attempt is sending this message" };
         }
