@@ -199,6 +199,10 @@ export function createDelivery(deps: DeliveryDeps) {
       // which is rare, costs one platform slot.
       const slot = await waitForPlatformSlot(message, deadline);
       if (!slot.go) return defer(message, slot.deferUntil, "rate limit wait too long");
+      if (Date.now() > slot.latestStart) {
+        count(message.channel, "missed_slot"); // woke too late: see below; the chat slot stays free
+        continue;
+      }
       const chatLimit = settings.chatLimits[message.channel];
       const claim = await claimForSending(
         prisma,
