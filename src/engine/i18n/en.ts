@@ -15,6 +15,8 @@ export const en: Record<MessageKey, string> = {
   "hint.pickAccount": "Pick an account with the buttons below.",
   "error.apology":
     "Sorry, something went wrong and your message was not processed. Please try again a little later.",
+  "channel.groupNotice":
+    "I only answer in private messages. Please write to me in a private chat to submit meter readings, report an outage or order a service.",
   "state.reset": "The bot has been updated, so we are starting from the main menu.",
   "idle.restart": "You have been away for a while, so we are starting over from the main menu.",
   "welcome.new":

@@ -1,0 +1,68 @@
+// POST /webhooks/telegram. Telegram redelivers on any non-2xx and holds back that chat's later
+// updates meanwhile, so: the secret header is checked before the body is even parsed (401, nothing
+// processed); the update is processed and its replies sent before answering; application errors
+// still answer 200 (a poison update must not block a chat); 503 only when the store is down and a
+// redelivery is wanted.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyPluginAsync } from "fastify";
+import type { Logger } from "pino";
+import { StoreUnavailableError } from "../../engine/errors.js";
+import { InvalidUpdateError, type UpdateHandler } from "./handle-update.js";
+
+export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
+export const TELEGRAM_SECRET_HEADER = "x-telegram-bot-api-secret-token";
+
+export interface TelegramRoutesOptions {
+  secret: string;
+  handleUpdate: UpdateHandler;
+  logger: Logger;
+}
+
+/** Constant-time comparison; hashing first makes the lengths equal and hides the secret's length. */
+export function secretMatches(received: string | string[] | undefined, secret: string): boolean {
+  if (typeof received !== "string") return false;
+  const a = createHash("sha256").update(received).digest();
+  const b = createHash("sha256").update(secret).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsync {
+  if (options.secret.length === 0) throw new Error("the Telegram webhook needs a secret");
+  return async (app) => {
+    app.post(
+      TELEGRAM_WEBHOOK_PATH,
+      {
+        onRequest: async (request, reply) => {
+          if (!secretMatches(request.headers[TELEGRAM_SECRET_HEADER], options.secret)) {
+            options.logger.warn(
+              { channel: "telegram", ip: request.ip },
+              "webhook call with a wrong or missing secret",
+            );
+            return reply.code(401).send({ error: "unauthorized" });
+          }
+        },
+      },
+      async (request, reply) => {
+        try {
+          const outcome = await options.handleUpdate(request.body);
+          return reply.code(200).send({ ok: true, outcome: outcome.kind });
+        } catch (error) {
+          if (error instanceof StoreUnavailableError) {
+            options.logger.error(
+              { channel: "telegram", err: error },
+              "store unavailable; Telegram will redeliver",
+            );
+            return reply.code(503).send({ error: "store_unavailable" });
+          }
+          if (error instanceof InvalidUpdateError) {
+            options.logger.warn({ channel: "telegram", err: error }, "webhook body is not a Telegram update");
+            return reply.code(400).send({ error: "invalid_update" });
+          }
+          // A bug in the channel itself: still 200, or the chat's later updates would be held back.
+          options.logger.error({ channel: "telegram", err: error }, "update handling crashed");
+          return reply.code(200).send({ ok: false });
+        }
+      },
+    );
+  };
+}

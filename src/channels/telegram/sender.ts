@@ -1,0 +1,155 @@
+// Sends engine replies to a Telegram chat through grammY's Api: renders them, retries 429 (after
+// the retry_after Telegram asks for) and 5xx/network errors within a bounded total delay, and turns
+// 403 (blocked, deactivated) into "unreachable" after marking the user blocked, so nothing more is
+// sent to them. Used for replies to updates and by the outbound queue for proactive messages.
+import { GrammyError, HttpError, type Api } from "grammy";
+import type { Logger } from "pino";
+import type { Address } from "../../engine/events.js";
+import type { Reply } from "../../engine/replies.js";
+import type { ChannelSender, SendOutcome, UserStatusPort } from "../channel.js";
+import type { RetryReason, SendFailureReason, TelegramMetrics } from "./metrics.js";
+import { RenderError, renderReplies, type SendMessageParams } from "./render.js";
+import { chatIdFromAddress } from "./to-event.js";
+
+export interface RetryPolicy {
+  /** Attempts per message, the first included. */
+  maxAttempts: number;
+  /** Total time one send() may spend waiting between attempts. */
+  maxTotalDelayMs: number;
+  /** First backoff for 5xx/network errors; doubles each time. */
+  baseDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, maxTotalDelayMs: 10_000, baseDelayMs: 500 };
+
+export interface TelegramSenderDeps {
+  api: Api;
+  userStatus: UserStatusPort;
+  logger: Logger;
+  metrics: TelegramMetrics;
+  retry?: Partial<RetryPolicy>;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface TelegramSender extends ChannelSender {
+  readonly channel: "telegram";
+  /** Sends to a chat that is not a user conversation (a group notice): a 403 marks nobody. */
+  sendToChat(chatId: bigint, replies: Reply[]): Promise<SendOutcome>;
+}
+
+type AttemptResult =
+  | { kind: "sent" }
+  | { kind: "retry"; reason: RetryReason; delayMs: number; error: string }
+  | { kind: "final"; outcome: SendOutcome; reason: SendFailureReason };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function describe(error: unknown): string {
+  if (error instanceof GrammyError) return `${error.error_code} ${error.description}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...deps.retry };
+  const sleep = deps.sleep ?? defaultSleep;
+  const log = deps.logger.child({ channel: "telegram" });
+
+  async function attempt(params: SendMessageParams, attemptNo: number): Promise<AttemptResult> {
+    try {
+      const { chat_id, text, ...other } = params;
+      await deps.api.sendMessage(chat_id, text, other);
+      return { kind: "sent" };
+    } catch (error) {
+      const backoff = policy.baseDelayMs * 2 ** (attemptNo - 1);
+      if (error instanceof GrammyError) {
+        if (error.error_code === 429) {
+          const retryAfterMs = (error.parameters.retry_after ?? 1) * 1000;
+          return { kind: "retry", reason: "rate_limited", delayMs: retryAfterMs, error: describe(error) };
+        }
+        if (error.error_code === 403) {
+          return {
+            kind: "final",
+            outcome: { kind: "unreachable", reason: "blocked" },
+            reason: "blocked",
+          };
+        }
+        if (error.error_code >= 500) {
+          return { kind: "retry", reason: "server_error", delayMs: backoff, error: describe(error) };
+        }
+        return { kind: "final", outcome: { kind: "failed", error: describe(error) }, reason: "rejected" };
+      }
+      if (error instanceof HttpError) {
+        return { kind: "retry", reason: "network", delayMs: backoff, error: describe(error) };
+      }
+      throw error;
+    }
+  }
+
+  /** Sends rendered messages in order; stops at the first one that cannot be delivered. */
+  async function deliver(chatId: bigint, replies: Reply[]): Promise<SendOutcome> {
+    let messages: SendMessageParams[];
+    try {
+      messages = renderReplies(chatId, replies);
+    } catch (error) {
+      if (!(error instanceof RenderError)) throw error;
+      log.error({ err: error }, "reply cannot be rendered for Telegram");
+      deps.metrics.failed.inc({ reason: "rejected" }, replies.length);
+      return { kind: "failed", error: error.message };
+    }
+    let waitedMs = 0;
+    let sent = 0;
+    for (const params of messages) {
+      for (let attemptNo = 1; ; attemptNo += 1) {
+        const result = await attempt(params, attemptNo);
+        if (result.kind === "sent") {
+          deps.metrics.sent.inc();
+          sent += 1;
+          break;
+        }
+        if (result.kind === "final") {
+          deps.metrics.failed.inc({ reason: result.reason }, messages.length - sent);
+          return result.outcome;
+        }
+        const budgetLeft = policy.maxTotalDelayMs - waitedMs;
+        if (attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
+          const reason: SendFailureReason = result.reason;
+          deps.metrics.failed.inc({ reason }, messages.length - sent);
+          log.warn({ reason, attempts: attemptNo, sent, error: result.error }, "Telegram send given up");
+          return result.reason === "rate_limited"
+            ? { kind: "rate_limited", retryAfterMs: result.delayMs }
+            : { kind: "failed", error: result.error };
+        }
+        deps.metrics.retried.inc({ reason: result.reason });
+        log.debug(
+          { reason: result.reason, delayMs: result.delayMs, attempt: attemptNo },
+          "Telegram send retried",
+        );
+        await sleep(result.delayMs);
+        waitedMs += result.delayMs;
+      }
+    }
+    return { kind: "sent", messages: sent };
+  }
+
+  return {
+    channel: "telegram",
+    async send(address: Address, replies: Reply[]): Promise<SendOutcome> {
+      const chatId = chatIdFromAddress(address);
+      if (chatId === undefined) return { kind: "failed", error: `not a Telegram address: ${address}` };
+      if (replies.length === 0) return { kind: "sent", messages: 0 };
+      const outcome = await deliver(chatId, replies);
+      if (outcome.kind === "unreachable") {
+        // Telegram says the person blocked the bot or deleted their account: stop talking to them
+        // until a my_chat_member "member" update says they are back.
+        await deps.userStatus.setStatus(address, "blocked");
+        log.info({ address }, "Telegram user unreachable, marked blocked");
+      }
+      return outcome;
+    },
+    async sendToChat(chatId: bigint, replies: Reply[]): Promise<SendOutcome> {
+      if (replies.length === 0) return { kind: "sent", messages: 0 };
+      return deliver(chatId, replies);
+    },
+  };
+}

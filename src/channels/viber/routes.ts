@@ -1,0 +1,160 @@
+// POST /webhooks/viber: our own inbound route (viber-bot's middleware is never mounted). Order of
+// work: verify the signature over the raw bytes -> bigint-safe parse -> zod -> map -> engine ->
+// send the replies -> only then answer 200, so a callback Viber does not see acknowledged is
+// redelivered and nothing is lost. The engine's dedupe on message_token makes redelivery safe.
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { Logger } from "../../logger.js";
+import { StoreUnavailableError, UpdateFailedError } from "../../engine/errors.js";
+import type { Reply } from "../../engine/replies.js";
+import type { EngineHandle, UserStatusPort } from "../channel.js";
+import { parseViberCallback } from "./callbacks.js";
+import type { ViberMetrics } from "./metrics.js";
+import { renderWelcome } from "./render.js";
+import type { ViberSender } from "./sender.js";
+import { isValidViberSignature, pickViberSignature } from "./signature.js";
+import { toViberInbound } from "./to-event.js";
+
+export const VIBER_WEBHOOK_PATH = "/webhooks/viber";
+
+export interface ViberRouteDeps {
+  authToken: string;
+  botName: string;
+  botAvatar: string | undefined;
+  engine: EngineHandle;
+  sender: ViberSender;
+  userStatus: UserStatusPort;
+  logger: Logger;
+  metrics: ViberMetrics;
+}
+
+export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    // The signature covers the exact bytes Viber sent: in this plugin's scope every body stays a
+    // Buffer (the JSON parser would lose both the bytes and 64-bit tokens).
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => {
+      done(null, body);
+    });
+
+    app.post(VIBER_WEBHOOK_PATH, async (request, reply) => {
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const signature = pickViberSignature(request.headers, request.query);
+      if (!isValidViberSignature(raw, signature, deps.authToken)) {
+        deps.metrics.callbacks.inc({ event: "rejected" });
+        request.log.warn(
+          { channel: "viber", signature: signature === undefined ? "missing" : "mismatch" },
+          "viber callback refused: bad signature",
+        );
+        return reply.code(403).send({ error: "forbidden" });
+      }
+
+      const parsed = parseViberCallback(raw.toString("utf8"));
+      if (parsed.kind === "invalid") {
+        deps.metrics.callbacks.inc({ event: "invalid" });
+        request.log.warn({ channel: "viber", issues: parsed.issues }, "viber callback refused: invalid");
+        return reply.code(400).send({ error: "bad_request", issues: parsed.issues });
+      }
+      if (parsed.kind === "unknown_event") {
+        deps.metrics.callbacks.inc({ event: "unknown" });
+        request.log.debug({ channel: "viber", event: parsed.event }, "viber callback ignored: unknown event");
+        return reply.code(200).send();
+      }
+
+      const { callback } = parsed;
+      deps.metrics.callbacks.inc({ event: callback.event });
+      const inbound = toViberInbound(callback);
+      switch (inbound.kind) {
+        case "webhook_check":
+          request.log.info({ channel: "viber" }, "viber webhook check answered");
+          return reply.code(200).send();
+        case "receipt": {
+          const log = request.log.child({ channel: "viber", event: inbound.event, updateId: inbound.token });
+          if (inbound.event === "failed")
+            log.warn({ description: inbound.description?.slice(0, 200) }, "viber reports a message failed");
+          else log.debug("viber delivery receipt");
+          return reply.code(200).send();
+        }
+        case "invalid":
+          deps.metrics.callbacks.inc({ event: "invalid" });
+          request.log.warn(
+            { channel: "viber", issues: inbound.issues },
+            "viber callback refused: invalid message",
+          );
+          return reply.code(400).send({ error: "bad_request", issues: inbound.issues });
+        case "engine":
+          break;
+      }
+
+      const { address, event, meta } = inbound;
+      const log = deps.logger.child({
+        channel: "viber",
+        reqId: request.id,
+        updateId: meta.updateId,
+        callback: callback.event,
+        eventType: event.type,
+      });
+      // Known from the callback itself: no need to learn it from a status 13.
+      const userApiVersion =
+        callback.event === "message"
+          ? callback.sender.api_version
+          : callback.event === "conversation_started" || callback.event === "subscribed"
+            ? callback.user.api_version
+            : undefined;
+      const apiLevel3 = userApiVersion === undefined || userApiVersion >= 3;
+
+      let replies: Reply[];
+      try {
+        const result = await deps.engine.handle(address, event, meta);
+        if (result.duplicate) {
+          log.info("viber callback already processed; acknowledged");
+          return reply.code(200).send();
+        }
+        replies = result.replies;
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) {
+          log.error({ err: error }, "store unavailable; viber will redeliver");
+          return reply.code(503).send({ error: "unavailable" });
+        }
+        log.error({ err: error }, "handling a viber callback failed");
+        // A poison callback must not be redelivered for an hour: 200, with the engine's apology.
+        if (!(error instanceof UpdateFailedError)) return reply.code(200).send();
+        replies = [error.apology];
+      }
+
+      if (inbound.welcome) return sendWelcome(reply, replies, apiLevel3, log);
+      if (event.type === "blocked") {
+        // The engine marks the user inactive ("blocked"); on Viber the precise state is
+        // "unsubscribed", the same one a status 6 answer leads to. Nothing can be sent to them.
+        await deps.userStatus.setStatus(address, "unsubscribed");
+        log.info("viber user unsubscribed");
+        return reply.code(200).send();
+      }
+      if (replies.length === 0) return reply.code(200).send();
+      const outcome = await deps.sender.send(address, replies, { apiLevel3 });
+      if (outcome.kind === "sent") log.info({ messages: outcome.messages }, "viber callback handled");
+      else log.warn({ outcome }, "viber replies not delivered");
+      return reply.code(200).send();
+    });
+  };
+
+  /** conversation_started: the reply goes back as the response body, the only way to greet a user
+   *  who has not subscribed yet. Built from this request's replies alone. */
+  function sendWelcome(reply: FastifyReply, replies: Reply[], apiLevel3: boolean, log: Logger) {
+    const welcome = renderWelcome(replies, { apiLevel3 });
+    if (welcome === undefined) return reply.code(200).send();
+    log.info("viber welcome returned");
+    return reply
+      .code(200)
+      .type("application/json")
+      .send({
+        sender:
+          deps.botAvatar === undefined
+            ? { name: deps.botName }
+            : { name: deps.botName, avatar: deps.botAvatar },
+        type: "text",
+        text: welcome.text,
+        ...(welcome.keyboard !== undefined ? { keyboard: welcome.keyboard } : {}),
+        ...(welcome.minApiVersion !== undefined ? { min_api_version: welcome.minApiVersion } : {}),
+      });
+  }
+}

@@ -1,0 +1,321 @@
+// A fake Telegram Bot API server for tests: fastify on 127.0.0.1 (port 0) that records every
+// `POST /bot<token>/<method>` and answers the way the real one does — including scripted 429
+// (retry_after), 403 (blocked), 5xx and dropped connections — and serves getUpdates from a queue
+// with offset confirmation and long-poll timeouts, so polling runs against it unchanged.
+// It also keeps the webhook that setWebhook registered and can deliver updates to it, secret and all.
+import Fastify, { type FastifyInstance } from "fastify";
+
+export interface RecordedCall {
+  method: string;
+  params: Record<string, unknown>;
+  /** Date.now() when the request arrived. */
+  at: number;
+}
+
+export type ScriptedFailure =
+  | { kind: "rate_limit"; retryAfter: number }
+  | { kind: "forbidden"; description?: string }
+  | { kind: "bad_request"; description: string }
+  | { kind: "server_error"; status?: number }
+  /** Close the socket without an answer: a network error for the client. */
+  | { kind: "disconnect" };
+
+export interface FakeTelegramApiOptions {
+  token: string;
+  bot?: { id: number; first_name: string; username: string };
+}
+
+export interface WebhookState {
+  url: string;
+  secret_token?: string;
+  allowed_updates?: string[];
+  max_connections?: number;
+}
+
+export interface FakeTelegramApi {
+  /** Value for TELEGRAM_API_ROOT (no trailing slash). */
+  readonly apiRoot: string;
+  readonly token: string;
+  readonly bot: { id: number; first_name: string; username: string };
+  /** Every call with a valid token, in arrival order. */
+  readonly calls: RecordedCall[];
+  callsTo(method: string): RecordedCall[];
+  /** Parameters of every sendMessage call (also the failed ones), optionally for one chat. */
+  sentMessages(chatId?: number): Record<string, unknown>[];
+  /** The next `times` calls of `method` fail this way (queued after earlier scripts). */
+  failNext(method: string, failure: ScriptedFailure, times?: number): void;
+  /** Every send to this chat answers 403 "bot was blocked by the user" until unblocked. */
+  blockChat(chatId: number): void;
+  unblockChat(chatId: number): void;
+  /** Queues an update for getUpdates (update_id assigned when absent). */
+  pushUpdate(update: Record<string, unknown>): number;
+  /** Updates not yet confirmed by a getUpdates offset. */
+  pendingUpdates(): number;
+  webhook(): WebhookState | undefined;
+  /** POSTs an update to the registered webhook with its secret, like Telegram. */
+  deliverWebhook(update: Record<string, unknown>): Promise<{ status: number; body: string }>;
+  /** Resolves once `count` calls of `method` have arrived (or rejects after timeoutMs). */
+  waitForCalls(method: string, count: number, timeoutMs?: number): Promise<RecordedCall[]>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  resolve: () => void;
+}
+
+export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Promise<FakeTelegramApi> {
+  const bot = options.bot ?? { id: 8000000001, first_name: "ДТЕК ДнЕМ", username: "dtek_dnem_test_bot" };
+  const calls: RecordedCall[] = [];
+  const scripts = new Map<string, ScriptedFailure[]>();
+  const blocked = new Set<number>();
+  let updates: Record<string, unknown>[] = [];
+  let nextUpdateId = 500_000_001;
+  let nextMessageId = 1;
+  let webhookState: WebhookState | undefined;
+  let pollWaiters: Waiter[] = [];
+  let callWaiters: { method: string; count: number; resolve: () => void }[] = [];
+
+  const app: FastifyInstance = Fastify({ logger: false });
+  // grammY sends JSON; an empty body (e.g. getMe) arrives without a content type.
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
+    done(null, body === "" ? {} : body);
+  });
+
+  const ok = (result: unknown) => ({ ok: true, result });
+
+  function notifyCallWaiters() {
+    callWaiters = callWaiters.filter((w) => {
+      if (calls.filter((c) => c.method === w.method).length >= w.count) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+
+  function wakePollers() {
+    const waiting = pollWaiters;
+    pollWaiters = [];
+    for (const w of waiting) w.resolve();
+  }
+
+  function confirm(offset: number) {
+    updates = updates.filter((u) => (u.update_id as number) >= offset);
+  }
+
+  async function getUpdates(params: Record<string, unknown>, onClose: (fn: () => void) => void) {
+    const offset = typeof params.offset === "number" ? params.offset : undefined;
+    const limit = typeof params.limit === "number" ? params.limit : 100;
+    const timeout = typeof params.timeout === "number" ? params.timeout : 0;
+    if (offset !== undefined) confirm(offset);
+    if (updates.length === 0 && timeout > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, timeout * 1000);
+        const waiter: Waiter = { resolve: finish };
+        function finish() {
+          clearTimeout(timer);
+          pollWaiters = pollWaiters.filter((w) => w !== waiter);
+          resolve();
+        }
+        pollWaiters.push(waiter);
+        onClose(finish);
+      });
+    }
+    return updates.slice(0, limit);
+  }
+
+  function answerMethod(method: string, params: Record<string, unknown>): unknown {
+    switch (method) {
+      case "getMe":
+        return {
+          ...bot,
+          is_bot: true,
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        };
+      case "sendMessage": {
+        const chatId = Number(params.chat_id);
+        return {
+          message_id: nextMessageId++,
+          from: { ...bot, is_bot: true },
+          chat:
+            chatId > 0 ? { id: chatId, type: "private" } : { id: chatId, type: "supergroup", title: "group" },
+          date: Math.floor(Date.now() / 1000),
+          text: String(params.text ?? ""),
+        };
+      }
+      case "answerCallbackQuery":
+      case "deleteWebhook":
+        if (method === "deleteWebhook") {
+          webhookState = undefined;
+          if (params.drop_pending_updates === true) updates = [];
+        }
+        return true;
+      case "setWebhook": {
+        const state: WebhookState = { url: String(params.url ?? "") };
+        if (typeof params.secret_token === "string") state.secret_token = params.secret_token;
+        if (Array.isArray(params.allowed_updates)) state.allowed_updates = params.allowed_updates as string[];
+        if (typeof params.max_connections === "number") state.max_connections = params.max_connections;
+        webhookState = state.url === "" ? undefined : state;
+        if (params.drop_pending_updates === true) updates = [];
+        return true;
+      }
+      case "getWebhookInfo":
+        return {
+          url: webhookState?.url ?? "",
+          has_custom_certificate: false,
+          pending_update_count: updates.length,
+          ...(webhookState?.allowed_updates ? { allowed_updates: webhookState.allowed_updates } : {}),
+          ...(webhookState?.max_connections ? { max_connections: webhookState.max_connections } : {}),
+        };
+      default:
+        return undefined;
+    }
+  }
+
+  app.post<{ Params: { token: string; method: string } }>("/bot:token/:method", async (request, reply) => {
+    const { token, method } = request.params;
+    if (token !== options.token) {
+      return reply.code(401).send({ ok: false, error_code: 401, description: "Unauthorized" });
+    }
+    let params: Record<string, unknown> = {};
+    if (typeof request.body === "string") {
+      try {
+        params = JSON.parse(request.body) as Record<string, unknown>;
+      } catch {
+        return reply.code(400).send({ ok: false, error_code: 400, description: "Bad Request: invalid JSON" });
+      }
+    } else if (request.body && typeof request.body === "object") {
+      params = request.body as Record<string, unknown>;
+    }
+    calls.push({ method, params, at: Date.now() });
+    notifyCallWaiters();
+
+    const queue = scripts.get(method);
+    const failure = queue?.shift();
+    if (failure) {
+      switch (failure.kind) {
+        case "rate_limit":
+          return reply.code(429).send({
+            ok: false,
+            error_code: 429,
+            description: `Too Many Requests: retry after ${failure.retryAfter}`,
+            parameters: { retry_after: failure.retryAfter },
+          });
+        case "forbidden":
+          return reply.code(403).send({
+            ok: false,
+            error_code: 403,
+            description: failure.description ?? "Forbidden: bot was blocked by the user",
+          });
+        case "bad_request":
+          return reply.code(400).send({ ok: false, error_code: 400, description: failure.description });
+        case "server_error": {
+          const status = failure.status ?? 502;
+          return reply.code(status).send({ ok: false, error_code: status, description: "Bad Gateway" });
+        }
+        case "disconnect":
+          request.raw.socket.destroy();
+          return reply.hijack();
+      }
+    }
+    if (method === "sendMessage" && blocked.has(Number(params.chat_id))) {
+      return reply
+        .code(403)
+        .send({ ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" });
+    }
+    if (method === "getUpdates") {
+      if (webhookState) {
+        return reply.code(409).send({
+          ok: false,
+          error_code: 409,
+          description:
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        });
+      }
+      const result = await getUpdates(params, (fn) => request.raw.on("close", fn));
+      return reply.send(ok(result));
+    }
+    const result = answerMethod(method, params);
+    if (result === undefined) {
+      return reply.code(404).send({ ok: false, error_code: 404, description: "Not Found: method not found" });
+    }
+    return reply.send(ok(result));
+  });
+
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === "string") throw new Error("fake Telegram API did not get a TCP port");
+  const apiRoot = `http://127.0.0.1:${address.port}`;
+
+  return {
+    apiRoot,
+    token: options.token,
+    bot,
+    calls,
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    sentMessages: (chatId) =>
+      calls
+        .filter(
+          (c) => c.method === "sendMessage" && (chatId === undefined || Number(c.params.chat_id) === chatId),
+        )
+        .map((c) => c.params),
+    failNext(method, failure, times = 1) {
+      const queue = scripts.get(method) ?? [];
+      for (let i = 0; i < times; i += 1) queue.push(failure);
+      scripts.set(method, queue);
+    },
+    blockChat: (chatId) => void blocked.add(chatId),
+    unblockChat: (chatId) => void blocked.delete(chatId),
+    pushUpdate(update) {
+      const id = typeof update.update_id === "number" ? update.update_id : nextUpdateId++;
+      updates.push({ ...update, update_id: id });
+      wakePollers();
+      return id;
+    },
+    pendingUpdates: () => updates.length,
+    webhook: () => webhookState,
+    async deliverWebhook(update) {
+      if (!webhookState) throw new Error("no webhook is set on the fake Telegram API");
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (webhookState.secret_token) headers["x-telegram-bot-api-secret-token"] = webhookState.secret_token;
+      const response = await fetch(webhookState.url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(update),
+      });
+      return { status: response.status, body: await response.text() };
+    },
+    waitForCalls(method, count, timeoutMs = 10_000) {
+      const done = () => calls.filter((c) => c.method === method);
+      if (done().length >= count) return Promise.resolve(done());
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          callWaiters = callWaiters.filter((w) => w !== waiter);
+          reject(new Error(`timed out waiting for ${count} ${method} calls (got ${done().length})`));
+        }, timeoutMs);
+        const waiter = {
+          method,
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(done());
+          },
+        };
+        callWaiters.push(waiter);
+      });
+    },
+    reset() {
+      calls.length = 0;
+      scripts.clear();
+      blocked.clear();
+      updates = [];
+    },
+    async close() {
+      wakePollers();
+      await app.close();
+    },
+  };
+}
