@@ -15,7 +15,8 @@ import type { ReminderRecipient } from "../src/jobs/reminder-campaign.js";
 import { defaultReminder, type ReminderKind } from "../src/jobs/reminder-schedule.js";
 import { createLogger } from "../src/logger.js";
 
-const usage = "usage: npm run reminders -- run|dry-run [--period YYYY-MM] [--kind window_open|last_day] [--list]";
+const usage =
+  "usage: npm run reminders -- run|dry-run [--period YYYY-MM] [--kind window_open|last_day] [--list]";
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}\n`);
@@ -26,14 +27,19 @@ let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { period: { type: "string" }, kind: { type: "string" }, list: { type: "boolean", default: false } },
+    options: {
+      period: { type: "string" },
+      kind: { type: "string" },
+      list: { type: "boolean", default: false },
+    },
   });
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }
 const mode = parsed.positionals[0];
 if (mode !== "run" && mode !== "dry-run") fail(`unknown command: ${mode ?? "(none)"}`);
-if (parsed.values.kind && !["window_open", "last_day"].includes(parsed.values.kind)) fail(`unknown kind: ${parsed.values.kind}`);
+if (parsed.values.kind && !["window_open", "last_day"].includes(parsed.values.kind))
+  fail(`unknown kind: ${parsed.values.kind}`);
 if (parsed.values.period) {
   try {
     parsePeriod(parsed.values.period);
@@ -97,10 +103,16 @@ try {
   const channels = Object.entries(result.perChannel)
     .map(([channel, n]) => `${channel} ${n}`)
     .join(", ");
-  out(dryRun ? `Would remind ${result.recipients} users: ${channels || "nobody"}` : `Enqueued ${result.enqueued} reminders: ${channels || "none"}`);
+  out(
+    dryRun
+      ? `Would remind ${result.recipients} users: ${channels || "nobody"}`
+      : `Enqueued ${result.enqueued} reminders: ${channels || "none"}`,
+  );
   out(
     `Viber users outside the free 24 h window: ${result.viberOutsideFreeWindow}` +
-      (settings.reminders.viberSkipOutsideFreeWindow ? ` (skipped: ${result.viberSkipped})` : " (each is a paid message)"),
+      (settings.reminders.viberSkipOutsideFreeWindow
+        ? ` (skipped: ${result.viberSkipped})`
+        : " (each is a paid message)"),
   );
 } catch (error) {
   if (tty) process.stderr.write("\n");

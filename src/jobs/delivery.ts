@@ -36,12 +36,28 @@ export interface DeliveryDeps {
   metrics: OutboundMetrics;
   settings: OutboundSettings;
   now?: () => Date;
+  /** Aborted when the instance stops: jobs waiting for a slot hand their message to a new job. */
+  stopping?: AbortSignal;
 }
 
 /** What the fetch loop does with the job afterwards. */
 export type JobVerdict = { complete: true } | { complete: false; error: string };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Sleeps, or returns early when the instance is stopping. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", wake);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", wake, { once: true });
+  });
+}
 
 class SendTimeout extends Error {}
 
@@ -87,6 +103,7 @@ export function createDelivery(deps: DeliveryDeps) {
     deadline: number,
   ): Promise<{ go: true; latestStart: number } | { go: false; deferUntil: Date }> {
     const limit = settings.platformLimits[message.channel];
+    if (deps.stopping?.aborted) return { go: false, deferUntil: new Date() };
     if (!limit) return { go: true, latestStart: Infinity };
     for (;;) {
       // The database computed the wait somewhere between asking and hearing back: counting it from the
@@ -94,10 +111,11 @@ export function createDelivery(deps: DeliveryDeps) {
       const asked = Date.now();
       const reservation = await limiter.reserve(platformKey(message.channel), limit, q.maxReserveAheadMs);
       if (Date.now() + reservation.waitMs > deadline) {
-        return { go: false, deferUntil: new Date(now().getTime() + reservation.waitMs) };
+        return { go: false, deferUntil: new Date(Date.now() + reservation.waitMs) };
       }
       const startAt = asked + reservation.waitMs;
-      await sleep(reservation.waitMs);
+      await sleep(reservation.waitMs, deps.stopping);
+      if (deps.stopping?.aborted) return { go: false, deferUntil: new Date() };
       if (reservation.granted) return { go: true, latestStart: startAt + 1000 / limit.perSecond };
     }
   }
@@ -121,7 +139,7 @@ export function createDelivery(deps: DeliveryDeps) {
       // A deferral handed the message to a newer job: this one has nothing left to do.
       if (message.jobId !== null && message.jobId !== job.id) return { complete: true };
       if (message.state === "sending") {
-        const age = message.sendingAt ? now().getTime() - message.sendingAt.getTime() : Infinity;
+        const age = message.sendingAt ? Date.now() - message.sendingAt.getTime() : Infinity;
         if (age < q.sendTimeoutMs + marginMs) {
           return { complete: false, error: "another attempt is sending this message" };
         }
@@ -129,7 +147,10 @@ export function createDelivery(deps: DeliveryDeps) {
         // delivered, so it is never sent again.
         if (await finish(prisma, messageId, ["sending"], "uncertain", "attempt lost mid-send")) {
           count(message.channel, "uncertain");
-          log.warn({ userId: message.userId }, "outbound message uncertain after a lost attempt; not re-sent");
+          log.warn(
+            { userId: message.userId },
+            "outbound message uncertain after a lost attempt; not re-sent",
+          );
         }
         return { complete: true };
       }
@@ -149,8 +170,13 @@ export function createDelivery(deps: DeliveryDeps) {
       }
       const outsideViberWindow =
         message.channel === "viber" &&
-        (message.lastInboundAt === null || at.getTime() - message.lastInboundAt.getTime() > VIBER_FREE_WINDOW_MS);
-      if (outsideViberWindow && message.kind === "reading_reminder" && settings.reminders.viberSkipOutsideFreeWindow) {
+        (message.lastInboundAt === null ||
+          at.getTime() - message.lastInboundAt.getTime() > VIBER_FREE_WINDOW_MS);
+      if (
+        outsideViberWindow &&
+        message.kind === "reading_reminder" &&
+        settings.reminders.viberSkipOutsideFreeWindow
+      ) {
         if (await finish(prisma, messageId, ["queued"], "skipped", "viber: outside the free 24 h window")) {
           count(message.channel, "skipped");
         }
@@ -173,6 +199,10 @@ export function createDelivery(deps: DeliveryDeps) {
       // which is rare, costs one platform slot.
       const slot = await waitForPlatformSlot(message, deadline);
       if (!slot.go) return defer(message, slot.deferUntil, "rate limit wait too long");
+      if (Date.now() > slot.latestStart) {
+        count(message.channel, "missed_slot"); // woke too late: see below; the chat slot stays free
+        continue;
+      }
       const chatLimit = settings.chatLimits[message.channel];
       const claim = await claimForSending(
         prisma,
@@ -181,9 +211,10 @@ export function createDelivery(deps: DeliveryDeps) {
       );
       if (claim.kind === "chat_busy") {
         if (Date.now() + claim.waitMs > deadline) {
-          return defer(message, new Date(now().getTime() + claim.waitMs), "chat rate limit");
+          return defer(message, new Date(Date.now() + claim.waitMs), "chat rate limit");
         }
-        await sleep(claim.waitMs);
+        await sleep(claim.waitMs, deps.stopping);
+        if (deps.stopping?.aborted) return defer(message, new Date(), "instance stopping");
         continue;
       }
       if (claim.kind === "not_claimed") continue; // changed meanwhile: look again
@@ -219,25 +250,37 @@ export function createDelivery(deps: DeliveryDeps) {
           for (const other of others) {
             await boss.cancel(queueFor(other.channel), other.jobId);
           }
-          log.info({ userId: message.userId, reason: outcome.reason, dropped: others.length }, "user unreachable");
+          log.info(
+            { userId: message.userId, reason: outcome.reason, dropped: others.length },
+            "user unreachable",
+          );
           return { complete: true };
         }
         case "rate_limited":
           await releaseToQueue(prisma, messageId, "rate limited");
           await deps.limiter.pause(platformKey(message.channel), outcome.retryAfterMs);
           count(message.channel, "rate_limited");
-          log.warn({ channel: message.channel, retryAfterMs: outcome.retryAfterMs }, "platform rate limit: pausing");
+          log.warn(
+            { channel: message.channel, retryAfterMs: outcome.retryAfterMs },
+            "platform rate limit: pausing",
+          );
           continue; // the next platform slot lies after the pause (or the message is deferred past it)
         case "failed": {
           const last = job.retryCount >= job.retryLimit;
           if (last) {
             await finish(prisma, messageId, ["sending"], "dead", outcome.error);
             count(message.channel, "dead");
-            log.error({ userId: message.userId, error: outcome.error }, "outbound message dead after every attempt");
+            log.error(
+              { userId: message.userId, error: outcome.error },
+              "outbound message dead after every attempt",
+            );
           } else {
             await releaseToQueue(prisma, messageId, outcome.error);
             count(message.channel, "failed");
-            log.warn({ error: outcome.error, attempt: job.retryCount + 1 }, "outbound send failed; will retry");
+            log.warn(
+              { error: outcome.error, attempt: job.retryCount + 1 },
+              "outbound send failed; will retry",
+            );
           }
           return { complete: false, error: outcome.error };
         }
@@ -255,7 +298,8 @@ export function createDelivery(deps: DeliveryDeps) {
     const message = await loadMessage(prisma, id);
     if (!message) return;
     if (await finish(prisma, id, ["queued"], "dead", "attempts exhausted")) count(message.channel, "dead");
-    else if (await finish(prisma, id, ["sending"], "uncertain", "attempts exhausted mid-send")) count(message.channel, "uncertain");
+    else if (await finish(prisma, id, ["sending"], "uncertain", "attempts exhausted mid-send"))
+      count(message.channel, "uncertain");
   }
 
   return { deliver, settleDeadLetter };

@@ -103,7 +103,12 @@ export async function enqueueMessages(
   await insertJobs(
     boss,
     tx,
-    rows.map((r) => ({ jobId: r.job_id, channel: r.channel, messageId: r.id, startAfter: options.startAfter })),
+    rows.map((r) => ({
+      jobId: r.job_id,
+      channel: r.channel,
+      messageId: r.id,
+      startAfter: options.startAfter,
+    })),
     options.defaults,
   );
   return rows.map((r) => ({ messageId: r.id, userId: r.user_id, channel: r.channel, jobId: r.job_id }));
@@ -209,7 +214,12 @@ export async function deferMessage(
     const n = await tx.$executeRaw`
       UPDATE outbound_message SET job_id = ${jobId}::uuid WHERE id = ${message.id} AND state = 'queued'`;
     if (n !== 1) return false;
-    await insertJobs(boss, tx, [{ jobId, channel: message.channel, messageId: message.id, startAfter }], defaults);
+    await insertJobs(
+      boss,
+      tx,
+      [{ jobId, channel: message.channel, messageId: message.id, startAfter }],
+      defaults,
+    );
     return true;
   });
 }

@@ -1,6 +1,7 @@
 // The outbound queue: every proactive message (status notifications, outage news, reading reminders)
 // goes through pg-boss jobs in Postgres, paced by shared per-platform rate limits and delivered at most
 // once. main.ts wires createOutbound(...) and hands `notifier` to the producers.
+import { setMaxListeners } from "node:events";
 import PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -50,7 +51,10 @@ export interface OutboundDeps {
 export interface StartOptions {
   /** Run delivery workers (default true; the reminders script only enqueues). */
   deliver?: boolean;
-  /** Schedule the reminder tick (default: settings.reminders.enabled). */
+  /**
+   * Schedule the reminder tick. Default: settings.reminders.enabled, and when that is false the
+   * cluster's schedule is removed. false: neither schedule nor unschedule (scripts, tests).
+   */
   schedule?: boolean;
 }
 
@@ -65,7 +69,11 @@ export interface Outbound {
   /** One scheduler tick: runs the reminder campaign due now unless it already completed. */
   tick(): Promise<CampaignResult | undefined>;
   /** Resolves when no message created since `since` is queued or sending (benchmark, tests). */
-  waitUntilDrained(options?: { since?: Date; timeoutMs?: number; pollMs?: number }): Promise<Record<string, number>>;
+  waitUntilDrained(options?: {
+    since?: Date;
+    timeoutMs?: number;
+    pollMs?: number;
+  }): Promise<Record<string, number>>;
   /** Messages per state created since `since`. */
   stats(since?: Date): Promise<Record<string, number>>;
   /**
@@ -97,6 +105,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
   };
   let boss: PgBoss | undefined;
   let pumps: ReturnType<typeof createQueuePump>[] = [];
+  let stopping = new AbortController();
 
   function requireBoss(): PgBoss {
     if (!boss) throw new Error("the outbound queue is not started");
@@ -119,7 +128,8 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     async notify(items) {
       const created = await prisma.$transaction((tx) => enqueue(tx, items));
       for (const pump of pumps) pump.poke();
-      if (created < items.length) log.info({ requested: items.length, created }, "notifications for inactive users skipped");
+      if (created < items.length)
+        log.info({ requested: items.length, created }, "notifications for inactive users skipped");
     },
   };
 
@@ -144,7 +154,10 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     if (!due || (await campaignCompleted(prisma, due.period, due.kind))) return undefined;
     log.info(due, "reminder campaign starting");
     const result = await campaign({ period: due.period, kind: due.kind });
-    log.info({ ...due, enqueued: result.enqueued, perChannel: result.perChannel }, "reminder campaign enqueued");
+    log.info(
+      { ...due, enqueued: result.enqueued, perChannel: result.perChannel },
+      "reminder campaign enqueued",
+    );
     return result;
   }
 
@@ -179,12 +192,31 @@ export function createOutbound(deps: OutboundDeps): Outbound {
           deadLetter: DEAD_LETTER_QUEUE,
         });
       }
-      // One tick at a time cluster-wide (a long campaign never overlaps the next minute's tick).
-      await instance.createQueue(REMINDER_TICK_QUEUE, { name: REMINDER_TICK_QUEUE, policy: "singleton", expireInSeconds: 1800, retryLimit: 0 });
+      // "stately": at most one tick running and one waiting cluster-wide, so a long campaign never
+      // overlaps the next minute's tick and ticks do not pile up behind it.
+      await instance.createQueue(REMINDER_TICK_QUEUE, {
+        name: REMINDER_TICK_QUEUE,
+        policy: "stately",
+        expireInSeconds: 1800,
+        retryLimit: 0,
+      });
       boss = instance;
 
       if (options.deliver ?? true) {
-        const delivery = createDelivery({ prisma, boss, senders: deps.senders, limiter, logger: log, metrics, settings, now });
+        stopping = new AbortController();
+        // Every job in flight waits on this signal.
+        setMaxListeners(0, stopping.signal);
+        const delivery = createDelivery({
+          prisma,
+          boss,
+          senders: deps.senders,
+          limiter,
+          logger: log,
+          metrics,
+          settings,
+          now,
+          stopping: stopping.signal,
+        });
         pumps = CHANNELS.filter((c) => deps.senders[c]).map((channel) =>
           createQueuePump({
             boss: instance,
@@ -203,8 +235,17 @@ export function createOutbound(deps: OutboundDeps): Outbound {
       if (options.schedule ?? settings.reminders.enabled) {
         await instance.schedule(REMINDER_TICK_QUEUE, settings.tickCron, {}, { tz: COMPANY_TIME_ZONE });
         await instance.work(REMINDER_TICK_QUEUE, async () => {
-          await tick();
+          try {
+            await tick();
+          } catch (error) {
+            log.error({ err: error }, "reminder tick failed");
+            throw error;
+          }
         });
+      } else if (options.schedule === undefined) {
+        // Reminders switched off in this deployment: stop the cluster's cron as well. (An explicit
+        // schedule: false, as the reminders script passes, leaves the schedule alone.)
+        await instance.unschedule(REMINDER_TICK_QUEUE);
       }
       log.info({ channels: CHANNELS.filter((c) => deps.senders[c]) }, "outbound queue started");
     },
@@ -212,6 +253,9 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     async stop() {
       const instance = boss;
       if (!instance) return;
+      // Jobs waiting for a rate-limit slot hand their message to a fresh job (another instance takes
+      // it at once) instead of holding the shutdown; sends already under way finish.
+      stopping.abort();
       await Promise.all(pumps.map((p) => p.stop()));
       pumps = [];
       await instance.stop({ graceful: true, wait: true, timeout: 10_000 });

@@ -96,7 +96,10 @@ async function candidates(
      LIMIT ${limit}`;
 }
 
-export async function runReminderCampaign(deps: CampaignDeps, options: CampaignOptions): Promise<CampaignResult> {
+export async function runReminderCampaign(
+  deps: CampaignDeps,
+  options: CampaignOptions,
+): Promise<CampaignResult> {
   const { prisma } = deps;
   const now = (deps.now ?? (() => new Date()))();
   const dryRun = options.dryRun ?? false;
@@ -143,7 +146,11 @@ export async function runReminderCampaign(deps: CampaignDeps, options: CampaignO
               accounts: r.accounts,
             } satisfies Notification,
           })),
-          { quietHours: true, startAfter: startAfter > now ? startAfter : undefined, defaults: deps.jobDefaults },
+          {
+            quietHours: true,
+            startAfter: startAfter > now ? startAfter : undefined,
+            defaults: deps.jobDefaults,
+          },
         );
         return { rows, claimed };
       },
@@ -187,7 +194,11 @@ export async function runReminderCampaign(deps: CampaignDeps, options: CampaignO
 }
 
 /** Whether a campaign already ran to the end (the scheduler does not start it again). */
-export async function campaignCompleted(prisma: PrismaClient, period: string, kind: ReminderKind): Promise<boolean> {
+export async function campaignCompleted(
+  prisma: PrismaClient,
+  period: string,
+  kind: ReminderKind,
+): Promise<boolean> {
   const rows = await prisma.$queryRaw<{ done: boolean }[]>`
     SELECT completed_at IS NOT NULL AS done FROM reminder_campaign WHERE period = ${period} AND kind = ${kind}`;
   return rows[0]?.done ?? false;

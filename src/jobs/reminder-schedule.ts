@@ -26,7 +26,10 @@ function hm(time: string): [number, number] {
 }
 
 /** The instants both reminders of a period are scheduled for, and when the window closes. */
-export function reminderInstants(period: string, times: ReminderTimes): Record<ReminderKind, Date> & { closesAt: Date } {
+export function reminderInstants(
+  period: string,
+  times: ReminderTimes,
+): Record<ReminderKind, Date> & { closesAt: Date } {
   const window = readingWindow(period);
   const open = kyivDate(window.opensAt);
   const { year, month } = parsePeriod(period);
@@ -42,7 +45,10 @@ export function reminderInstants(period: string, times: ReminderTimes): Record<R
  * one kind is returned, so a service that was down when the window opened sends the last-day nudge
  * alone rather than both on the same day.
  */
-export function dueReminder(now: Date, times: ReminderTimes): { period: string; kind: ReminderKind } | undefined {
+export function dueReminder(
+  now: Date,
+  times: ReminderTimes,
+): { period: string; kind: ReminderKind } | undefined {
   const { period } = billingPeriodAt(now);
   const at = reminderInstants(period, times);
   if (now >= at.closesAt) return undefined;

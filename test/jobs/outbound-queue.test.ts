@@ -25,14 +25,20 @@ const status = (reportId: number): Notification => ({
   status: "crew_dispatched",
 });
 
-function outbound(senders: Parameters<typeof createOutbound>[0]["senders"], queue = {}) {
+function outbound(
+  senders: Parameters<typeof createOutbound>[0]["senders"],
+  queue = {},
+  telegramPerSecond?: number,
+) {
+  const settings = testSettings(queue);
+  if (telegramPerSecond) settings.platformLimits = { telegram: { perSecond: telegramPerSecond } };
   const o = createOutbound({
     prisma: db.prisma,
     databaseUrl: db.url,
     senders,
     logger: silentLogger,
     metrics: testMetrics(),
-    settings: testSettings(queue),
+    settings,
   });
   running.push(o);
   return o;
@@ -73,7 +79,9 @@ describe("outbound queue", () => {
       SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'outbound-telegram' AND data->>'messageId' IS NOT NULL
         AND data->>'messageId' NOT IN (SELECT id::text FROM outbound_message)`;
     expect(jobs[0]!.n).toBe(0);
-    await db.prisma.$transaction((tx) => o.notifyInTransaction(tx, [{ userId: user.userId, notification: status(13) }]));
+    await db.prisma.$transaction((tx) =>
+      o.notifyInTransaction(tx, [{ userId: user.userId, notification: status(13) }]),
+    );
     const [message] = await messageStates(user.userId);
     expect(message?.state).toBe("queued");
     const job = await db.prisma.$queryRaw<{ state: string }[]>`
@@ -136,7 +144,9 @@ describe("outbound queue", () => {
     // Enqueue three messages before any worker runs, so two are still pending when the first fails.
     const producer = outbound({});
     await producer.start({ deliver: false, schedule: false });
-    await producer.notifier.notify([1, 2, 3].map((i) => ({ userId: user.userId, notification: status(40 + i) })));
+    await producer.notifier.notify(
+      [1, 2, 3].map((i) => ({ userId: user.userId, notification: status(40 + i) })),
+    );
     await producer.stop();
     const o = outbound({ telegram }, { concurrency: 1 });
     await o.start({ schedule: false });
@@ -164,12 +174,60 @@ describe("outbound queue", () => {
     await producer.stop();
     // What a process killed after the gate leaves behind: the row in "sending", its job active.
     const [message] = await messageStates(user.userId);
-    await db.prisma.$executeRaw`UPDATE outbound_message SET state = 'sending', sending_at = now() - interval '1 minute' WHERE id = ${message!.id}`;
-    await db.prisma.$executeRaw`UPDATE pgboss.job SET state = 'active', started_on = now() - interval '1 minute' WHERE id = ${message!.jobId}::uuid`;
+    await db.prisma
+      .$executeRaw`UPDATE outbound_message SET state = 'sending', sending_at = now() - interval '1 minute' WHERE id = ${message!.id}`;
+    await db.prisma
+      .$executeRaw`UPDATE pgboss.job SET state = 'active', started_on = now() - interval '1 minute' WHERE id = ${message!.jobId}::uuid`;
     const o = outbound({ telegram });
     await o.start({ schedule: false });
     await until(async () => (await messageStates(user.userId))[0]?.state === "uncertain", 20_000);
     await o.stop();
     expect(telegram.calls.get(user.address)).toBeUndefined();
   }, 30_000);
+
+  it("stops promptly while jobs wait out a platform pause; their messages go to fresh jobs, sent once later", async () => {
+    const users = [await seedUser(db.prisma), await seedUser(db.prisma)];
+    await db.prisma.$executeRaw`
+      INSERT INTO outbound_rate (key, next_slot_at, paused_until) VALUES ('telegram', now(), now() + interval '60 seconds')
+      ON CONFLICT (key) DO UPDATE SET paused_until = EXCLUDED.paused_until`;
+    const telegram = recordingSender("telegram");
+    const settings = { expireInSeconds: 120, sendTimeoutMs: 1_000 };
+    const o = outbound({ telegram }, settings, 30);
+    await o.start({ schedule: false });
+    await o.notifier.notify(users.map((u, i) => ({ userId: u.userId, notification: status(60 + i) })));
+    const before = await db.prisma.outboundMessage.findMany({
+      where: { userId: { in: users.map((u) => u.userId) } },
+    });
+    await new Promise((r) => setTimeout(r, 500)); // the jobs now sleep until the 60 s pause ends (within their time)
+    const t0 = Date.now();
+    await o.stop();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(telegram.sent).toHaveLength(0);
+    const after = await db.prisma.outboundMessage.findMany({
+      where: { userId: { in: users.map((u) => u.userId) } },
+    });
+    expect(after.map((m) => m.state)).toEqual(["queued", "queued"]);
+    expect(after.every((m, i) => m.jobId !== before[i]!.jobId)).toBe(true);
+    // Handed over for at once (not for the end of the pause): any instance may take them now.
+    const fresh = await db.prisma.$queryRaw<{ due: boolean }[]>`
+      SELECT start_after <= now() + interval '2 seconds' AS due FROM pgboss.job
+       WHERE id = ANY(${after.map((m) => m.jobId!)}::uuid[])`;
+    expect(fresh).toEqual([{ due: true }, { due: true }]);
+
+    await db.prisma.$executeRaw`UPDATE outbound_rate SET paused_until = NULL WHERE key = 'telegram'`;
+    const next = outbound({ telegram }, settings, 30);
+    await next.start({ schedule: false });
+    await until(async () => telegram.sent.length === 2);
+    await next.stop();
+    expect(telegram.sent.map((x) => x.address).sort()).toEqual(users.map((u) => u.address).sort());
+  }, 30_000);
+
+  it("registers the reminder tick as a pg-boss cron schedule in Kyiv time", async () => {
+    const o = outbound({});
+    await o.start({ deliver: false, schedule: true });
+    const schedules = await db.prisma.$queryRaw<{ name: string; cron: string; timezone: string }[]>`
+      SELECT name, cron, timezone FROM pgboss.schedule`;
+    expect(schedules).toEqual([{ name: "reminders-tick", cron: "* * * * *", timezone: "Europe/Kyiv" }]);
+    await o.stop();
+  });
 });

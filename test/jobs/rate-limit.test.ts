@@ -8,7 +8,15 @@ import { createOutbound, type Outbound } from "../../src/jobs/outbound.js";
 import { PACING_HEADROOM } from "../../src/jobs/outbound-settings.js";
 import { createRateLimiter } from "../../src/jobs/rate-limiter.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { recordingSender, seedUser, silentLogger, sleep, testMetrics, testSettings, until } from "./support.js";
+import {
+  recordingSender,
+  seedUser,
+  silentLogger,
+  sleep,
+  testMetrics,
+  testSettings,
+  until,
+} from "./support.js";
 
 let db: TestDatabase;
 const extraClients: ReturnType<typeof createPrisma>[] = [];
@@ -123,7 +131,13 @@ describe("shared rate limits", () => {
     expect(senderB.sent.length).toBeGreaterThan(0);
     // Observed call times add timer and query jitter to the exact slots; pacing at 95 % of the limit
     // absorbs it, so the platform never sees more than its 20 in a second.
-    if (realServer) expect(maxInWindow(all.map((s) => s.at), 1_000)).toBeLessThanOrEqual(20);
+    if (realServer)
+      expect(
+        maxInWindow(
+          all.map((s) => s.at),
+          1_000,
+        ),
+      ).toBeLessThanOrEqual(20);
     expect(elapsed).toBeGreaterThanOrEqual(3_000); // 59 slots at 19/s
     const report = await a.deliveryReport(t0Created);
     expect(report.sent).toBe(60);
@@ -155,7 +169,10 @@ describe("shared rate limits", () => {
     await o.notifier.notify([{ userId: other.userId, notification: note(4) }]);
     await until(async () => sender.sent.length >= 4, 15_000);
     await o.stop();
-    const times = sender.sent.filter((s) => s.address === user.address).map((s) => s.at).sort((x, y) => x - y);
+    const times = sender.sent
+      .filter((s) => s.address === user.address)
+      .map((s) => s.at)
+      .sort((x, y) => x - y);
     expect(times).toHaveLength(3);
     // The first attempt was refused with retry_after 1.5 s: nothing was sent before the pause ended.
     expect(times[0]! - t0).toBeGreaterThanOrEqual(1_400);

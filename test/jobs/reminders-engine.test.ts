@@ -33,7 +33,12 @@ describe("reminder buttons through the engine", () => {
     const address = "telegram:5550001";
     let update = 0;
     const say = (event: Parameters<typeof engine.handle>[1]) =>
-      engine.handle(address, event, { channel: "telegram", updateId: `e2e-${++update}`, languageCode: "uk", telegramChatId: 5550001n });
+      engine.handle(address, event, {
+        channel: "telegram",
+        updateId: `e2e-${++update}`,
+        languageCode: "uk",
+        telegramChatId: 5550001n,
+      });
     await say({ type: "start" });
     const user = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address } });
     const account = await db.prisma.account.create({
@@ -50,7 +55,9 @@ describe("reminder buttons through the engine", () => {
         zones: 1,
       },
     });
-    await db.prisma.accountLink.create({ data: { userId: user.id, accountId: account.id, label: "Квартира", verifiedBy: "phone" } });
+    await db.prisma.accountLink.create({
+      data: { userId: user.id, accountId: account.id, label: "Квартира", verifiedBy: "phone" },
+    });
 
     const telegram = recordingSender("telegram");
     const outbound = createOutbound({
@@ -82,7 +89,9 @@ describe("reminder buttons through the engine", () => {
     // "Stop reminders" from the reminder, in the middle of that journey.
     const stop = await say({ type: "choice", id: GLOBAL_CHOICES.stopReminders });
     expect(stop.replies[0]!.text).toContain(t("uk", "settings.remindersOff"));
-    expect((await db.prisma.messengerUser.findUniqueOrThrow({ where: { id: user.id } })).remindersEnabled).toBe(false);
+    expect(
+      (await db.prisma.messengerUser.findUniqueOrThrow({ where: { id: user.id } })).remindersEnabled,
+    ).toBe(false);
     const next = await outbound.runReminderCampaign({ period: "2026-12", kind: "last_day", dryRun: true });
     expect(next.recipients).toBe(0);
     await outbound.stop();

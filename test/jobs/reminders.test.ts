@@ -28,10 +28,18 @@ async function resetData() {
   await db.prisma.$executeRawUnsafe(
     "TRUNCATE outbound_message, reminder_delivery, reminder_campaign, meter_reading, account_link, account, messenger_user, outbound_rate RESTART IDENTITY CASCADE",
   );
-  await db.prisma.$executeRawUnsafe("DELETE FROM pgboss.job WHERE name LIKE 'outbound-%'").catch(() => undefined);
+  await db.prisma
+    .$executeRawUnsafe("DELETE FROM pgboss.job WHERE name LIKE 'outbound-%'")
+    .catch(() => undefined);
 }
 
-function outbound(options: { senders?: Parameters<typeof createOutbound>[0]["senders"]; tweak?: (s: OutboundSettings) => void; ownClient?: boolean } = {}) {
+function outbound(
+  options: {
+    senders?: Parameters<typeof createOutbound>[0]["senders"];
+    tweak?: (s: OutboundSettings) => void;
+    ownClient?: boolean;
+  } = {},
+) {
   const settings = testSettings();
   options.tweak?.(settings);
   const prisma = options.ownClient ? createPrisma(db.url, { poolSize: 5 }) : db.prisma;
@@ -50,7 +58,11 @@ function outbound(options: { senders?: Parameters<typeof createOutbound>[0]["sen
   return Object.assign(o, { registry: metrics.registry });
 }
 
-async function addReading(accountId: number, period: string, status: "accepted" | "flagged" | "superseded" = "accepted") {
+async function addReading(
+  accountId: number,
+  period: string,
+  status: "accepted" | "flagged" | "superseded" = "accepted",
+) {
   await db.prisma.meterReading.create({
     data: { accountId, period, t1: 12345, takenAt: new Date(), source: "telegram", status },
   });
@@ -72,10 +84,16 @@ describe("reminder targeting", () => {
     await addReading(lastMonth.accountIds[0]!, "2026-11");
     const remindersOff = await seedUser(db.prisma, { remindersEnabled: false, accounts: ["Квартира"] });
     const blocked = await seedUser(db.prisma, { status: "blocked", accounts: ["Квартира"] });
-    const unsubscribed = await seedUser(db.prisma, { channel: "viber", status: "unsubscribed", accounts: ["Квартира"] });
+    const unsubscribed = await seedUser(db.prisma, {
+      channel: "viber",
+      status: "unsubscribed",
+      accounts: ["Квартира"],
+    });
     const noAccounts = await seedUser(db.prisma);
     // A second messenger user managing an account whose reading someone else already submitted.
-    const sharer = await db.prisma.messengerUser.create({ data: { address: "telegram:777001", channel: "telegram" } });
+    const sharer = await db.prisma.messengerUser.create({
+      data: { address: "telegram:777001", channel: "telegram" },
+    });
     await db.prisma.accountLink.create({
       data: { userId: sharer.id, accountId: partly.accountIds[0]!, label: "Мамина", verifiedBy: "phone" },
     });
@@ -117,9 +135,15 @@ describe("reminder targeting", () => {
         { accountId: both.accountIds[1], label: "Дача" },
       ],
     });
-    const nobody = [done, remindersOff, blocked, unsubscribed, noAccounts].map((u) => u.userId).concat(sharer.id);
+    const nobody = [done, remindersOff, blocked, unsubscribed, noAccounts]
+      .map((u) => u.userId)
+      .concat(sharer.id);
     expect(await db.prisma.reminderDelivery.count({ where: { userId: { in: nobody } } })).toBe(0);
-    expect(await db.prisma.reminderCampaign.findUnique({ where: { period_kind: { period: PERIOD, kind: "window_open" } } })).toMatchObject({
+    expect(
+      await db.prisma.reminderCampaign.findUnique({
+        where: { period_kind: { period: PERIOD, kind: "window_open" } },
+      }),
+    ).toMatchObject({
       enqueued: 4,
     });
 
@@ -146,7 +170,10 @@ describe("campaign idempotency", () => {
     for (let i = 0; i < 120; i++) users.push(await seedUser(db.prisma, { accounts: [`Рахунок ${i}`] }));
     const a = outbound({ ownClient: true, tweak: (s) => (s.reminders.batchSize = 7) });
     const b = outbound({ ownClient: true, tweak: (s) => (s.reminders.batchSize = 11) });
-    await Promise.all([a.start({ deliver: false, schedule: false }), b.start({ deliver: false, schedule: false })]);
+    await Promise.all([
+      a.start({ deliver: false, schedule: false }),
+      b.start({ deliver: false, schedule: false }),
+    ]);
     const [ra, rb] = await Promise.all([
       a.runReminderCampaign({ period: PERIOD, kind: "last_day" }),
       b.runReminderCampaign({ period: PERIOD, kind: "last_day" }),
@@ -242,14 +269,27 @@ describe("viber free window", () => {
   it("counts paid (outside 24 h) Viber reminders in metrics, or skips them when configured", async () => {
     await resetData();
     clock = kyivInstant(2026, 11, 29, 10, 5);
-    const recent = await seedUser(db.prisma, { channel: "viber", lastInboundAt: new Date(clock.getTime() - 3_600_000), accounts: ["А"] });
-    const stale = await seedUser(db.prisma, { channel: "viber", lastInboundAt: new Date(clock.getTime() - 48 * 3_600_000), accounts: ["Б"] });
+    const recent = await seedUser(db.prisma, {
+      channel: "viber",
+      lastInboundAt: new Date(clock.getTime() - 3_600_000),
+      accounts: ["А"],
+    });
+    const stale = await seedUser(db.prisma, {
+      channel: "viber",
+      lastInboundAt: new Date(clock.getTime() - 48 * 3_600_000),
+      accounts: ["Б"],
+    });
     const never = await seedUser(db.prisma, { channel: "viber", lastInboundAt: null, accounts: ["В"] });
 
     const skipping = outbound({ tweak: (s) => (s.reminders.viberSkipOutsideFreeWindow = true) });
     await skipping.start({ deliver: false, schedule: false });
     const dry = await skipping.runReminderCampaign({ period: PERIOD, kind: "window_open", dryRun: true });
-    expect(dry).toMatchObject({ recipients: 1, viberOutsideFreeWindow: 2, viberSkipped: 2, perChannel: { viber: 1 } });
+    expect(dry).toMatchObject({
+      recipients: 1,
+      viberOutsideFreeWindow: 2,
+      viberSkipped: 2,
+      perChannel: { viber: 1 },
+    });
     await skipping.stop();
 
     const viber = recordingSender("viber");
@@ -259,7 +299,9 @@ describe("viber free window", () => {
     expect(run).toMatchObject({ enqueued: 3, viberOutsideFreeWindow: 2, viberSkipped: 0 });
     await until(async () => (await o.stats()).sent === 3);
     await o.stop();
-    expect(viber.sent.map((s) => s.address).sort()).toEqual([recent.address, stale.address, never.address].sort());
+    expect(viber.sent.map((s) => s.address).sort()).toEqual(
+      [recent.address, stale.address, never.address].sort(),
+    );
     const metric = await o.registry.getSingleMetric("outbound_viber_outside_free_window_total")!.get();
     expect(metric.values).toEqual([{ value: 2, labels: { kind: "reading_reminder" } }]);
   });

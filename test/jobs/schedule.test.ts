@@ -21,7 +21,9 @@ describe("quiet hours", () => {
     expect(quietHoursEnd(kyivInstant(2026, 12, 31, 22, 0), quiet)).toEqual(kyivInstant(2027, 1, 1, 9, 0));
     expect(quietHoursEnd(kyivInstant(2026, 12, 1, 2, 0), quiet)).toEqual(kyivInstant(2026, 12, 1, 9, 0));
     // 1 July: Kyiv is UTC+3, so 09:00 local is 06:00 UTC.
-    expect(quietHoursEnd(kyivInstant(2026, 7, 1, 23, 0), quiet).toISOString()).toBe("2026-07-02T06:00:00.000Z");
+    expect(quietHoursEnd(kyivInstant(2026, 7, 1, 23, 0), quiet).toISOString()).toBe(
+      "2026-07-02T06:00:00.000Z",
+    );
     const day = kyivInstant(2026, 11, 30, 12, 0);
     expect(quietHoursEnd(day, quiet)).toBe(day);
   });
@@ -50,17 +52,38 @@ describe("reminder schedule", () => {
   it("is due from its time until the window closes, the latest kind only", () => {
     expect(dueReminder(kyivInstant(2026, 11, 28, 12, 0), times)).toBeUndefined();
     expect(dueReminder(kyivInstant(2026, 11, 29, 9, 59), times)).toBeUndefined();
-    expect(dueReminder(kyivInstant(2026, 11, 29, 10, 0), times)).toEqual({ period: "2026-12", kind: "window_open" });
-    expect(dueReminder(kyivInstant(2026, 12, 2, 15, 0), times)).toEqual({ period: "2026-12", kind: "window_open" });
-    expect(dueReminder(kyivInstant(2026, 12, 3, 10, 0), times)).toEqual({ period: "2026-12", kind: "last_day" });
-    expect(dueReminder(kyivInstant(2026, 12, 3, 23, 59), times)).toEqual({ period: "2026-12", kind: "last_day" });
+    expect(dueReminder(kyivInstant(2026, 11, 29, 10, 0), times)).toEqual({
+      period: "2026-12",
+      kind: "window_open",
+    });
+    expect(dueReminder(kyivInstant(2026, 12, 2, 15, 0), times)).toEqual({
+      period: "2026-12",
+      kind: "window_open",
+    });
+    expect(dueReminder(kyivInstant(2026, 12, 3, 10, 0), times)).toEqual({
+      period: "2026-12",
+      kind: "last_day",
+    });
+    expect(dueReminder(kyivInstant(2026, 12, 3, 23, 59), times)).toEqual({
+      period: "2026-12",
+      kind: "last_day",
+    });
     expect(dueReminder(kyivInstant(2026, 12, 4, 0, 0), times)).toBeUndefined();
     expect(dueReminder(kyivInstant(2026, 12, 15, 10, 0), times)).toBeUndefined();
   });
 
   it("a manual run defaults to the reminder due now, else the next of the current period", () => {
-    expect(defaultReminder(kyivInstant(2026, 12, 3, 11, 0), times)).toEqual({ period: "2026-12", kind: "last_day" });
-    expect(defaultReminder(kyivInstant(2026, 12, 15, 11, 0), times)).toEqual({ period: "2027-01", kind: "window_open" });
-    expect(defaultReminder(kyivInstant(2026, 12, 2, 8, 0), times)).toEqual({ period: "2026-12", kind: "window_open" });
+    expect(defaultReminder(kyivInstant(2026, 12, 3, 11, 0), times)).toEqual({
+      period: "2026-12",
+      kind: "last_day",
+    });
+    expect(defaultReminder(kyivInstant(2026, 12, 15, 11, 0), times)).toEqual({
+      period: "2027-01",
+      kind: "window_open",
+    });
+    expect(defaultReminder(kyivInstant(2026, 12, 2, 8, 0), times)).toEqual({
+      period: "2026-12",
+      kind: "window_open",
+    });
   });
 });

@@ -51,7 +51,10 @@ export interface SentRecord {
 /** A ChannelSender that records every call and answers with scripted outcomes (default: sent). */
 export function recordingSender(
   channel: ChannelName,
-  script: (address: Address, call: number) => SendOutcome | Promise<SendOutcome> = () => ({ kind: "sent", messages: 1 }),
+  script: (address: Address, call: number) => SendOutcome | Promise<SendOutcome> = () => ({
+    kind: "sent",
+    messages: 1,
+  }),
 ): ChannelSender & { sent: SentRecord[]; calls: Map<Address, number> } {
   const sent: SentRecord[] = [];
   const calls = new Map<Address, number>();
@@ -123,7 +126,11 @@ export async function seedUser(
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000, pollMs = 50): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  pollMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
