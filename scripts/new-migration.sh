@@ -5,7 +5,7 @@
 set -euo pipefail
 name=${1:?usage: npm run db:new-migration -- <name>}
 dir="prisma/migrations/$(date -u +%Y%m%d%H%M%S)_${name}"
-export DATABASE_URL=${DATABASE_URL:-postgresql://localhost/unused}  # the diff itself touches no database
+export DATABASE_URL=${DATABASE_URL:-postgresql://root@127.0.0.1:5432/postgres}  # the CLI wants a reachable server; the diff changes nothing in it
 prev=$(mktemp --suffix=.prisma)
 trap 'rm -f "$prev"' EXIT
 mkdir -p "$dir"

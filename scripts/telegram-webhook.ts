@@ -49,6 +49,8 @@ try {
   }
 } catch (error) {
   // The error message of grammY never contains the token; print only the message.
-  console.error(`telegram:webhook ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `telegram:webhook ${command} failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 }

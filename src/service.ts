@@ -1,15 +1,33 @@
-// The whole service assembled from a Config: database, engine, channels, outbound queue and HTTP.
-// main.ts calls startService() and handles signals; end-to-end tests call it in-process.
-import type { FastifyInstance } from "fastify";
+// The whole service assembled from a Config: database, engine, channels, outbound queue, operator API
+// and HTTP. main.ts calls startService() and handles signals; end-to-end tests call it in-process.
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import type { ChannelSender } from "./channels/channel.js";
+import { createTelegramChannel, type TelegramChannel } from "./channels/telegram/index.js";
+import { createViberChannel, type ViberChannel } from "./channels/viber/index.js";
+import { createWebChannel } from "./channels/web/index.js";
 import type { Config } from "./config.js";
+import { createEngineStore } from "./db/engine-store.js";
 import { databaseReadiness, openDatabase, type OpenDatabase } from "./db/open.js";
-import { createMetrics } from "./http/metrics.js";
+import { startRetention } from "./db/retention.js";
+import { createUserStatusStore } from "./db/user-status-store.js";
+import { createEngine, type Engine } from "./engine/engine.js";
+import type { ChannelName } from "./engine/events.js";
+import { engineSettingsFrom } from "./engine/settings.js";
+import { createMetrics, type Metrics } from "./http/metrics.js";
+import { operatorApi } from "./http/operator/plugin.js";
 import { buildServer } from "./http/server.js";
+import { createOutbound, type Outbound } from "./jobs/outbound.js";
+import { outboundSettingsFromConfig } from "./jobs/outbound-settings.js";
 import type { Logger } from "./logger.js";
 
 export interface RunningService {
   app: FastifyInstance;
   db: OpenDatabase;
+  engine: Engine;
+  outbound: Outbound;
+  metrics: Metrics;
+  telegram: TelegramChannel | undefined;
+  viber: ViberChannel | undefined;
   /** The address the server listens on, e.g. http://127.0.0.1:3000. */
   url: string;
   stop(): Promise<void>;
@@ -22,33 +40,122 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     db.embedded ? `embedded Postgres ready (data in ${config.db.dataDir}/pg)` : "database ready",
   );
   const metrics = createMetrics();
-  let app: FastifyInstance;
+  const engine = createEngine({
+    store: createEngineStore(db.prisma),
+    clock: { now: () => new Date() },
+    settings: engineSettingsFrom(config.engine),
+    log: logger.child({ component: "engine" }),
+  });
+  const userStatus = createUserStatusStore(db.prisma);
+
+  const telegram = config.telegram.enabled
+    ? createTelegramChannel({
+        config: config.telegram,
+        engine,
+        userStatus,
+        logger: logger.child({ channel: "telegram" }),
+        metrics: metrics.registry,
+      })
+    : undefined;
+  const viber = config.viber.enabled
+    ? createViberChannel({
+        config: config.viber,
+        engine,
+        userStatus,
+        logger: logger.child({ channel: "viber" }),
+        metrics: metrics.registry,
+      })
+    : undefined;
+  const web = createWebChannel({ config, engine, logger: logger.child({ channel: "web" }), metrics, prisma: db.prisma });
+
+  const senders: Partial<Record<ChannelName, ChannelSender>> = {};
+  if (telegram) senders.telegram = telegram.sender;
+  if (viber) senders.viber = viber.sender;
+  if (web.enabled) senders.web = web.sender;
+  const outbound = createOutbound({
+    prisma: db.prisma,
+    databaseUrl: db.url,
+    senders,
+    logger,
+    metrics,
+    settings: outboundSettingsFromConfig(config),
+  });
+
+  const plugins: FastifyPluginAsync[] = [web.plugin];
+  if (telegram?.plugin) plugins.push(telegram.plugin);
+  if (viber) plugins.push(viber.plugin);
+  plugins.push(
+    operatorApi({
+      prisma: db.prisma,
+      sql: db.sql,
+      notifier: {
+        notify: (items) => outbound.notifier.notify(items),
+        notifyInTransaction: (tx, items) => outbound.notifyInTransaction(tx, items),
+      },
+      bootstrapToken: config.operator.bootstrapToken,
+    }),
+  );
+  const retention = startRetention(db.prisma, logger.child({ component: "retention" }));
+
+  let app: FastifyInstance | undefined;
   try {
+    // The queue runs before the API accepts a status change (notifications are enqueued with it).
+    await outbound.start();
     app = await buildServer({
       logger,
       metrics,
       bodyLimit: config.http.bodyLimit,
+      plugins,
       readiness: async () => {
         const database = await databaseReadiness(db.prisma);
-        return { ready: database === "ok", checks: { database } };
+        const checks: Record<string, string> = { database };
+        // Messenger identity is reported, but only the database decides readiness: the service
+        // still serves the other channels and the operator API while a messenger API is unreachable.
+        if (telegram) checks.telegram = telegram.ready() ? "ok" : "bot identity not known yet (getMe retrying)";
+        if (viber) checks.viber = viber.readiness();
+        return { ready: database === "ok", checks };
       },
     });
     await app.listen({ port: config.http.port, host: config.http.host });
   } catch (error) {
+    retention.stop();
+    await app?.close();
+    await outbound.stop();
     await db.close();
     throw error;
   }
+  await telegram?.start();
+  await viber?.start();
+
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.http.port;
   const url = `http://${config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host}:${port}`;
+  if (web.enabled) {
+    const chatUrl = web.url(port);
+    logger.info(
+      { url: chatUrl },
+      `web chat: open ${chatUrl}${web.needsToken ? "?token=<WEB_CHAT_TOKEN>" : ""} in a browser`,
+    );
+  }
+  const server = app;
   let stopping: Promise<void> | undefined;
   return {
-    app,
+    app: server,
     db,
+    engine,
+    outbound,
+    metrics,
+    telegram,
+    viber,
     url,
     stop() {
       stopping ??= (async () => {
-        await app.close(); // stops accepting, waits for in-flight requests
+        retention.stop();
+        // Polling finishes the update it holds; probes stop retrying.
+        await telegram?.stop();
+        await viber?.stop();
+        await server.close(); // stops accepting, waits for in-flight requests
+        await outbound.stop();
         await db.close();
       })();
       return stopping;

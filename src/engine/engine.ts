@@ -5,6 +5,7 @@
 // timeout are decided here; everything else belongs to the flow files.
 import type { Address, EventMeta, InboundEvent } from "./events.js";
 import { StoreUnavailableError, UpdateFailedError } from "./errors.js";
+import { sanitizeEvent } from "./event-schema.js";
 import {
   NAV_BACK,
   NAV_MENU,
@@ -180,7 +181,8 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   return {
-    async handle(address, event, meta) {
+    async handle(address, rawEvent, meta) {
+      const event = sanitizeEvent(rawEvent);
       const now = clock.now();
       let language: Language = languageFromCode(meta.languageCode);
       try {

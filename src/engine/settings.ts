@@ -52,3 +52,18 @@ export const defaultEngineSettings: EngineSettings = {
     website: "https://dnem.example",
   },
 };
+
+/** The configurable part as src/config.ts names it (Config["engine"]), merged over the defaults. */
+export function engineSettingsFrom(config: {
+  companyPhone: string;
+  companyWebsite: string;
+  verifyMaxFailuresPerHour: number;
+  flowTimeoutMinutes: number;
+}): EngineSettings {
+  return {
+    ...defaultEngineSettings,
+    verification: { maxFailures: config.verifyMaxFailuresPerHour, windowMinutes: 60 },
+    idleMinutes: config.flowTimeoutMinutes,
+    company: { phone: config.companyPhone, website: config.companyWebsite },
+  };
+}

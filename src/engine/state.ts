@@ -94,7 +94,7 @@ export type StepOf<N extends StepName> = Extract<Step, { name: N }>;
 export const storedStateSchema = z.object({
   step: stepSchema,
   /** Choices of the last reply, so a typed label counts as the button (Telegram reply keyboards). */
-  offered: z.array(z.object({ id: z.string().max(64), label: z.string().max(200) })).max(60),
+  offered: z.array(z.object({ id: z.string().max(64), label: z.string().max(200) })).max(200),
 });
 
 export type StoredState = z.infer<typeof storedStateSchema>;

@@ -145,20 +145,21 @@ export async function importAccountsCsv(
     if (report.rejected.length < maxListed) report.rejected.push({ line, reason });
   };
 
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      columns: (header: string[]) => {
-        const names = header.map((h) => h.trim().toLowerCase());
-        const missing = ACCOUNT_CSV_COLUMNS.filter((c) => !names.includes(c));
-        if (missing.length > 0) throw new CsvHeaderError(`missing columns: ${missing.join(", ")}`);
-        return names;
-      },
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-    }),
-  );
+  const parser = parse({
+    bom: true,
+    columns: (header: string[]) => {
+      const names = header.map((h) => h.trim().toLowerCase());
+      const missing = ACCOUNT_CSV_COLUMNS.filter((c) => !names.includes(c));
+      if (missing.length > 0) throw new CsvHeaderError(`missing columns: ${missing.join(", ")}`);
+      return names;
+    },
+    skip_empty_lines: true,
+    relax_column_count: true,
+    info: true,
+  });
+  // An error on the input (a client aborting an upload) must end the import, not leave it waiting.
+  input.on("error", (error) => parser.destroy(error));
+  input.pipe(parser);
 
   // Keyed by account number: the same account twice in one batch keeps the later row, as it would
   // across batches.

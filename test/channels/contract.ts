@@ -120,7 +120,10 @@ export function runChannelContract(name: string, makeHarness: () => Promise<Chan
         const call = conversation.engineCalls().at(-1)!;
         // A platform whose buttons send their label as text reaches the engine as that text.
         const label = labelOf(conversation.engineCalls().slice(0, -1), id);
-        expect([{ type: "choice", id }, { type: "text", text: label }]).toContainEqual(call.event);
+        expect([
+          { type: "choice", id },
+          { type: "text", text: label },
+        ]).toContainEqual(call.event);
         expect(call.result.duplicate).toBe(false);
         expect(conversation.sent().length).toBeGreaterThan(before);
       });
@@ -156,14 +159,20 @@ export function runChannelContract(name: string, makeHarness: () => Promise<Chan
     it("splits a long text within the platform limit without losing any of it", async () => {
       await withConversation(async (conversation, harness) => {
         const paragraph = "Показник прийнято: день 12345, ніч 6789. Дякуємо, що передали вчасно!";
-        const text = Array.from({ length: Math.ceil((harness.textLimit * 2.5) / paragraph.length) }, (_, i) =>
-          `${i + 1}. ${paragraph}`,
+        const text = Array.from(
+          { length: Math.ceil((harness.textLimit * 2.5) / paragraph.length) },
+          (_, i) => `${i + 1}. ${paragraph}`,
         ).join("\n");
         await conversation.sendDirect([{ text, choices: [[{ id: "menu", label: "Меню" }]] }]);
         const sent = conversation.sent();
         expect(sent.length).toBeGreaterThanOrEqual(3);
         for (const message of sent) expect(message.text.length).toBeLessThanOrEqual(harness.textLimit);
-        expect(sent.map((m) => m.text).join("").replace(/\s+/g, "")).toBe(text.replace(/\s+/g, ""));
+        expect(
+          sent
+            .map((m) => m.text)
+            .join("")
+            .replace(/\s+/g, ""),
+        ).toBe(text.replace(/\s+/g, ""));
         expect(sent.at(-1)!.choiceIds).toEqual(["menu"]);
       });
     });

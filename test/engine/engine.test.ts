@@ -6,6 +6,7 @@ import { createEngine } from "../../src/engine/engine.js";
 import { StoreUnavailableError, UpdateFailedError } from "../../src/engine/errors.js";
 import { GLOBAL_CHOICES, submitReadingChoice } from "../../src/engine/global-choices.js";
 import { t } from "../../src/engine/i18n/index.js";
+import { defaultEngineSettings, engineSettingsFrom } from "../../src/engine/settings.js";
 import { STATE_VERSION } from "../../src/engine/state.js";
 import { linkByPhone, seedAccount, setup } from "./harness.js";
 
@@ -98,6 +99,20 @@ describe("commands that work everywhere", () => {
     await c.send({ type: "location", latitude: 48.46, longitude: 35.04 });
     expect(c.reply.text).toBe(t("uk", "hint.useButtons"));
   });
+
+  test("malformed or oversized events are refused at the boundary with a hint, losing nothing", async () => {
+    const s = setup();
+    seedAccount(s.store);
+    const c = s.conversation();
+    await linkByPhone(c);
+    await c.choose("m:read");
+    await c.text("12400");
+    await c.text("9".repeat(5000));
+    expect(c.reply.text).toBe(t("uk", "reading.typeNumber"));
+    await c.send({ type: "choice", id: "x".repeat(65) });
+    expect(c.reply.text).toBe(t("uk", "reading.typeNumber"));
+    expect(c.user.state).toMatchObject({ step: { name: "reading_zone", values: [12400] } });
+  });
 });
 
 describe("idle and unreadable state", () => {
@@ -168,6 +183,22 @@ describe("global choices of proactive messages", () => {
     await linkByPhone(c);
     await c.choose(submitReadingChoice(stranger.id));
     expect(c.user.state).not.toMatchObject({ step: { accountId: stranger.id } });
+  });
+});
+
+test("settings from the configuration", () => {
+  expect(
+    engineSettingsFrom({
+      companyPhone: "0 800 1",
+      companyWebsite: "https://x.ua",
+      verifyMaxFailuresPerHour: 3,
+      flowTimeoutMinutes: 15,
+    }),
+  ).toEqual({
+    ...defaultEngineSettings,
+    verification: { maxFailures: 3, windowMinutes: 60 },
+    idleMinutes: 15,
+    company: { phone: "0 800 1", website: "https://x.ua" },
   });
 });
 

@@ -60,6 +60,7 @@ describe("verify by phone", () => {
     await c.contact("380671234567", false);
     expect(c.text_).toBe(`${t("uk", "verify.phoneNotProven")}\n\n${t("uk", "verify.fallbackAskAccount")}`);
     expect(c.user.phoneProven).toBe(false);
+    expect(c.user.phone).toBe("380671234567");
     expect(c.stepName).toBe("verify_fallback_account");
   });
 

@@ -140,7 +140,8 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
         return {
           message_id: nextMessageId++,
           from: { ...bot, is_bot: true },
-          chat: chatId > 0 ? { id: chatId, type: "private" } : { id: chatId, type: "supergroup", title: "group" },
+          chat:
+            chatId > 0 ? { id: chatId, type: "private" } : { id: chatId, type: "supergroup", title: "group" },
           date: Math.floor(Date.now() / 1000),
           text: String(params.text ?? ""),
         };
@@ -230,7 +231,8 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
         return reply.code(409).send({
           ok: false,
           error_code: 409,
-          description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+          description:
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
         });
       }
       const result = await getUpdates(params, (fn) => request.raw.on("close", fn));
@@ -256,7 +258,9 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
     callsTo: (method) => calls.filter((c) => c.method === method),
     sentMessages: (chatId) =>
       calls
-        .filter((c) => c.method === "sendMessage" && (chatId === undefined || Number(c.params.chat_id) === chatId))
+        .filter(
+          (c) => c.method === "sendMessage" && (chatId === undefined || Number(c.params.chat_id) === chatId),
+        )
         .map((c) => c.params),
     failNext(method, failure, times = 1) {
       const queue = scripts.get(method) ?? [];
@@ -277,7 +281,11 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
       if (!webhookState) throw new Error("no webhook is set on the fake Telegram API");
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (webhookState.secret_token) headers["x-telegram-bot-api-secret-token"] = webhookState.secret_token;
-      const response = await fetch(webhookState.url, { method: "POST", headers, body: JSON.stringify(update) });
+      const response = await fetch(webhookState.url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(update),
+      });
       return { status: response.status, body: await response.text() };
     },
     waitForCalls(method, count, timeoutMs = 10_000) {

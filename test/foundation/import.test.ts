@@ -75,6 +75,14 @@ describe("importAccountsCsv", () => {
     expect(await db.prisma.account.count({ where: { number: "2000000011" } })).toBe(1);
   });
 
+  it("ends with the input's error when the input fails mid-file (an aborted upload)", async () => {
+    const input = new Readable({ read() {} });
+    input.push(`${header}\n`);
+    const importing = importAccountsCsv(sql, input);
+    setTimeout(() => input.destroy(new Error("client aborted")), 20);
+    await expect(importing).rejects.toThrow("client aborted");
+  });
+
   it("refuses a file without the expected header", async () => {
     await expect(importAccountsCsv(sql, Readable.from(["number,name\n1,x\n"]))).rejects.toBeInstanceOf(CsvHeaderError);
   });

@@ -4,12 +4,12 @@
 // as handled; only a store outage escapes, so the caller can ask Telegram to redeliver.
 import type { Api } from "grammy";
 import type { Logger } from "pino";
-import { StoreUnavailableError } from "../../engine/errors.js";
-import type { Language } from "../../engine/replies.js";
+import { StoreUnavailableError, UpdateFailedError } from "../../engine/errors.js";
+import { languageFromCode, t } from "../../engine/i18n/index.js";
 import type { EngineHandle, SendOutcome } from "../channel.js";
 import type { TelegramSender } from "./sender.js";
 import { telegramUpdateSchema, toEvent } from "./to-event.js";
-import { apologyFrom } from "./engine-errors.js";
+import { apiErrorForLog } from "./log-safe.js";
 
 export type UpdateOutcome =
   | { kind: "handled"; sent: SendOutcome }
@@ -28,16 +28,9 @@ export interface UpdateHandlerDeps {
   sender: TelegramSender;
   api: Api;
   logger: Logger;
-  /** The "please write to me privately" text for a group, from the engine's catalogue. */
-  groupNotice(language: Language): string;
 }
 
 export type UpdateHandler = (update: unknown) => Promise<UpdateOutcome>;
-
-/** Telegram's language hint -> one of our catalogues; Ukrainian unless the person uses English. */
-export function catalogueLanguage(languageCode: string | undefined): Language {
-  return languageCode?.toLowerCase().startsWith("en") ? "en" : "uk";
-}
 
 export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
   async function answerCallbackQuery(id: string, log: Logger): Promise<void> {
@@ -45,7 +38,7 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
     try {
       await deps.api.answerCallbackQuery(id);
     } catch (error) {
-      log.warn({ err: error }, "answerCallbackQuery failed");
+      log.warn({ error: apiErrorForLog(error) }, "answerCallbackQuery failed");
     }
   }
 
@@ -65,7 +58,8 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
     }
 
     if (mapped.kind === "group_notice") {
-      const text = deps.groupNotice(catalogueLanguage(mapped.languageCode));
+      // Nobody's conversation: no engine call, no row; the sender's language hint picks the catalogue.
+      const text = t(languageFromCode(mapped.languageCode), "channel.groupNotice");
       const sent = await deps.sender.sendToChat(mapped.chatId, [{ text }]);
       log.info({ sent: sent.kind }, "group message answered with the private-chat notice");
       return { kind: "group_notice", sent };
@@ -84,12 +78,15 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
       return { kind: "handled", sent };
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      const apology = apologyFrom(error);
       eventLog.error({ err: error }, "update failed");
-      if (apology) {
-        const sent = await deps.sender.send(mapped.address, [apology]);
-        if (sent.kind !== "sent") eventLog.warn({ sent }, "apology not delivered");
-      }
+      // The engine's apology is in the user's stored language; a failure outside the engine falls
+      // back to the messenger's language hint.
+      const apology =
+        error instanceof UpdateFailedError
+          ? error.apology
+          : { text: t(languageFromCode(mapped.meta.languageCode), "error.apology") };
+      const sent = await deps.sender.send(mapped.address, [apology]);
+      if (sent.kind !== "sent") eventLog.warn({ sent }, "apology not delivered");
       return { kind: "failed" };
     } finally {
       if (mapped.callbackQueryId) await answerCallbackQuery(mapped.callbackQueryId, eventLog);

@@ -7,7 +7,6 @@ import type { UserFromGetMe } from "grammy/types";
 import type { FastifyPluginAsync } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { Language } from "../../engine/replies.js";
 import type { EngineHandle, UserStatusPort } from "../channel.js";
 import { abortableSleep, grammySignal } from "./abort.js";
 import { createUpdateHandler, type UpdateHandler } from "./handle-update.js";
@@ -15,6 +14,7 @@ import { createTelegramMetrics } from "./metrics.js";
 import { createPolling, type Polling } from "./polling.js";
 import { telegramRoutes } from "./routes.js";
 import { createTelegramSender, type RetryPolicy, type TelegramSender } from "./sender.js";
+import { apiErrorForLog } from "./log-safe.js";
 
 /** The Telegram part of the service configuration (Config["telegram"] when enabled). */
 export interface TelegramChannelConfig {
@@ -32,13 +32,11 @@ export interface TelegramChannelDeps {
   userStatus: UserStatusPort;
   logger: Logger;
   metrics: Registry;
-  /** The group notice text per language (the engine catalogue's `channel.group_notice`). */
-  groupNotice: (language: Language) => string;
   retry?: Partial<RetryPolicy>;
   /** getMe backoff: first delay and cap (ms). */
   identityRetry?: { initialDelayMs: number; maxDelayMs: number };
-  /** Long-poll timeout in seconds (tests shorten it). */
-  pollingTimeoutSeconds?: number;
+  /** Polling tuning (tests shorten it): long-poll timeout and the backoff after failures. */
+  polling?: { timeoutSeconds?: number; retryDelayMs?: number; maxRetryDelayMs?: number };
 }
 
 export interface TelegramChannel {
@@ -48,7 +46,7 @@ export interface TelegramChannel {
   handleUpdate: UpdateHandler;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** True once the bot identity is known (and polling runs, in polling mode). */
+  /** True once the bot identity is known (and polling runs, in polling mode), until stop(). */
   ready(): boolean;
   identity(): UserFromGetMe | undefined;
 }
@@ -74,7 +72,6 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
     sender,
     api,
     logger: deps.logger,
-    groupNotice: deps.groupNotice,
   });
   const plugin =
     config.mode === "webhook" && config.webhookSecret
@@ -83,9 +80,7 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
 
   let polling: Polling | undefined;
   if (config.mode === "polling") {
-    const pollingOptions: Parameters<typeof createPolling>[0] = { api, handleUpdate, logger: deps.logger };
-    if (deps.pollingTimeoutSeconds !== undefined) pollingOptions.timeoutSeconds = deps.pollingTimeoutSeconds;
-    polling = createPolling(pollingOptions);
+    polling = createPolling({ ...deps.polling, api, handleUpdate, logger: deps.logger });
   }
 
   const initialDelay = deps.identityRetry?.initialDelayMs ?? 1000;
@@ -93,6 +88,7 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
   let botInfo: UserFromGetMe | undefined;
   let startup: Promise<void> | undefined;
   let stopping: AbortController | undefined;
+  let stopped = false;
 
   async function fetchIdentity(signal: AbortSignal): Promise<void> {
     let delay = initialDelay;
@@ -104,7 +100,10 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
       } catch (error) {
         if (signal.aborted) return;
         // Unreachable or refusing: keep the service up (web chat, operator API) and try again.
-        log.warn({ err: error, attempt, retryInMs: delay }, "getMe failed; Telegram not ready");
+        log.warn(
+          { error: apiErrorForLog(error), attempt, retryInMs: delay },
+          "getMe failed; Telegram not ready",
+        );
         await abortableSleep(delay, signal);
         delay = Math.min(delay * 2, maxDelay);
       }
@@ -117,6 +116,7 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
     handleUpdate,
     async start() {
       if (startup) return;
+      stopped = false;
       stopping = new AbortController();
       const signal = stopping.signal;
       startup = fetchIdentity(signal)
@@ -124,17 +124,18 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
           if (!signal.aborted && polling) polling.start();
         })
         .catch((error: unknown) => {
-          log.error({ err: error }, "Telegram channel start failed");
+          log.error({ error: apiErrorForLog(error) }, "Telegram channel start failed");
         });
     },
     async stop() {
+      stopped = true;
       stopping?.abort();
       if (startup) await startup;
       if (polling) await polling.stop();
       startup = undefined;
     },
     ready() {
-      return botInfo !== undefined && (polling === undefined || polling.running);
+      return !stopped && botInfo !== undefined && (polling === undefined || polling.running);
     },
     identity: () => botInfo,
   };

@@ -14,7 +14,12 @@ export interface TelegramMetrics {
   failed: Counter<"reason">;
 }
 
-function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
+function counter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+): Counter<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<L>;
   return new Counter({ name, help, labelNames, registers: [registry] });
@@ -22,8 +27,17 @@ function counter<L extends string>(registry: Registry, name: string, help: strin
 
 export function createTelegramMetrics(registry: Registry): TelegramMetrics {
   return {
-    sent: counter<never>(registry, "telegram_messages_sent_total", "Telegram messages accepted by the Bot API", []),
-    retried: counter(registry, "telegram_send_retries_total", "Telegram send attempts repeated, by reason", ["reason"]),
-    failed: counter(registry, "telegram_messages_failed_total", "Telegram messages given up on, by reason", ["reason"]),
+    sent: counter<never>(
+      registry,
+      "telegram_messages_sent_total",
+      "Telegram messages accepted by the Bot API",
+      [],
+    ),
+    retried: counter(registry, "telegram_send_retries_total", "Telegram send attempts repeated, by reason", [
+      "reason",
+    ]),
+    failed: counter(registry, "telegram_messages_failed_total", "Telegram messages given up on, by reason", [
+      "reason",
+    ]),
   };
 }

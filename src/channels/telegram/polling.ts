@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { StoreUnavailableError } from "../../engine/errors.js";
 import { abortableSleep, grammySignal } from "./abort.js";
 import type { UpdateHandler } from "./handle-update.js";
+import { apiErrorForLog } from "./log-safe.js";
 
 export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
 
@@ -50,7 +51,7 @@ export function createPolling(options: PollingOptions): Polling {
         break;
       } catch (error) {
         if (signal.aborted) return;
-        log.warn({ err: error }, "deleteWebhook failed; retrying");
+        log.warn({ error: apiErrorForLog(error) }, "deleteWebhook failed; retrying");
         await backOff();
       }
     }
@@ -65,7 +66,7 @@ export function createPolling(options: PollingOptions): Polling {
       } catch (error) {
         if (signal.aborted) break;
         const conflict = error instanceof GrammyError && error.error_code === 409;
-        log.warn({ err: error, conflict }, "getUpdates failed; retrying");
+        log.warn({ error: apiErrorForLog(error), conflict }, "getUpdates failed; retrying");
         await backOff();
         continue;
       }
@@ -76,7 +77,10 @@ export function createPolling(options: PollingOptions): Polling {
           await options.handleUpdate(update);
         } catch (error) {
           if (error instanceof StoreUnavailableError) {
-            log.error({ err: error, updateId: update.update_id }, "store unavailable; will ask for the update again");
+            log.error(
+              { err: error, updateId: update.update_id },
+              "store unavailable; will ask for the update again",
+            );
             await backOff();
             break;
           }
@@ -111,9 +115,12 @@ export function createPolling(options: PollingOptions): Polling {
       if (offset !== undefined) {
         // Confirm what was handled so a restart does not fetch it again (it would be a duplicate).
         try {
-          await options.api.getUpdates({ offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(5000)));
+          await options.api.getUpdates(
+            { offset, limit: 1, timeout: 0 },
+            grammySignal(AbortSignal.timeout(5000)),
+          );
         } catch (error) {
-          log.warn({ err: error }, "could not confirm the last handled update");
+          log.warn({ error: apiErrorForLog(error) }, "could not confirm the last handled update");
         }
       }
       log.info("long polling stopped");

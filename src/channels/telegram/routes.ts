@@ -34,7 +34,10 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
       {
         onRequest: async (request, reply) => {
           if (!secretMatches(request.headers[TELEGRAM_SECRET_HEADER], options.secret)) {
-            options.logger.warn({ channel: "telegram", ip: request.ip }, "webhook call with a wrong or missing secret");
+            options.logger.warn(
+              { channel: "telegram", ip: request.ip },
+              "webhook call with a wrong or missing secret",
+            );
             return reply.code(401).send({ error: "unauthorized" });
           }
         },
@@ -45,7 +48,10 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
           return reply.code(200).send({ ok: true, outcome: outcome.kind });
         } catch (error) {
           if (error instanceof StoreUnavailableError) {
-            options.logger.error({ channel: "telegram", err: error }, "store unavailable; Telegram will redeliver");
+            options.logger.error(
+              { channel: "telegram", err: error },
+              "store unavailable; Telegram will redeliver",
+            );
             return reply.code(503).send({ error: "store_unavailable" });
           }
           if (error instanceof InvalidUpdateError) {

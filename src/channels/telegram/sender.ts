@@ -121,7 +121,10 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
             : { kind: "failed", error: result.error };
         }
         deps.metrics.retried.inc({ reason: result.reason });
-        log.debug({ reason: result.reason, delayMs: result.delayMs, attempt: attemptNo }, "Telegram send retried");
+        log.debug(
+          { reason: result.reason, delayMs: result.delayMs, attempt: attemptNo },
+          "Telegram send retried",
+        );
         await sleep(result.delayMs);
         waitedMs += result.delayMs;
       }

@@ -21,9 +21,7 @@ const message = z.looseObject({
   chat,
   text: z.string().optional(),
   caption: z.string().optional(),
-  contact: z
-    .looseObject({ phone_number: z.string(), user_id: z.number().int().optional() })
-    .optional(),
+  contact: z.looseObject({ phone_number: z.string(), user_id: z.number().int().optional() }).optional(),
   photo: z.array(z.looseObject({ file_id: z.string(), width: z.number(), height: z.number() })).optional(),
   location: z.looseObject({ latitude: z.number(), longitude: z.number() }).optional(),
 });
@@ -149,6 +147,9 @@ export function toEvent(update: TelegramUpdate): MappedUpdate {
     if (msg.chat.type === "group" || msg.chat.type === "supergroup") {
       // Bots from other bots or anonymous admins are not people to talk to.
       if (msg.from?.is_bot) return { kind: "ignored", reason: "group message from a bot" };
+      // Joins, pins and the like reach every bot in a group; only something a person said to us
+      // (privacy mode passes commands, mentions and replies) deserves the notice.
+      if (!messageToEvent(msg)) return { kind: "ignored", reason: "group service message" };
       const notice: MappedUpdate = { kind: "group_notice", chatId: BigInt(msg.chat.id) };
       if (msg.from?.language_code) notice.languageCode = msg.from.language_code;
       return notice;
@@ -186,7 +187,8 @@ export function toEvent(update: TelegramUpdate): MappedUpdate {
 
   if (update.my_chat_member) {
     const change = update.my_chat_member;
-    if (change.chat.type !== "private") return { kind: "ignored", reason: `membership in a ${change.chat.type}` };
+    if (change.chat.type !== "private")
+      return { kind: "ignored", reason: `membership in a ${change.chat.type}` };
     const status = change.new_chat_member.status;
     const event: InboundEvent | undefined =
       status === "kicked" ? { type: "blocked" } : status === "member" ? { type: "unblocked" } : undefined;
@@ -200,7 +202,8 @@ export function toEvent(update: TelegramUpdate): MappedUpdate {
   }
 
   if ("edited_message" in update) return { kind: "ignored", reason: "edited message" };
-  if ("channel_post" in update || "edited_channel_post" in update) return { kind: "ignored", reason: "channel post" };
+  if ("channel_post" in update || "edited_channel_post" in update)
+    return { kind: "ignored", reason: "channel post" };
   const kind = Object.keys(update).find((key) => key !== "update_id") ?? "empty";
   return { kind: "ignored", reason: `update kind ${kind}` };
 }

@@ -27,7 +27,10 @@ export async function setTelegramWebhook(
   return url;
 }
 
-export async function deleteTelegramWebhook(api: Api, options: { dropPendingUpdates: boolean }): Promise<void> {
+export async function deleteTelegramWebhook(
+  api: Api,
+  options: { dropPendingUpdates: boolean },
+): Promise<void> {
   await api.deleteWebhook({ drop_pending_updates: options.dropPendingUpdates });
 }
 

@@ -58,7 +58,25 @@ export interface AccountReadingStatus {
   forecastKwh: number | null;
 }
 
-export async function readingStatus(ctx: FlowContext, account: AccountRecord): Promise<AccountReadingStatus> {
+// One update often needs the same account's status twice (checking a value, then the next prompt):
+// remember it for the update, and forget it after a submission changes it.
+const statusCache = new WeakMap<FlowContext, Map<number, Promise<AccountReadingStatus>>>();
+
+export function readingStatus(ctx: FlowContext, account: AccountRecord): Promise<AccountReadingStatus> {
+  let perAccount = statusCache.get(ctx);
+  if (!perAccount) {
+    perAccount = new Map();
+    statusCache.set(ctx, perAccount);
+  }
+  let status = perAccount.get(account.id);
+  if (!status) {
+    status = loadReadingStatus(ctx, account);
+    perAccount.set(account.id, status);
+  }
+  return status;
+}
+
+async function loadReadingStatus(ctx: FlowContext, account: AccountRecord): Promise<AccountReadingStatus> {
   const window = readingWindow(ctx.now);
   const readings = await ctx.tx.readings.latest(account.id, ctx.settings.plausibility.historyReadings + 2);
   const current = readings.find((reading) => reading.period === window.period) ?? null;
@@ -183,6 +201,7 @@ async function submit(
     photoRef: step.photoRef,
     inWindow: status.window.open,
   });
+  statusCache.get(ctx)?.delete(link.account.id);
   const parts = [
     ctx.t("reading.receipt", {
       label: link.label,

@@ -59,7 +59,7 @@ function normalizeName(value: string): string {
     .trim()
     .toLocaleLowerCase("uk")
     .replace(/[ʼ’'`]/g, "'")
-    .replace(/ё/g, "е")
+    .replace(/\u0451/g, "\u0435") // Russian yo typed for ye
     .replace(/\s+/g, " ");
 }
 
@@ -123,7 +123,10 @@ export const verifyHandlers: VerifyHandlers = {
         const phone = normalizeSharedPhone(input.phone);
         if (!phone) return ctx.stay(step, ctx.t("verify.phoneUnreadable"));
         if (!input.provenOwn) {
-          // Nothing proves a Viber contact is the sender's own: confirm the other way instead.
+          // Nothing proves a Viber contact is the sender's own: keep it only as a contact number
+          // (offered for service orders) and verify the other way instead.
+          ctx.user.phone = phone;
+          ctx.user.phoneProven = false;
           return ctx.enter({ name: "verify_fallback_account" }, ctx.t("verify.phoneNotProven"));
         }
         ctx.user.phone = phone;
@@ -181,7 +184,7 @@ export const verifyHandlers: VerifyHandlers = {
     async handle(ctx, step, input) {
       if (input.kind !== "text") return ctx.stay(step, ctx.t("verify.serialHint"));
       const serial = normalizeSerial(input.text);
-      if (!/^[A-Z0-9А-ЯІЇЄҐ]{3,32}$/.test(serial)) return ctx.stay(step, ctx.t("verify.serialHint"));
+      if (!/^[\p{Lu}0-9]{3,32}$/u.test(serial)) return ctx.stay(step, ctx.t("verify.serialHint"));
       return ctx.enter({ name: "verify_fallback_surname", accountNumber: step.accountNumber, serial });
     },
     async back(ctx) {

@@ -15,6 +15,8 @@ export const en: Record<MessageKey, string> = {
   "hint.pickAccount": "Pick an account with the buttons below.",
   "error.apology":
     "Sorry, something went wrong and your message was not processed. Please try again a little later.",
+  "channel.groupNotice":
+    "I only answer in private messages. Please write to me in a private chat to submit meter readings, report an outage or order a service.",
   "state.reset": "The bot has been updated, so we are starting from the main menu.",
   "idle.restart": "You have been away for a while, so we are starting over from the main menu.",
   "welcome.new":
@@ -79,8 +81,8 @@ export const en: Record<MessageKey, string> = {
   "accounts.line": "• {label} — No. {number}, {address}",
   "accounts.address": "{settlement}, {street}, {building}",
   "accounts.addressApartment": "{settlement}, {street}, {building}, apt. {apartment}",
-  "accounts.rename": "✏️ {label}",
-  "accounts.unlink": "✖️ {label}",
+  "accounts.rename": "✏️ Rename “{label}”",
+  "accounts.unlink": "✖️ Unlink “{label}”",
   "accounts.unlinkConfirm": "Unlink the account “{label}” (No. {number}) from this chat?",
   "accounts.unlinked": "The account “{label}” is unlinked.",
 

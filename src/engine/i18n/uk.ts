@@ -14,6 +14,8 @@ export const uk = {
   "hint.pickAccount": "Оберіть рахунок кнопкою нижче.",
   "error.apology":
     "Вибачте, сталася помилка і ваше повідомлення не оброблено. Спробуйте ще раз трохи пізніше.",
+  "channel.groupNotice":
+    "Я відповідаю лише в особистих повідомленнях. Напишіть мені в приватний чат, щоб передати показники, повідомити про відсутність світла чи замовити послугу.",
   "state.reset": "Бот оновився, тому починаємо з головного меню.",
   "idle.restart": "Ви довго не відповідали, тому починаємо спочатку — з головного меню.",
   "welcome.new":
@@ -78,8 +80,8 @@ export const uk = {
   "accounts.line": "• {label} — № {number}, {address}",
   "accounts.address": "{settlement}, {street}, {building}",
   "accounts.addressApartment": "{settlement}, {street}, {building}, кв. {apartment}",
-  "accounts.rename": "✏️ {label}",
-  "accounts.unlink": "✖️ {label}",
+  "accounts.rename": "✏️ Перейменувати «{label}»",
+  "accounts.unlink": "✖️ Від'єднати «{label}»",
   "accounts.unlinkConfirm": "Від'єднати рахунок «{label}» (№ {number}) від цього чату?",
   "accounts.unlinked": "Рахунок «{label}» від'єднано.",
 

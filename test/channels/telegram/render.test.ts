@@ -56,7 +56,9 @@ describe("Telegram renderer", () => {
       attached: true,
       choices: [[{ id: "menu", label: "Головне меню" }]],
     });
-    expect(message?.reply_markup).toEqual({ inline_keyboard: [[{ text: "Головне меню", callback_data: "menu" }]] });
+    expect(message?.reply_markup).toEqual({
+      inline_keyboard: [[{ text: "Головне меню", callback_data: "menu" }]],
+    });
   });
 
   it("refuses callback_data over 64 bytes (Cyrillic counts twice) and empty ids", () => {
@@ -67,13 +69,15 @@ describe("Telegram renderer", () => {
     expect(() =>
       renderReply(chat, { text: "x", attached: true, choices: [[{ id: `${ok}a`, label: "too long" }]] }),
     ).toThrow(RenderError);
-    expect(() => renderReply(chat, { text: "x", attached: true, choices: [[{ id: "", label: "empty" }]] })).toThrow(
-      RenderError,
-    );
+    expect(() =>
+      renderReply(chat, { text: "x", attached: true, choices: [[{ id: "", label: "empty" }]] }),
+    ).toThrow(RenderError);
   });
 
   it("refuses an attached reply that requests a phone and an empty text", () => {
-    expect(() => renderReply(chat, { text: "x", attached: true, requestPhone: { label: "p" } })).toThrow(RenderError);
+    expect(() => renderReply(chat, { text: "x", attached: true, requestPhone: { label: "p" } })).toThrow(
+      RenderError,
+    );
     expect(() => renderReply(chat, { text: "  " })).toThrow(RenderError);
   });
 

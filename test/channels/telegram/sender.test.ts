@@ -34,7 +34,11 @@ function setup(retry?: Partial<RetryPolicy>) {
   return { sender: createTelegramSender(deps), registry, userStatus };
 }
 
-async function counter(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+async function counter(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const metric = await registry.getSingleMetric(name)?.get();
   const match = metric?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
   return match?.value ?? 0;
@@ -132,16 +136,22 @@ describe("Telegram sender", () => {
   it("refuses addresses of other channels and unrenderable replies without calling Telegram", async () => {
     const { sender } = setup();
     expect((await sender.send("viber:abc", [{ text: "x" }])).kind).toBe("failed");
-    expect((await sender.send(address, [{ text: "x", attached: true, requestPhone: { label: "p" } }])).kind).toBe(
-      "failed",
-    );
+    expect(
+      (await sender.send(address, [{ text: "x", attached: true, requestPhone: { label: "p" } }])).kind,
+    ).toBe("failed");
     expect(fake.calls).toHaveLength(0);
   });
 
   it("does not mark anyone when a group send is refused", async () => {
     const { sender, userStatus } = setup();
-    fake.failNext("sendMessage", { kind: "forbidden", description: "Forbidden: bot was kicked from the supergroup chat" });
-    expect(await sender.sendToChat(-1001555444333n, [{ text: "x" }])).toEqual({ kind: "unreachable", reason: "blocked" });
+    fake.failNext("sendMessage", {
+      kind: "forbidden",
+      description: "Forbidden: bot was kicked from the supergroup chat",
+    });
+    expect(await sender.sendToChat(-1001555444333n, [{ text: "x" }])).toEqual({
+      kind: "unreachable",
+      reason: "blocked",
+    });
     expect(userStatus.changes).toEqual([]);
   });
 });

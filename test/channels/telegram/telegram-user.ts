@@ -19,7 +19,11 @@ export interface BotMessage {
 let sharedUpdateId = 900_000_000;
 
 export function unescapeHtml(text: string): string {
-  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
 }
 
 export class TelegramUser {
@@ -78,12 +82,34 @@ export class TelegramUser {
     });
   }
 
+  /** A photo as Telegram sends it: several sizes, smallest first, ids derived from `name`. */
+  photo(name: string, caption?: string): Record<string, unknown> {
+    const sizes = [
+      [90, 68],
+      [320, 240],
+      [1280, 960],
+    ].map(([width, height]) => ({
+      file_id: `${name}-${width}`,
+      file_unique_id: `${name}-u${width}`,
+      width,
+      height,
+      file_size: width! * 100,
+    }));
+    return this.message(caption === undefined ? { photo: sizes } : { photo: sizes, caption });
+  }
+
   callback(data: string, messageId = 1): Record<string, unknown> {
     return this.envelope({
       callback_query: {
         id: `cq${sharedUpdateId}`,
         from: this.user,
-        message: { message_id: messageId, from: { id: this.fake.bot.id, is_bot: true }, chat: this.chat, date: 0, text: "" },
+        message: {
+          message_id: messageId,
+          from: { id: this.fake.bot.id, is_bot: true },
+          chat: this.chat,
+          date: 0,
+          text: "",
+        },
         chat_instance: "-3471869523402583541",
         data,
       },
@@ -117,7 +143,8 @@ export class TelegramUser {
     for (const params of [...this.fake.sentMessages(this.id)].reverse()) {
       const markup = params.reply_markup as Record<string, unknown> | undefined;
       if (!markup) continue;
-      if (Array.isArray(markup.keyboard)) return { kind: "reply", rows: markup.keyboard as ShownKeyboard["rows"] };
+      if (Array.isArray(markup.keyboard))
+        return { kind: "reply", rows: markup.keyboard as ShownKeyboard["rows"] };
       if (Array.isArray(markup.inline_keyboard)) {
         return { kind: "inline", rows: markup.inline_keyboard as ShownKeyboard["rows"] };
       }

@@ -42,7 +42,11 @@ describe("Telegram update -> engine event", () => {
 
   it("proves a contact only when it is the sender's own", () => {
     const own = map("contact-own");
-    expect(own.kind === "event" && own.event).toEqual({ type: "contact", phone: "380671234567", provenOwn: true });
+    expect(own.kind === "event" && own.event).toEqual({
+      type: "contact",
+      phone: "380671234567",
+      provenOwn: true,
+    });
     const foreign = map("contact-foreign");
     expect(foreign.kind === "event" && foreign.event).toEqual({
       type: "contact",
@@ -50,7 +54,11 @@ describe("Telegram update -> engine event", () => {
       provenOwn: false,
     });
     const noId = map("contact-without-user-id");
-    expect(noId.kind === "event" && noId.event).toEqual({ type: "contact", phone: "+380931234567", provenOwn: false });
+    expect(noId.kind === "event" && noId.event).toEqual({
+      type: "contact",
+      phone: "+380931234567",
+      provenOwn: false,
+    });
   });
 
   it("takes the largest photo size and the caption", () => {
@@ -74,9 +82,15 @@ describe("Telegram update -> engine event", () => {
 
   it("maps my_chat_member kicked / member to blocked / unblocked", () => {
     const kicked = map("my-chat-member-kicked");
-    expect(kicked.kind === "event" && [kicked.address, kicked.event]).toEqual([olena.address, { type: "blocked" }]);
+    expect(kicked.kind === "event" && [kicked.address, kicked.event]).toEqual([
+      olena.address,
+      { type: "blocked" },
+    ]);
     const member = map("my-chat-member-member");
-    expect(member.kind === "event" && [member.address, member.event]).toEqual([olena.address, { type: "unblocked" }]);
+    expect(member.kind === "event" && [member.address, member.event]).toEqual([
+      olena.address,
+      { type: "unblocked" },
+    ]);
   });
 
   it("maps location and names unsupported content", () => {
@@ -93,11 +107,19 @@ describe("Telegram update -> engine event", () => {
   it("ignores edited messages, channel posts and the bot being added to a group", () => {
     expect(map("edited-message")).toEqual({ kind: "ignored", reason: "edited message" });
     expect(map("channel-post")).toEqual({ kind: "ignored", reason: "channel post" });
-    expect(map("my-chat-member-group-added")).toEqual({ kind: "ignored", reason: "membership in a supergroup" });
+    expect(map("my-chat-member-group-added")).toEqual({
+      kind: "ignored",
+      reason: "membership in a supergroup",
+    });
   });
 
   it("answers a group message with the private-chat notice, in the sender's language", () => {
-    expect(map("group-message")).toEqual({ kind: "group_notice", chatId: -1001555444333n, languageCode: "uk" });
+    expect(map("group-message")).toEqual({
+      kind: "group_notice",
+      chatId: -1001555444333n,
+      languageCode: "uk",
+    });
+    expect(map("group-member-joined")).toEqual({ kind: "ignored", reason: "group service message" });
   });
 
   it("ignores a callback query without data but still asks to answer it", () => {

@@ -380,6 +380,13 @@ describe("Viber end to end", () => {
     expect(petro.received().length).toBe(sent);
     expect(await processedCount()).toBe(before + 1);
 
+    // Delivered twice at the same time: still one reply, one processed update.
+    const twice = petro.messageJson({ type: "text", text: "меню" });
+    const answers = await Promise.all([post(twice), post(twice)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(petro.received().length).toBe(sent + 1);
+    expect(await processedCount()).toBe(before + 2);
+
     // A redelivered conversation_started gets no second welcome.
     const opened = petro.conversationStartedJson();
     const firstOpen = await post(opened);

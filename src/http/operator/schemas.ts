@@ -1,0 +1,266 @@
+// Request and response shapes of the operator API, in zod: the validator, the serializer and the
+// OpenAPI document (/api/docs/json) all come from these, so they cannot drift apart.
+import { z } from "zod";
+
+/** The named schemas of the operator API: they become components of its OpenAPI document (kept out of
+ * zod's global registry so other parts of the service cannot collide with these ids). */
+export const operatorSchemas = z.registry<z.core.GlobalMeta>();
+
+/** An ISO 8601 time with an offset ("2026-11-27T10:00:00+02:00"), parsed to a Date. */
+const isoTime = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value))
+  .describe("ISO 8601 date-time with offset");
+
+export const period = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be YYYY-MM")
+  .describe("Billing period, YYYY-MM");
+
+const positiveId = z.coerce.number().int().positive().max(2_147_483_647);
+
+export const idParams = z.object({ id: positiveId });
+
+export const accountNumberParams = z.object({
+  number: z.string().regex(/^\d{1,20}$/, "must be 1 to 20 digits"),
+});
+
+/** A query filter where `?status=` (empty) means "no filter", as list UIs send it. */
+function filter<T extends z.ZodType<string>>(schema: T) {
+  return z
+    .union([z.literal(""), schema])
+    .optional()
+    .transform((value) => (value === "" ? undefined : (value as z.output<T> | undefined)));
+}
+
+const pageQuery = {
+  afterId: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe("Keyset pagination: only ids above this"),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+};
+
+export const errorResponse = z
+  .object({
+    error: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
+  })
+  .register(operatorSchemas, { id: "OperatorError" });
+
+/* ---------- accounts ---------- */
+
+export const importReport = z
+  .object({
+    imported: z.number().int(),
+    rejected: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+    rejectedTotal: z.number().int().describe("All rejected rows; the list above may be capped"),
+  })
+  .register(operatorSchemas, { id: "OperatorImportReport" });
+
+const channelUsers = z.array(
+  z.object({
+    userId: z.number().int(),
+    label: z.string(),
+    verifiedBy: z.enum(["phone", "serial_surname", "operator"]),
+    linkedAt: z.date(),
+    language: z.enum(["uk", "en"]),
+    status: z.enum(["active", "blocked", "unsubscribed"]),
+    phone: z.string().nullable().describe("Masked: country code and last two digits"),
+  }),
+);
+
+const readingSource = z.enum(["billing", "telegram", "viber", "web", "operator"]);
+
+export const accountView = z
+  .object({
+    number: z.string(),
+    eic: z.string().nullable(),
+    holderName: z.string(),
+    phones: z.array(z.string()).describe("Phones on file, masked"),
+    address: z.object({
+      settlement: z.string(),
+      street: z.string(),
+      building: z.string(),
+      apartment: z.string().nullable(),
+    }),
+    areaCode: z.string(),
+    meter: z.object({ serial: z.string(), digits: z.number().int(), zones: z.number().int() }),
+    linkedUsers: z.object({ telegram: channelUsers, viber: channelUsers, web: channelUsers }),
+    lastReadings: z.array(
+      z.object({
+        period: z.string(),
+        t1: z.number().int(),
+        t2: z.number().int().nullable(),
+        t3: z.number().int().nullable(),
+        takenAt: z.date(),
+        source: readingSource,
+        status: z.enum(["accepted", "flagged", "superseded"]),
+        flagReason: z.string().nullable(),
+      }),
+    ),
+  })
+  .register(operatorSchemas, { id: "OperatorAccount" });
+
+/* ---------- readings ---------- */
+
+export const readingsQuery = z.object({
+  period,
+  format: z.enum(["csv", "json"]).default("json"),
+});
+
+export const exportedReading = z
+  .object({
+    accountNumber: z.string(),
+    period: z.string(),
+    t1: z.number().int(),
+    t2: z.number().int().nullable(),
+    t3: z.number().int().nullable(),
+    submittedAt: z.date(),
+    source: readingSource,
+    status: z.enum(["accepted", "flagged"]),
+    flagReason: z.string().nullable(),
+    inWindow: z.boolean(),
+  })
+  .register(operatorSchemas, { id: "OperatorExportedReading" });
+
+/* ---------- outage reports ---------- */
+
+const reportStatus = z.enum(["received", "crew_dispatched", "restored", "cancelled"]);
+
+export const outageReportsQuery = z.object({
+  status: filter(reportStatus),
+  area: filter(z.string().max(32)),
+  ...pageQuery,
+});
+
+export const outageReportView = z
+  .object({
+    id: z.number().int(),
+    accountNumber: z.string(),
+    areaCode: z.string(),
+    scope: z.enum(["home", "building", "street"]),
+    status: reportStatus,
+    expectedRestoreAt: z.date().nullable(),
+    comment: z.string().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .register(operatorSchemas, { id: "OperatorOutageReport" });
+
+const comment = z.string().trim().min(1).max(1000);
+
+export const outageReportPatch = z
+  .strictObject({
+    status: reportStatus.optional(),
+    expectedRestoreAt: isoTime.nullable().optional(),
+    comment: comment.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: "at least one field is required" });
+
+/* ---------- known outages ---------- */
+
+const areaCodes = z.array(z.string().trim().min(1).max(32)).min(1).max(500);
+const outageKind = z.enum(["planned", "emergency"]);
+const note = z.string().trim().min(1).max(2000);
+
+export const knownOutageCreate = z.strictObject({
+  areaCodes,
+  kind: outageKind,
+  startsAt: isoTime,
+  expectedEndAt: isoTime.nullable().optional(),
+  note: note.nullable().optional(),
+});
+
+export const knownOutagePatch = z
+  .strictObject({
+    areaCodes: areaCodes.optional(),
+    kind: outageKind.optional(),
+    startsAt: isoTime.optional(),
+    expectedEndAt: isoTime.nullable().optional(),
+    note: note.nullable().optional(),
+    resolved: z.literal(true).optional().describe("true: power is back; watchers are told once"),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: "at least one field is required" });
+
+export const knownOutagesQuery = z.object({
+  active: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional(),
+  area: z.string().min(1).max(32).optional(),
+  ...pageQuery,
+});
+
+export const knownOutageView = z
+  .object({
+    id: z.number().int(),
+    areaCodes: z.array(z.string()),
+    kind: outageKind,
+    startsAt: z.date(),
+    expectedEndAt: z.date().nullable(),
+    note: z.string().nullable(),
+    resolvedAt: z.date().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+    watchers: z.number().int(),
+  })
+  .register(operatorSchemas, { id: "OperatorKnownOutage" });
+
+/* ---------- service orders ---------- */
+
+const orderStatus = z.enum(["received", "scheduled", "in_progress", "done", "cancelled"]);
+
+export const serviceOrdersQuery = z.object({ status: filter(orderStatus), ...pageQuery });
+
+export const serviceOrderView = z
+  .object({
+    id: z.number().int(),
+    accountNumber: z.string(),
+    type: z.enum(["meter_replacement", "meter_setup", "sealing", "unsealing", "meter_fault"]),
+    description: z.string(),
+    preferredDate: z.date().nullable(),
+    status: orderStatus,
+    visitFrom: z.date().nullable(),
+    visitTo: z.date().nullable(),
+    comment: z.string().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .register(operatorSchemas, { id: "OperatorServiceOrder" });
+
+export const serviceOrderPatch = z
+  .strictObject({
+    status: orderStatus.optional(),
+    visitFrom: isoTime.nullable().optional(),
+    visitTo: isoTime.nullable().optional(),
+    comment: comment.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: "at least one field is required" })
+  .refine((body) => !(body.visitFrom && body.visitTo && body.visitTo < body.visitFrom), {
+    message: "must not be before visitFrom",
+    path: ["visitTo"],
+  });
+
+/* ---------- stats ---------- */
+
+export const statsQuery = z.object({ period: period.optional() });
+
+const channelCount = z.object({ total: z.number().int(), active: z.number().int() });
+
+export const statsView = z
+  .object({
+    period: z.string(),
+    usersPerChannel: z.object({ telegram: channelCount, viber: channelCount, web: channelCount }),
+    accounts: z.number().int(),
+    verifiedAccounts: z.number().int(),
+    accountsWithReading: z.number().int(),
+    submissionRate: z.number().describe("accountsWithReading / accounts"),
+    openOutageReports: z.number().int(),
+    openServiceOrders: z.number().int(),
+    activeKnownOutages: z.number().int(),
+  })
+  .register(operatorSchemas, { id: "OperatorStats" });

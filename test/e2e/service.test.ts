@@ -1,0 +1,180 @@
+// The whole service as main.ts assembles it (startService): real Postgres, the Telegram and Viber
+// channels pointed at fake platform APIs, the web chat, the outbound queue and the operator API.
+// One story across all of them: accounts imported through the operator API, a Telegram customer
+// verifies and reports an outage, the operator moves the report along and publishes a known outage,
+// and the customer hears of every change in their messenger, naming the account by its label.
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { t } from "../../src/engine/i18n/index.js";
+import { createLogger } from "../../src/logger.js";
+import { startService, type RunningService } from "../../src/service.js";
+import { TelegramUser } from "../channels/telegram/telegram-user.js";
+import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
+import { startFakeViberApi, type FakeViberApi } from "../fakes/viber-api.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+
+const uk = (key: Parameters<typeof t>[1], params?: Parameters<typeof t>[2]) => t("uk", key, params);
+const TOKEN = "8000000001:AAHk3Vq9fakeTokenForTests_service";
+const SECRET = "service-test-secret-0123456789";
+const VIBER_TOKEN = "4f1ad0b2c3d4e5f6-service-viber-token";
+const OPERATOR = "operator-bootstrap-token-for-tests-0001";
+
+const logLines: string[] = [];
+const logSink = new Writable({
+  write(chunk, _enc, done) {
+    logLines.push(String(chunk));
+    done();
+  },
+});
+
+let db: TestDatabase;
+let telegramApi: FakeTelegramApi;
+let viberApi: FakeViberApi;
+let service: RunningService;
+
+const csv = [
+  "account_number,eic,holder_name,phones,settlement,street,building,apartment,area_code,meter_serial,meter_digits,zones,last_reading_date,last_reading_t1,last_reading_t2,last_reading_t3",
+  "4000000001,,Гончаренко Олег,+380671234001,Дніпро,вул. Тиха,1,1,SVC-01,SVC00001,6,1,2026-10-31,1500,,",
+  "4000000002,,Лисенко Ніна,+380671234002,Дніпро,вул. Тиха,2,,SVC-02,SVC00002,6,2,2026-10-31,900,400,",
+].join("\n");
+
+async function operator(method: "GET" | "POST" | "PATCH", url: string, payload?: unknown, contentType = "application/json") {
+  const response = await service.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${OPERATOR}`, "content-type": contentType },
+    payload: payload === undefined ? undefined : typeof payload === "string" ? payload : JSON.stringify(payload),
+  });
+  return response;
+}
+
+async function deliver(update: Record<string, unknown>): Promise<void> {
+  const response = await telegramApi.deliverWebhook(update);
+  expect(response.status).toBe(200);
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  telegramApi = await startFakeTelegramApi({ token: TOKEN });
+  viberApi = await startFakeViberApi({ authToken: VIBER_TOKEN });
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    PORT: "0",
+    MIGRATE_ON_START: "false",
+    LOG_LEVEL: "debug",
+    TELEGRAM_BOT_TOKEN: TOKEN,
+    TELEGRAM_WEBHOOK_SECRET: SECRET,
+    TELEGRAM_API_ROOT: telegramApi.apiRoot,
+    VIBER_AUTH_TOKEN: VIBER_TOKEN,
+    VIBER_API_URL: viberApi.url,
+    OPERATOR_API_TOKEN: OPERATOR,
+    QUIET_HOURS: "00:00-00:00",
+    REMINDERS_ENABLED: "false",
+  });
+  service = await startService(config, createLogger({ level: "debug", pretty: "off" }, logSink));
+  // What `npm run telegram:webhook -- set` does, against the fake.
+  const set = await fetch(`${telegramApi.apiRoot}/bot${TOKEN}/setWebhook`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ url: `${service.url}/webhooks/telegram`, secret_token: SECRET }),
+  });
+  expect(set.status).toBe(200);
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await telegramApi?.close();
+  await viberApi?.close();
+  await db?.drop();
+});
+
+describe("the assembled service", () => {
+  it("is ready with both messengers known and exposes their routes; the web chat is off next to tokens", async () => {
+    await waitFor(() => (service.telegram?.ready() ? true : undefined));
+    const ready = await service.app.inject("/readyz");
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toMatchObject({ database: "ok", telegram: "ok", viber: "ok" });
+    expect((await service.app.inject("/")).statusCode).toBe(404);
+    const unsigned = await service.app.inject({ method: "POST", url: "/webhooks/viber", payload: { event: "webhook" } });
+    expect(unsigned.statusCode).toBe(403);
+    const noSecret = await service.app.inject({ method: "POST", url: "/webhooks/telegram", payload: { update_id: 1 } });
+    expect(noSecret.statusCode).toBe(401);
+  });
+
+  it("imports accounts through the operator API", async () => {
+    const response = await operator("POST", "/api/v1/accounts/import", csv, "text/csv");
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ imported: 2, rejected: [] });
+  });
+
+  it("tells a Telegram customer of every change to their outage report and to a known outage", async () => {
+    const user = new TelegramUser(7_300_000_001, telegramApi);
+    await deliver(user.start());
+    await deliver(user.contact("+380671234001", true));
+    await deliver(user.text("4000000001"));
+    await deliver(user.press(uk("label.house")));
+    expect(await db.prisma.accountLink.count({ where: { label: uk("label.house") } })).toBe(1);
+
+    await deliver(user.press(uk("menu.outage")));
+    await deliver(user.press(uk("outage.scopeHome")));
+    const report = await db.prisma.outageReport.findFirstOrThrow({ include: { account: true } });
+    expect(report).toMatchObject({ scope: "home", status: "received" });
+    expect(report.account.number).toBe("4000000001");
+
+    const before = user.received().length;
+    const patched = await operator("PATCH", `/api/v1/outage-reports/${report.id}`, {
+      status: "crew_dispatched",
+      expectedRestoreAt: "2026-11-28T15:00:00.000Z",
+    });
+    expect(patched.statusCode).toBe(200);
+    const notice = await waitFor(() => user.received().slice(before)[0]);
+    expect(notice.text).toContain(uk("label.house"));
+    expect(notice.text).toContain(String(report.id));
+    expect(notice.params.chat_id).toBe(user.id);
+
+    // A known emergency outage in the customer's area: the bot says so and offers to notify.
+    const published = await operator("POST", "/api/v1/outages", {
+      areaCodes: ["SVC-01"],
+      kind: "emergency",
+      startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+      expectedEndAt: new Date(Date.now() + 3 * 3_600_000).toISOString(),
+    });
+    expect(published.statusCode).toBe(201);
+    const outageId = published.json().id as number;
+    // The notification carried an inline keyboard; the reply keyboard (the menu) is still shown under it.
+    await deliver(user.text(uk("menu.outage")));
+    const last = user.received().at(-1);
+    expect(last?.text).toContain(uk("label.house"));
+    await deliver(user.press(uk("outage.notifyMe")));
+    expect(await db.prisma.outageWatch.count({ where: { outageId } })).toBe(1);
+
+    const beforeResolve = user.received().length;
+    const resolved = await operator("PATCH", `/api/v1/outages/${outageId}`, { resolved: true });
+    expect(resolved.statusCode).toBe(200);
+    const backOn = await waitFor(() => user.received().slice(beforeResolve)[0]);
+    expect(backOn.text).toContain(uk("label.house"));
+    // Told once: a second resolve changes nothing and sends nothing.
+    await operator("PATCH", `/api/v1/outages/${outageId}`, { resolved: true });
+    await service.outbound.waitUntilDrained({ timeoutMs: 10_000 });
+    expect(user.received().length).toBe(beforeResolve + 1);
+  });
+
+  it("logged no phone number, token, secret or holder name along the way", () => {
+    const all = logLines.join("");
+    expect(all.length).toBeGreaterThan(1000);
+    for (const secret of [TOKEN, SECRET, VIBER_TOKEN, OPERATOR, "380671234001", "671234001", "Гончаренко"]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+});
