@@ -11,7 +11,44 @@ export function createPrisma(databaseUrl: string, options: { poolSize?: number }
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
   });
+  releaseBrokenTransactions(adapter);
   return new PrismaClient({ adapter });
+}
+
+type PooledClient = { release(error?: Error | boolean): void };
+type TransactionWithClient = { client?: PooledClient; executeRaw(query: { sql: string }): Promise<number> };
+
+/**
+ * Prisma 6.19 ends an interactive transaction by sending COMMIT/ROLLBACK through executeRaw and only
+ * then calling the adapter's commit()/rollback(), which is what hands the pg client back to the pool.
+ * When the connection died mid-transaction (Postgres restarted), that statement throws, the client
+ * is never released, and after DB_POOL_SIZE such transactions the pool is empty for good: every
+ * later update waits 5 s and fails although the database is back (found by the reliability check
+ * "Postgres stopped mid-load"). Here a failed COMMIT/ROLLBACK releases the client as broken.
+ */
+function releaseBrokenTransactions(factory: PrismaPg): void {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (isolationLevel) => {
+      const transaction = await startTransaction(isolationLevel);
+      const tx = transaction as unknown as TransactionWithClient;
+      const executeRaw = tx.executeRaw.bind(tx);
+      tx.executeRaw = async (query) => {
+        try {
+          return await executeRaw(query);
+        } catch (error) {
+          if (query.sql === "COMMIT" || query.sql === "ROLLBACK") {
+            tx.client?.release(error instanceof Error ? error : true);
+          }
+          throw error;
+        }
+      };
+      return transaction;
+    };
+    return adapter;
+  };
 }
 
 /** A small plain pg pool for bulk work (imports, exports) that streams through memory. */
