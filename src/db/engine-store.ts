@@ -69,6 +69,11 @@ export function isConnectivityError(error: unknown): boolean {
       if (/^08\w{3}$/.test(candidate.code) || /^57P0[123]$/.test(candidate.code)) return true;
     }
     if (typeof candidate.kind === "string" && CONNECTIVITY_ADAPTER_KINDS.has(candidate.kind)) return true;
+    // A raw query's failure is P2010 with the driver's error under meta (e.g. SQLSTATE 57P01 when
+    // Postgres is shutting down): seen by the reliability check "Postgres stopped mid-load".
+    const meta = (candidate as { meta?: { code?: unknown; driverAdapterError?: unknown } }).meta;
+    if (meta?.driverAdapterError !== undefined && isConnectivityError(meta.driverAdapterError)) return true;
+    if (typeof meta?.code === "string" && (/^08\w{3}$/.test(meta.code) || /^57P0[123]$/.test(meta.code))) return true;
     if (
       typeof candidate.message === "string" &&
       /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed and is not queryable/i.test(
