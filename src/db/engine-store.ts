@@ -98,6 +98,7 @@ interface ConversationRow {
   state: unknown;
   state_version: number;
   state_updated_at: Date;
+  flood_count: number;
 }
 
 const OPEN_REPORT = ["received", "crew_dispatched"] as const;
@@ -207,17 +208,24 @@ function createTx(tx: Tx): EngineTx {
 
     async openConversation(input): Promise<ConversationRecord> {
       // ON CONFLICT DO UPDATE locks the existing row until commit: this statement is the conversation lock.
-      // xmax = 0 only on a freshly inserted row.
+      // xmax = 0 only on a freshly inserted row. The same statement counts the address's updates in
+      // the flood window (on the row, so every instance sees one counter; no extra round trip).
+      const windowSeconds = input.floodWindowSeconds ?? 10;
       const rows = await tx.$queryRaw<ConversationRow[]>`
-        INSERT INTO messenger_user (address, channel, telegram_chat_id, viber_user_id, language, last_inbound_at, state_updated_at, updated_at)
+        INSERT INTO messenger_user (address, channel, telegram_chat_id, viber_user_id, language, last_inbound_at, state_updated_at, updated_at,
+                                    flood_window_at, flood_count)
         VALUES (${input.address}, ${input.channel}::"Channel", ${input.telegramChatId ?? null}::bigint, ${input.viberUserId ?? null}::varchar,
-                ${input.language}::"Language", ${input.now}, ${input.now}, ${input.now})
+                ${input.language}::"Language", ${input.now}, ${input.now}, ${input.now}, ${input.now}, 1)
         ON CONFLICT (address) DO UPDATE SET
           last_inbound_at = EXCLUDED.last_inbound_at,
           telegram_chat_id = COALESCE(EXCLUDED.telegram_chat_id, messenger_user.telegram_chat_id),
-          viber_user_id = COALESCE(EXCLUDED.viber_user_id, messenger_user.viber_user_id)
+          viber_user_id = COALESCE(EXCLUDED.viber_user_id, messenger_user.viber_user_id),
+          flood_count = CASE WHEN messenger_user.flood_window_at > EXCLUDED.flood_window_at - ${windowSeconds} * interval '1 second'
+                             THEN messenger_user.flood_count + 1 ELSE 1 END,
+          flood_window_at = CASE WHEN messenger_user.flood_window_at > EXCLUDED.flood_window_at - ${windowSeconds} * interval '1 second'
+                                 THEN messenger_user.flood_window_at ELSE EXCLUDED.flood_window_at END
         RETURNING id, (xmax = 0) AS created, language::text AS language, status::text AS status, reminders_enabled,
-                  phone, phone_proven, state, state_version, state_updated_at`;
+                  phone, phone_proven, state, state_version, state_updated_at, flood_count`;
       const row = rows[0];
       if (!row) throw new Error("conversation upsert returned no row");
       return {
@@ -231,6 +239,7 @@ function createTx(tx: Tx): EngineTx {
         state: row.state,
         stateVersion: row.state_version,
         stateUpdatedAt: row.state_updated_at,
+        recentUpdates: row.flood_count,
       };
     },
 

@@ -195,6 +195,7 @@ export function createEngine(deps: EngineDeps): Engine {
             channel: meta.channel,
             language,
             now,
+            floodWindowSeconds: settings.flood.windowSeconds,
             ...(meta.telegramChatId !== undefined ? { telegramChatId: meta.telegramChatId } : {}),
             ...(meta.viberUserId !== undefined ? { viberUserId: meta.viberUserId } : {}),
           });
@@ -220,6 +221,17 @@ export function createEngine(deps: EngineDeps): Engine {
               "user status changed",
             );
             return { duplicate: false, replies: [], language };
+          }
+          // Flood limit: the update is claimed (a redelivery stays a duplicate) but not acted on, so a
+          // flooding address costs one short transaction and is answered at a bounded rate.
+          const recent = conversation.recentUpdates ?? 0;
+          if (recent > settings.flood.maxUpdates) {
+            log.warn(
+              { channel: meta.channel, updateId: meta.updateId, userId: user.userId, recentUpdates: recent },
+              "flood limit: update not acted on",
+            );
+            const notice = recent === settings.flood.maxUpdates + 1 ? [{ text: t(language, "flood.slowDown") }] : [];
+            return { duplicate: false, replies: notice, language };
           }
           user.status = "active";
           const ctx = createContext(tx, user, now, meta);

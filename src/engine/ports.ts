@@ -31,6 +31,8 @@ export interface ConversationRecord {
   state: unknown;
   stateVersion: number;
   stateUpdatedAt: Date;
+  /** Updates from this address in the current flood window, this one included (absent: not counted). */
+  recentUpdates?: number;
 }
 
 export interface OpenConversationInput {
@@ -41,6 +43,8 @@ export interface OpenConversationInput {
   telegramChatId?: bigint;
   viberUserId?: string;
   now: Date;
+  /** Length of the flood window: the counter restarts when the window started longer ago. */
+  floodWindowSeconds?: number;
 }
 
 /** Everything the engine writes back to the conversation row after a step. */

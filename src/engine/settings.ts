@@ -23,6 +23,11 @@ export interface EngineSettings {
     absurdFactor: number;
     absurdFloorKwh: number;
   };
+  /**
+   * Flood limit per address: at most maxUpdates updates are answered per windowSeconds; the first
+   * one over gets a short "slow down" notice, later ones in the window are dropped unanswered.
+   */
+  flood: { windowSeconds: number; maxUpdates: number };
   /** How many next working days the service order offers as preferred visit dates. */
   serviceDateOptions: number;
   /** Company contacts shown in Help. */
@@ -46,6 +51,7 @@ export const defaultEngineSettings: EngineSettings = {
     absurdFactor: 30,
     absurdFloorKwh: 3000,
   },
+  flood: { windowSeconds: 10, maxUpdates: 20 },
   serviceDateOptions: 5,
   company: {
     phone: "0 800 40 15 15",

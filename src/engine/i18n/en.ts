@@ -13,6 +13,7 @@ export const en: Record<MessageKey, string> = {
   "common.yesUnlink": "Yes, unlink",
   "hint.useButtons": "Please pick an option with the buttons below.",
   "hint.pickAccount": "Pick an account with the buttons below.",
+  "flood.slowDown": "Too many messages in a row. Please wait a few seconds and write again.",
   "error.apology":
     "Sorry, something went wrong and your message was not processed. Please try again a little later.",
   "channel.groupNotice":
