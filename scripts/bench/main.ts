@@ -3,11 +3,17 @@
 //   webhook     open-loop runs at fixed offered rates: --rate 300 (or --rates 100,300,1000)
 //   saturate    closed loop at --concurrency 100 (Telegram's webhook connection cap) to find the ceiling
 //   import      the billing CSV importer on --rows 100000 accounts
+//   export      GET /api/v1/readings (CSV, streamed) of a --rows 100000-account period; RSS sampled
+//   roundtrips  statements per update, counted by pg_stat_statements on a private Postgres that
+//               this command starts (initdb in a temp dir; the shared server is never touched)
+//   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
+//               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
 // Common: --runs 3 (medians are reported), --users 2000, --duration 20 (seconds per run),
 //         --viber-every 5 (every 5th user on Viber), --server postgresql://root@127.0.0.1:5432/postgres
 // A fresh database per invocation; the service runs as a child process (honest RSS) against fake
 // Telegram and Viber APIs in this process that answer at once. Results: a table on stdout and
 // bench-results/<command>-<time>.json. The machine is shared: read the noise columns.
+import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -19,6 +25,8 @@ import { startFakeTelegramApi, type FakeTelegramApi } from "../../test/fakes/tel
 import { startFakeViberApi, type FakeViberApi } from "../../test/fakes/viber-api.js";
 import { generateAccountsCsv, makeUsers, readAccounts, seedUpdateIds, type Secrets } from "./journeys.js";
 import { createPoster, runClosedLoop, runOpenLoop, type LoadResult } from "./load.js";
+import { startPrivatePostgres } from "../../test/helpers/private-postgres.js";
+import { startRateLimitedTelegram } from "./rate-limited-telegram.js";
 import { projectRoot, spawnService } from "./spawn-service.js";
 
 const argv = process.argv.slice(2);
@@ -31,7 +39,7 @@ const runs = Number(option("runs", "3"));
 const usersPerRun = Number(option("users", "2000"));
 const durationS = Number(option("duration", "20"));
 const viberEvery = Number(option("viber-every", "5"));
-const serverUrl = option("server", process.env.BENCH_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/postgres");
+let serverUrl = option("server", process.env.BENCH_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/postgres");
 const resultsDir = path.join(projectRoot, "bench-results");
 
 const secrets: Secrets = {
@@ -322,6 +330,214 @@ async function benchImport(): Promise<void> {
   console.log(`wrote ${path.relative(projectRoot, file)}`);
 }
 
+const OPERATOR_TOKEN = "bench-operator-token-0123456789abcdef";
+
+async function benchExport(): Promise<void> {
+  const rows = Number(option("rows", "100000"));
+  const db = await createBenchDatabase();
+  const fakes = await startFakes();
+  try {
+    const imported = await importCsv(db.url, await generateCsv(rows));
+    await sql(
+      db.url,
+      `INSERT INTO meter_reading (account_id, period, t1, t2, t3, taken_at, source, status, in_window, created_at)
+       SELECT id, '2026-12', 10000 + id, CASE WHEN zones >= 2 THEN 5000 + id END, CASE WHEN zones = 3 THEN 3000 + id END,
+              now(), 'telegram', 'accepted', true, now() FROM account`,
+    );
+    await sql(db.url, "ANALYZE");
+    console.log(`database ${db.name}: ${imported.imported} accounts, one reading each for 2026-12`);
+    const results: { seconds: number; rows: number; megabytes: number; rssBeforeMb: number; rssPeakMb: number }[] = [];
+    for (let i = 0; i < runs; i += 1) {
+      const service = await spawnService({
+        env: { ...serviceEnv(db.url, fakes), OPERATOR_API_TOKEN: OPERATOR_TOKEN },
+        logFile: path.join(resultsDir, "service-export.log"),
+      });
+      try {
+        const rssBeforeMb = (await service.memory()).rssMb;
+        let rssPeakMb = rssBeforeMb;
+        const sampler = setInterval(() => {
+          void service.memory().then((m) => (rssPeakMb = Math.max(rssPeakMb, m.rssMb)), () => undefined);
+        }, 100);
+        const started = performance.now();
+        const response = await fetch(`${service.url}/api/v1/readings?period=2026-12&format=csv`, {
+          headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+        });
+        if (response.status !== 200 || !response.body) throw new Error(`export answered ${response.status}`);
+        let bytes = 0;
+        let lines = 0;
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          bytes += chunk.byteLength;
+          for (const byte of chunk) if (byte === 10) lines += 1;
+        }
+        const seconds = (performance.now() - started) / 1000;
+        clearInterval(sampler);
+        const result = { seconds, rows: lines - 1, megabytes: Math.round(bytes / 1e5) / 10, rssBeforeMb: Math.round(rssBeforeMb), rssPeakMb: Math.round(rssPeakMb) };
+        console.log(`  export run ${i + 1}: ${result.rows} rows, ${result.megabytes} MB in ${seconds.toFixed(1)} s; RSS ${result.rssBeforeMb} -> peak ${result.rssPeakMb} MB`);
+        results.push(result);
+      } finally {
+        await service.stop();
+      }
+    }
+    const seconds = median(results.map((r) => r.seconds));
+    console.log(`export of ${rows} accounts: median ${seconds.toFixed(1)} s, ${Math.round(rows / seconds)} rows/s, RSS growth median ${median(results.map((r) => r.rssPeakMb - r.rssBeforeMb))} MB`);
+    const file = await saveJson("export", { machine: machine(), rows, runs: results, medianSeconds: seconds });
+    console.log(`wrote ${path.relative(projectRoot, file)}`);
+  } finally {
+    await fakes.close();
+    await db.drop();
+  }
+}
+
+/** Quiet hours that are certainly not now (a minute, twelve hours away), so nothing waits. */
+function quietHoursAwayFromNow(): string {
+  const kyiv = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Kyiv", hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date());
+  const hour = (Number(kyiv.slice(0, 2)) + 12) % 24;
+  const hh = String(hour).padStart(2, "0");
+  return `${hh}:00-${hh}:01`;
+}
+
+async function benchReminders(): Promise<void> {
+  const recipients = Number(option("recipients", "10000"));
+  const perSecond = 30;
+  const db = await createBenchDatabase();
+  const telegram = await startRateLimitedTelegram({ token: TELEGRAM_TOKEN, perSecond });
+  const fakes = await startFakes();
+  try {
+    await importCsv(db.url, await generateCsv(recipients));
+    await sql(
+      db.url,
+      `INSERT INTO messenger_user (address, channel, telegram_chat_id, status, reminders_enabled, last_inbound_at, state, state_version, state_updated_at, created_at, updated_at)
+       SELECT 'telegram:' || (900000000 + id), 'telegram', 900000000 + id, 'active', true, now(), '{}', 0, now(), now(), now() FROM account`,
+    );
+    await sql(
+      db.url,
+      `INSERT INTO account_link (user_id, account_id, label, verified_by, created_at)
+       SELECT u.id, a.id, 'Квартира', 'phone', now() FROM account a JOIN messenger_user u ON u.telegram_chat_id = 900000000 + a.id`,
+    );
+    const env = {
+      ...serviceEnv(db.url, fakes),
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+      REMINDERS_ENABLED: "false",
+      QUIET_HOURS: quietHoursAwayFromNow(),
+      TELEGRAM_PROACTIVE_PER_SECOND: String(perSecond),
+    };
+    const service = await spawnService({ env, logFile: path.join(resultsDir, "service-reminders.log") });
+    let peakRssMb = 0;
+    const sampler = setInterval(() => {
+      void service.memory().then((m) => (peakRssMb = Math.max(peakRssMb, m.peakRssMb)), () => undefined);
+    }, 1000);
+    try {
+      const started = Date.now();
+      execFileSync(process.execPath, ["--import", "tsx", "scripts/reminders.ts", "run", "--period", "2026-12", "--kind", "window_open"], {
+        cwd: projectRoot,
+        env: { ...process.env, ...env, LOG_LEVEL: "warn" },
+        stdio: "ignore",
+      });
+      const enqueuedSeconds = (Date.now() - started) / 1000;
+      console.log(`  campaign enqueued in ${enqueuedSeconds.toFixed(1)} s; delivering at most ${perSecond}/s...`);
+      let last = -1;
+      let stalledSince = Date.now();
+      while (telegram.acceptedAt.length < recipients) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        if (telegram.acceptedAt.length !== last) {
+          last = telegram.acceptedAt.length;
+          stalledSince = Date.now();
+          if (last % 1500 < 30) console.log(`    ${last} delivered, ${telegram.tooManyRequests} x 429`);
+        } else if (Date.now() - stalledSince > 60_000) break;
+      }
+      clearInterval(sampler);
+      const times = telegram.acceptedAt;
+      const first = times[0] ?? started;
+      const lastAt = times.at(-1) ?? started;
+      // Sustained: the slowest full 10-second window between the first and the last message.
+      let slowestWindow = Number.POSITIVE_INFINITY;
+      for (let from = first; from + 10_000 <= lastAt; from += 1_000) {
+        const inWindow = times.filter((t) => t >= from && t < from + 10_000).length;
+        slowestWindow = Math.min(slowestWindow, inWindow / 10);
+      }
+      const counts = [...telegram.perChat.values()];
+      const result = {
+        recipients,
+        delivered: times.length,
+        uniqueChats: telegram.perChat.size,
+        missing: recipients - telegram.perChat.size,
+        duplicates: counts.filter((n) => n > 1).reduce((sum, n) => sum + n - 1, 0),
+        tooManyRequests: telegram.tooManyRequests,
+        averageRate: Math.round(((times.length - 1) / ((lastAt - first) / 1000)) * 10) / 10,
+        slowest10sWindowRate: Number.isFinite(slowestWindow) ? slowestWindow : null,
+        enqueueSeconds: Math.round(enqueuedSeconds * 10) / 10,
+        deliverySeconds: Math.round((lastAt - first) / 100) / 10,
+        peakRssMb: Math.round(peakRssMb),
+      };
+      console.log(result);
+      const file = await saveJson("reminders", { machine: machine(), ...result });
+      console.log(`wrote ${path.relative(projectRoot, file)}`);
+    } finally {
+      clearInterval(sampler);
+      await service.stop();
+    }
+  } finally {
+    await telegram.close();
+    await fakes.close();
+    await db.drop();
+  }
+}
+
+/** Counts what the database sees per update: statements (round trips) and transactions. */
+async function benchRoundTrips(): Promise<void> {
+  const server = await startPrivatePostgres({ preloadLibraries: ["pg_stat_statements"] });
+  serverUrl = server.url;
+  const db = await createBenchDatabase();
+  const fakes = await startFakes();
+  try {
+    await sql(db.url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    const users = Number(option("users", "200"));
+    const csv = await generateCsv(users);
+    await importCsv(db.url, csv);
+    const accounts = await readAccounts(csv, 0, users);
+    seedUpdateIds(90);
+    const simulated = makeUsers(accounts, secrets, { firstChatId: 750_000_000, viberEvery });
+    const service = await spawnService({ env: serviceEnv(db.url, fakes), logFile: path.join(resultsDir, "service-roundtrips.log") });
+    const poster = createPoster(service.url);
+    try {
+      // Warm up (plans, connections), then count from zero.
+      await runClosedLoop(poster, simulated.slice(0, 10), { concurrency: 5, durationMs: 60_000 });
+      await sql(db.url, "SELECT pg_stat_statements_reset()");
+      const result = await runClosedLoop(poster, simulated.slice(10), { concurrency: 10, durationMs: 120_000 });
+      const statements = await sql<{ query: string; calls: string; ms: string }>(
+        db.url,
+        `SELECT regexp_replace(query, '\s+', ' ', 'g') AS query, calls, round(total_exec_time::numeric, 1) AS ms
+           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)
+          ORDER BY calls DESC`,
+        [db.name],
+      );
+      const serviceStatements = statements.filter((s) => !/pg_stat_statements|pgboss|pg_catalog|current_setting/.test(s.query));
+      const total = serviceStatements.reduce((sum, s) => sum + Number(s.calls), 0);
+      const perUpdate = total / result.ok;
+      console.log(`${result.ok} updates (${result.journeysCompleted} journeys): ${total} statements = ${perUpdate.toFixed(2)} round trips per update`);
+      console.log("calls/update  ms total  statement");
+      for (const s of serviceStatements.slice(0, 25)) {
+        console.log(`${(Number(s.calls) / result.ok).toFixed(3).padStart(12)}  ${String(s.ms).padStart(8)}  ${s.query.slice(0, 150)}`);
+      }
+      const file = await saveJson("roundtrips", {
+        machine: machine(),
+        updates: result.ok,
+        statementsPerUpdate: Math.round(perUpdate * 100) / 100,
+        statements: serviceStatements.map((s) => ({ query: s.query, calls: Number(s.calls), perUpdate: Number(s.calls) / result.ok, totalMs: Number(s.ms) })),
+        other: statements.filter((s) => !serviceStatements.includes(s)).map((s) => ({ query: s.query.slice(0, 200), calls: Number(s.calls) })),
+      });
+      console.log(`wrote ${path.relative(projectRoot, file)}`);
+    } finally {
+      poster.close();
+      await service.stop();
+    }
+  } finally {
+    await fakes.close();
+    await db.drop().catch(() => undefined);
+    await server.destroy();
+  }
+}
+
 switch (command) {
   case "webhook":
   case "saturate":
@@ -330,11 +546,22 @@ switch (command) {
   case "import":
     await benchImport();
     break;
+  case "export":
+    await benchExport();
+    break;
+  case "reminders":
+    await benchReminders();
+    break;
+  case "roundtrips":
+    await benchRoundTrips();
+    break;
   case "all":
     await benchImport();
     await benchWebhooks("all");
+    await benchExport();
+    await benchReminders();
     break;
   default:
-    console.error("usage: npm run bench -- [webhook --rate N | saturate | import] [--runs N] [--users N] [--duration S]");
+    console.error("usage: npm run bench -- [webhook --rate N | saturate | import | export | reminders | roundtrips] [--runs N] [--users N] [--duration S]");
     process.exit(2);
 }
