@@ -506,7 +506,7 @@ async function benchRoundTrips(): Promise<void> {
       const result = await runClosedLoop(poster, simulated.slice(10), { concurrency: 10, durationMs: 120_000 });
       const statements = await sql<{ query: string; calls: string; ms: string }>(
         db.url,
-        `SELECT regexp_replace(query, '\s+', ' ', 'g') AS query, calls, round(total_exec_time::numeric, 1) AS ms
+        `SELECT regexp_replace(query, '[[:space:]]+', ' ', 'g') AS query, calls, round(total_exec_time::numeric, 1) AS ms
            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)
           ORDER BY calls DESC`,
         [db.name],
