@@ -16,7 +16,9 @@ export interface BenchService {
 export async function startBenchService(config: Config, logger: Logger): Promise<BenchService> {
   const service = await startService(config, logger);
   const missing = [
-    config.telegram.enabled && !service.app.hasRoute({ method: "POST", url: "/webhooks/telegram" }) ? "telegram" : "",
+    config.telegram.enabled && !service.app.hasRoute({ method: "POST", url: "/webhooks/telegram" })
+      ? "telegram"
+      : "",
     config.viber.enabled && !service.app.hasRoute({ method: "POST", url: "/webhooks/viber" }) ? "viber" : "",
   ].filter(Boolean);
   if (missing.length > 0) {

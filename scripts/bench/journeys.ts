@@ -47,9 +47,13 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 /** Writes `rows` synthetic billing accounts with the project's generator (npm run generate:accounts). */
 export async function generateAccountsCsv(file: string, rows: number): Promise<void> {
-  await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/generate-accounts.ts", String(rows), file], {
-    cwd: projectRoot,
-  });
+  await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", "scripts/generate-accounts.ts", String(rows), file],
+    {
+      cwd: projectRoot,
+    },
+  );
 }
 
 /** Reads the first `count` accounts (after skipping `offset`) of a generated billing CSV. */
@@ -94,7 +98,10 @@ export function telegramUser(chatId: number, account: BenchAccount, secrets: Sec
     return {
       path: TELEGRAM_PATH,
       body: JSON.stringify({ update_id: updateId, ...payload }),
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secrets.telegramSecret },
+      headers: {
+        "content-type": "application/json",
+        "x-telegram-bot-api-secret-token": secrets.telegramSecret,
+      },
       updateId: String(updateId),
     };
   };
@@ -105,7 +112,13 @@ export function telegramUser(chatId: number, account: BenchAccount, secrets: Sec
       callback_query: {
         id: `cq${chatId}-${messageId}-${data}`,
         from,
-        message: { message_id: messageId, from: { id: 8000000001, is_bot: true, first_name: "bot" }, chat, date: 0, text: "" },
+        message: {
+          message_id: messageId,
+          from: { id: 8000000001, is_bot: true, first_name: "bot" },
+          chat,
+          date: 0,
+          text: "",
+        },
         chat_instance: "-3471869523402583541",
         data,
       },
@@ -142,7 +155,8 @@ export function viberUser(userId: string, account: BenchAccount, secrets: Secret
       updateId: token.toString(),
     };
   };
-  const text = (value: string) => request({ event: "message", sender: user, message: { type: "text", text: value }, silent: false });
+  const text = (value: string) =>
+    request({ event: "message", sender: user, message: { type: "text", text: value }, silent: false });
   const steps = [
     request({ event: "conversation_started", type: "open", user, subscribed: false }),
     text("choice:v:fallback"),

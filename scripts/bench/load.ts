@@ -36,7 +36,9 @@ export function createPoster(baseUrl: string, maxSockets = 100): Poster {
           (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (chunk: Buffer) => chunks.push(chunk));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+            res.on("end", () =>
+              resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+            );
             res.on("error", reject);
           },
         );
@@ -98,7 +100,12 @@ class Tally {
     this.errors += 1;
     this.errorKinds[kind] = (this.errorKinds[kind] ?? 0) + 1;
   }
-  result(mode: "open" | "closed", durationS: number, offeredRate: number | null, concurrency: number | null): LoadResult {
+  result(
+    mode: "open" | "closed",
+    durationS: number,
+    offeredRate: number | null,
+    concurrency: number | null,
+  ): LoadResult {
     const sorted = Float64Array.from(this.latencies).sort();
     const list = Array.from(sorted);
     const round = (value: number) => Math.round(value * 10) / 10;

@@ -39,7 +39,12 @@ const runs = Number(option("runs", "3"));
 const usersPerRun = Number(option("users", "2000"));
 const durationS = Number(option("duration", "20"));
 const viberEvery = Number(option("viber-every", "5"));
-let serverUrl = option("server", process.env.BENCH_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/postgres");
+/** Users whose journeys warm the fresh service up (JIT, pools, plans) before anything is counted. */
+const warmupUsers = Number(option("warmup-users", "200"));
+let serverUrl = option(
+  "server",
+  process.env.BENCH_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/postgres",
+);
 const resultsDir = path.join(projectRoot, "bench-results");
 
 const secrets: Secrets = {
@@ -54,7 +59,11 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+async function sql<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -68,7 +77,9 @@ function median(values: number[]): number {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function machine() {
@@ -94,7 +105,11 @@ async function createBenchDatabase(): Promise<BenchDatabase> {
   await sql(serverUrl, `CREATE DATABASE ${name}`);
   const url = withDatabase(serverUrl, name);
   await migrateDeploy(url);
-  return { name, url, drop: async () => void (await sql(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+  return {
+    name,
+    url,
+    drop: async () => void (await sql(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+  };
 }
 
 async function generateCsv(rows: number): Promise<string> {
@@ -104,19 +119,30 @@ async function generateCsv(rows: number): Promise<string> {
   return file;
 }
 
-async function importCsv(url: string, file: string): Promise<{ seconds: number; imported: number; rejected: number }> {
+async function importCsv(
+  url: string,
+  file: string,
+): Promise<{ seconds: number; imported: number; rejected: number }> {
   const pool = new pg.Pool({ connectionString: url, max: 3 });
   try {
     const started = performance.now();
     const report = await importAccountsCsv(pool, createReadStream(file));
-    return { seconds: (performance.now() - started) / 1000, imported: report.imported, rejected: report.rejectedTotal };
+    return {
+      seconds: (performance.now() - started) / 1000,
+      imported: report.imported,
+      rejected: report.rejectedTotal,
+    };
   } finally {
     await pool.end();
   }
 }
 
 async function xactCommits(url: string, database: string): Promise<number> {
-  const rows = await sql<{ xact_commit: string }>(url, "SELECT xact_commit FROM pg_stat_database WHERE datname = $1", [database]);
+  const rows = await sql<{ xact_commit: string }>(
+    url,
+    "SELECT xact_commit FROM pg_stat_database WHERE datname = $1",
+    [database],
+  );
   return Number(rows[0]?.xact_commit ?? 0);
 }
 
@@ -158,6 +184,8 @@ export interface RunRecord extends LoadResult {
   assembly: string;
   peakRssMb: number;
   transactionsPerUpdate: number;
+  /** The service process's CPU time per successful update (user + system). */
+  serviceCpuMsPerUpdate: number;
   loadAverage1m: number;
   readingsStored: number;
 }
@@ -170,28 +198,50 @@ async function measuredRun(
   runIndex: number,
   load: (poster: ReturnType<typeof createPoster>, users: ReturnType<typeof makeUsers>) => Promise<LoadResult>,
 ): Promise<RunRecord> {
-  const accounts = await readAccounts(csv, runIndex * usersPerRun, usersPerRun);
+  const perRun = usersPerRun + warmupUsers;
+  const accounts = await readAccounts(csv, runIndex * perRun, perRun);
   seedUpdateIds(runIndex + 1);
-  const users = makeUsers(accounts, secrets, { firstChatId: 700_000_000 + runIndex * 100_000, viberEvery });
+  const everyone = makeUsers(accounts, secrets, {
+    firstChatId: 700_000_000 + runIndex * 100_000,
+    viberEvery,
+  });
+  const warmup = everyone.slice(0, warmupUsers);
+  const users = everyone.slice(warmupUsers);
   const service = await spawnService({
     env: serviceEnv(db.url, fakes),
     logFile: path.join(resultsDir, `service-${command}.log`),
   });
-  const readingsBefore = Number((await sql<{ n: string }>(db.url, "SELECT count(*) AS n FROM meter_reading WHERE source <> 'billing'"))[0]?.n);
+  if (warmup.length > 0) {
+    const warmPoster = createPoster(service.url);
+    await runClosedLoop(warmPoster, warmup, { concurrency: 20, durationMs: 60_000 });
+    warmPoster.close();
+  }
+  const readingsBefore = Number(
+    (await sql<{ n: string }>(db.url, "SELECT count(*) AS n FROM meter_reading WHERE source <> 'billing'"))[0]
+      ?.n,
+  );
   const before = await xactCommits(db.url, db.name);
+  const cpuBefore = await service.cpuSeconds();
   const poster = createPoster(service.url);
   let peakRssMb = 0;
   const sampler = setInterval(() => {
-    void service.memory().then((m) => (peakRssMb = Math.max(peakRssMb, m.peakRssMb)), () => undefined);
+    void service.memory().then(
+      (m) => (peakRssMb = Math.max(peakRssMb, m.peakRssMb)),
+      () => undefined,
+    );
   }, 500);
   const result = await load(poster, users);
   clearInterval(sampler);
   peakRssMb = Math.max(peakRssMb, (await service.memory()).peakRssMb);
+  const cpuSeconds = (await service.cpuSeconds()) - cpuBefore;
   poster.close();
   await service.stop(); // backends flush their statistics when they exit
   await new Promise((resolve) => setTimeout(resolve, 700));
   const after = await xactCommits(db.url, db.name);
-  const readingsAfter = Number((await sql<{ n: string }>(db.url, "SELECT count(*) AS n FROM meter_reading WHERE source <> 'billing'"))[0]?.n);
+  const readingsAfter = Number(
+    (await sql<{ n: string }>(db.url, "SELECT count(*) AS n FROM meter_reading WHERE source <> 'billing'"))[0]
+      ?.n,
+  );
   return {
     ...result,
     run: runIndex,
@@ -199,6 +249,7 @@ async function measuredRun(
     peakRssMb: Math.round(peakRssMb),
     // Our own counting queries (3 here) are subtracted.
     transactionsPerUpdate: Math.round(((after - before - 3) / Math.max(1, result.sent)) * 100) / 100,
+    serviceCpuMsPerUpdate: Math.round((cpuSeconds * 1000 * 100) / Math.max(1, result.ok)) / 100,
     loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
     readingsStored: readingsAfter - readingsBefore,
   };
@@ -211,14 +262,21 @@ function summarize(label: string, records: RunRecord[]) {
     offeredRate: records[0]?.offeredRate ?? null,
     concurrency: records[0]?.concurrency ?? null,
     throughput: median(records.map((r) => r.throughput)),
-    throughputRange: [Math.min(...records.map((r) => r.throughput)), Math.max(...records.map((r) => r.throughput))],
+    throughputRange: [
+      Math.min(...records.map((r) => r.throughput)),
+      Math.max(...records.map((r) => r.throughput)),
+    ],
     p50: median(records.map((r) => r.latencyMs.p50)),
     p95: median(records.map((r) => r.latencyMs.p95)),
     p99: median(records.map((r) => r.latencyMs.p99)),
-    p99Range: [Math.min(...records.map((r) => r.latencyMs.p99)), Math.max(...records.map((r) => r.latencyMs.p99))],
+    p99Range: [
+      Math.min(...records.map((r) => r.latencyMs.p99)),
+      Math.max(...records.map((r) => r.latencyMs.p99)),
+    ],
     errors: records.reduce((sum, r) => sum + r.errors, 0),
     peakRssMb: Math.max(...records.map((r) => r.peakRssMb)),
     transactionsPerUpdate: median(records.map((r) => r.transactionsPerUpdate)),
+    serviceCpuMsPerUpdate: median(records.map((r) => r.serviceCpuMsPerUpdate)),
     loadAverage1m: median(records.map((r) => r.loadAverage1m)),
     updates: records.reduce((sum, r) => sum + r.sent, 0),
     journeysCompleted: records.reduce((sum, r) => sum + r.journeysCompleted, 0),
@@ -230,7 +288,19 @@ function summarize(label: string, records: RunRecord[]) {
 type Summary = ReturnType<typeof summarize>;
 
 function printTable(rows: Summary[]) {
-  const header = ["run", "upd/s", "p50 ms", "p95 ms", "p99 ms", "errors", "peak RSS MB", "xact/upd", "journeys", "load1m"];
+  const header = [
+    "run",
+    "upd/s",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "errors",
+    "peak RSS MB",
+    "xact/upd",
+    "cpu ms/upd",
+    "journeys",
+    "load1m",
+  ];
   const lines = rows.map((r) => [
     r.label,
     `${r.throughput} (${r.throughputRange.join("-")})`,
@@ -240,6 +310,7 @@ function printTable(rows: Summary[]) {
     String(r.errors),
     String(r.peakRssMb),
     String(r.transactionsPerUpdate),
+    String(r.serviceCpuMsPerUpdate),
     String(r.journeysCompleted),
     String(r.loadAverage1m),
   ]);
@@ -257,16 +328,23 @@ async function saveJson(name: string, data: unknown): Promise<string> {
 }
 
 async function benchWebhooks(kind: "webhook" | "saturate" | "all"): Promise<Summary[]> {
-  const rates = kind === "saturate" ? [] : option("rates", option("rate", kind === "all" ? "100,300,1000" : "300")).split(",").map(Number);
+  const rates =
+    kind === "saturate"
+      ? []
+      : option("rates", option("rate", kind === "all" ? "100,300,1000" : "300"))
+          .split(",")
+          .map(Number);
   const saturate = kind !== "webhook";
   const plans = rates.length + (saturate ? 1 : 0);
   const db = await createBenchDatabase();
   const fakes = await startFakes();
   const summaries: Summary[] = [];
   try {
-    const csv = await generateCsv(usersPerRun * runs * plans);
+    const csv = await generateCsv((usersPerRun + warmupUsers) * runs * plans);
     const imported = await importCsv(db.url, csv);
-    console.log(`database ${db.name}: ${imported.imported} accounts imported in ${imported.seconds.toFixed(1)} s`);
+    console.log(
+      `database ${db.name}: ${imported.imported} accounts imported in ${imported.seconds.toFixed(1)} s`,
+    );
     let runIndex = 0;
     const all: RunRecord[] = [];
     for (const rate of rates) {
@@ -275,7 +353,9 @@ async function benchWebhooks(kind: "webhook" | "saturate" | "all"): Promise<Summ
         const record = await measuredRun(db, csv, fakes, runIndex++, (poster, users) =>
           runOpenLoop(poster, users, { rate, durationMs: durationS * 1000 }),
         );
-        console.log(`  ${rate}/s run ${i + 1}: ${record.throughput} upd/s, p99 ${record.latencyMs.p99} ms, errors ${record.errors}, RSS ${record.peakRssMb} MB`);
+        console.log(
+          `  ${rate}/s run ${i + 1}: ${record.throughput} upd/s, p99 ${record.latencyMs.p99} ms, errors ${record.errors}, RSS ${record.peakRssMb} MB`,
+        );
         records.push(record);
       }
       all.push(...records);
@@ -288,14 +368,17 @@ async function benchWebhooks(kind: "webhook" | "saturate" | "all"): Promise<Summ
         const record = await measuredRun(db, csv, fakes, runIndex++, (poster, users) =>
           runClosedLoop(poster, users, { concurrency, durationMs: durationS * 1000 }),
         );
-        console.log(`  saturate run ${i + 1}: ${record.throughput} upd/s, p99 ${record.latencyMs.p99} ms, errors ${record.errors}, RSS ${record.peakRssMb} MB`);
+        console.log(
+          `  saturate run ${i + 1}: ${record.throughput} upd/s, p99 ${record.latencyMs.p99} ms, errors ${record.errors}, RSS ${record.peakRssMb} MB`,
+        );
         records.push(record);
       }
       all.push(...records);
       summaries.push(summarize(`closed ${concurrency} conns`, records));
     }
     printTable(summaries);
-    const pgVersion = (await sql<{ v: string }>(db.url, "SELECT current_setting('server_version') AS v"))[0]?.v ?? "";
+    const pgVersion =
+      (await sql<{ v: string }>(db.url, "SELECT current_setting('server_version') AS v"))[0]?.v ?? "";
     const file = await saveJson(kind === "all" ? "webhooks" : kind, {
       machine: { ...machine(), postgres: pgVersion },
       settings: { runs, usersPerRun, durationS, viberEvery },
@@ -325,7 +408,9 @@ async function benchImport(): Promise<void> {
     }
   }
   const seconds = median(results.map((r) => r.seconds));
-  console.log(`import of ${rows} accounts: median ${seconds.toFixed(1)} s (${results.map((r) => r.seconds.toFixed(1)).join(", ")}), ${Math.round(rows / seconds)} rows/s`);
+  console.log(
+    `import of ${rows} accounts: median ${seconds.toFixed(1)} s (${results.map((r) => r.seconds.toFixed(1)).join(", ")}), ${Math.round(rows / seconds)} rows/s`,
+  );
   const file = await saveJson("import", { machine: machine(), rows, runs: results, medianSeconds: seconds });
   console.log(`wrote ${path.relative(projectRoot, file)}`);
 }
@@ -346,7 +431,13 @@ async function benchExport(): Promise<void> {
     );
     await sql(db.url, "ANALYZE");
     console.log(`database ${db.name}: ${imported.imported} accounts, one reading each for 2026-12`);
-    const results: { seconds: number; rows: number; megabytes: number; rssBeforeMb: number; rssPeakMb: number }[] = [];
+    const results: {
+      seconds: number;
+      rows: number;
+      megabytes: number;
+      rssBeforeMb: number;
+      rssPeakMb: number;
+    }[] = [];
     for (let i = 0; i < runs; i += 1) {
       const service = await spawnService({
         env: { ...serviceEnv(db.url, fakes), OPERATOR_API_TOKEN: OPERATOR_TOKEN },
@@ -356,7 +447,10 @@ async function benchExport(): Promise<void> {
         const rssBeforeMb = (await service.memory()).rssMb;
         let rssPeakMb = rssBeforeMb;
         const sampler = setInterval(() => {
-          void service.memory().then((m) => (rssPeakMb = Math.max(rssPeakMb, m.rssMb)), () => undefined);
+          void service.memory().then(
+            (m) => (rssPeakMb = Math.max(rssPeakMb, m.rssMb)),
+            () => undefined,
+          );
         }, 100);
         const started = performance.now();
         const response = await fetch(`${service.url}/api/v1/readings?period=2026-12&format=csv`, {
@@ -371,16 +465,31 @@ async function benchExport(): Promise<void> {
         }
         const seconds = (performance.now() - started) / 1000;
         clearInterval(sampler);
-        const result = { seconds, rows: lines - 1, megabytes: Math.round(bytes / 1e5) / 10, rssBeforeMb: Math.round(rssBeforeMb), rssPeakMb: Math.round(rssPeakMb) };
-        console.log(`  export run ${i + 1}: ${result.rows} rows, ${result.megabytes} MB in ${seconds.toFixed(1)} s; RSS ${result.rssBeforeMb} -> peak ${result.rssPeakMb} MB`);
+        const result = {
+          seconds,
+          rows: lines - 1,
+          megabytes: Math.round(bytes / 1e5) / 10,
+          rssBeforeMb: Math.round(rssBeforeMb),
+          rssPeakMb: Math.round(rssPeakMb),
+        };
+        console.log(
+          `  export run ${i + 1}: ${result.rows} rows, ${result.megabytes} MB in ${seconds.toFixed(1)} s; RSS ${result.rssBeforeMb} -> peak ${result.rssPeakMb} MB`,
+        );
         results.push(result);
       } finally {
         await service.stop();
       }
     }
     const seconds = median(results.map((r) => r.seconds));
-    console.log(`export of ${rows} accounts: median ${seconds.toFixed(1)} s, ${Math.round(rows / seconds)} rows/s, RSS growth median ${median(results.map((r) => r.rssPeakMb - r.rssBeforeMb))} MB`);
-    const file = await saveJson("export", { machine: machine(), rows, runs: results, medianSeconds: seconds });
+    console.log(
+      `export of ${rows} accounts: median ${seconds.toFixed(1)} s, ${Math.round(rows / seconds)} rows/s, RSS growth median ${median(results.map((r) => r.rssPeakMb - r.rssBeforeMb))} MB`,
+    );
+    const file = await saveJson("export", {
+      machine: machine(),
+      rows,
+      runs: results,
+      medianSeconds: seconds,
+    });
     console.log(`wrote ${path.relative(projectRoot, file)}`);
   } finally {
     await fakes.close();
@@ -390,7 +499,12 @@ async function benchExport(): Promise<void> {
 
 /** Quiet hours that are certainly not now (a minute, twelve hours away), so nothing waits. */
 function quietHoursAwayFromNow(): string {
-  const kyiv = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Kyiv", hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date());
+  const kyiv = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/Kyiv",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+  }).format(new Date());
   const hour = (Number(kyiv.slice(0, 2)) + 12) % 24;
   const hh = String(hour).padStart(2, "0");
   return `${hh}:00-${hh}:01`;
@@ -424,17 +538,26 @@ async function benchReminders(): Promise<void> {
     const service = await spawnService({ env, logFile: path.join(resultsDir, "service-reminders.log") });
     let peakRssMb = 0;
     const sampler = setInterval(() => {
-      void service.memory().then((m) => (peakRssMb = Math.max(peakRssMb, m.peakRssMb)), () => undefined);
+      void service.memory().then(
+        (m) => (peakRssMb = Math.max(peakRssMb, m.peakRssMb)),
+        () => undefined,
+      );
     }, 1000);
     try {
       const started = Date.now();
-      execFileSync(process.execPath, ["--import", "tsx", "scripts/reminders.ts", "run", "--period", "2026-12", "--kind", "window_open"], {
-        cwd: projectRoot,
-        env: { ...process.env, ...env, LOG_LEVEL: "warn" },
-        stdio: "ignore",
-      });
+      execFileSync(
+        process.execPath,
+        ["--import", "tsx", "scripts/reminders.ts", "run", "--period", "2026-12", "--kind", "window_open"],
+        {
+          cwd: projectRoot,
+          env: { ...process.env, ...env, LOG_LEVEL: "warn" },
+          stdio: "ignore",
+        },
+      );
       const enqueuedSeconds = (Date.now() - started) / 1000;
-      console.log(`  campaign enqueued in ${enqueuedSeconds.toFixed(1)} s; delivering at most ${perSecond}/s...`);
+      console.log(
+        `  campaign enqueued in ${enqueuedSeconds.toFixed(1)} s; delivering at most ${perSecond}/s...`,
+      );
       let last = -1;
       let stalledSince = Date.now();
       while (telegram.acceptedAt.length < recipients) {
@@ -497,13 +620,19 @@ async function benchRoundTrips(): Promise<void> {
     const accounts = await readAccounts(csv, 0, users);
     seedUpdateIds(90);
     const simulated = makeUsers(accounts, secrets, { firstChatId: 750_000_000, viberEvery });
-    const service = await spawnService({ env: serviceEnv(db.url, fakes), logFile: path.join(resultsDir, "service-roundtrips.log") });
+    const service = await spawnService({
+      env: serviceEnv(db.url, fakes),
+      logFile: path.join(resultsDir, "service-roundtrips.log"),
+    });
     const poster = createPoster(service.url);
     try {
       // Warm up (plans, connections), then count from zero.
       await runClosedLoop(poster, simulated.slice(0, 10), { concurrency: 5, durationMs: 60_000 });
       await sql(db.url, "SELECT pg_stat_statements_reset()");
-      const result = await runClosedLoop(poster, simulated.slice(10), { concurrency: 10, durationMs: 120_000 });
+      const result = await runClosedLoop(poster, simulated.slice(10), {
+        concurrency: 10,
+        durationMs: 120_000,
+      });
       const statements = await sql<{ query: string; calls: string; ms: string }>(
         db.url,
         `SELECT regexp_replace(query, '[[:space:]]+', ' ', 'g') AS query, calls, round(total_exec_time::numeric, 1) AS ms
@@ -511,20 +640,33 @@ async function benchRoundTrips(): Promise<void> {
           ORDER BY calls DESC`,
         [db.name],
       );
-      const serviceStatements = statements.filter((s) => !/pg_stat_statements|pgboss|pg_catalog|current_setting/.test(s.query));
+      const serviceStatements = statements.filter(
+        (s) => !/pg_stat_statements|pgboss|pg_catalog|current_setting/.test(s.query),
+      );
       const total = serviceStatements.reduce((sum, s) => sum + Number(s.calls), 0);
       const perUpdate = total / result.ok;
-      console.log(`${result.ok} updates (${result.journeysCompleted} journeys): ${total} statements = ${perUpdate.toFixed(2)} round trips per update`);
+      console.log(
+        `${result.ok} updates (${result.journeysCompleted} journeys): ${total} statements = ${perUpdate.toFixed(2)} round trips per update`,
+      );
       console.log("calls/update  ms total  statement");
       for (const s of serviceStatements.slice(0, 25)) {
-        console.log(`${(Number(s.calls) / result.ok).toFixed(3).padStart(12)}  ${String(s.ms).padStart(8)}  ${s.query.slice(0, 150)}`);
+        console.log(
+          `${(Number(s.calls) / result.ok).toFixed(3).padStart(12)}  ${String(s.ms).padStart(8)}  ${s.query.slice(0, 150)}`,
+        );
       }
       const file = await saveJson("roundtrips", {
         machine: machine(),
         updates: result.ok,
         statementsPerUpdate: Math.round(perUpdate * 100) / 100,
-        statements: serviceStatements.map((s) => ({ query: s.query, calls: Number(s.calls), perUpdate: Number(s.calls) / result.ok, totalMs: Number(s.ms) })),
-        other: statements.filter((s) => !serviceStatements.includes(s)).map((s) => ({ query: s.query.slice(0, 200), calls: Number(s.calls) })),
+        statements: serviceStatements.map((s) => ({
+          query: s.query,
+          calls: Number(s.calls),
+          perUpdate: Number(s.calls) / result.ok,
+          totalMs: Number(s.ms),
+        })),
+        other: statements
+          .filter((s) => !serviceStatements.includes(s))
+          .map((s) => ({ query: s.query.slice(0, 200), calls: Number(s.calls) })),
       });
       console.log(`wrote ${path.relative(projectRoot, file)}`);
     } finally {
@@ -562,6 +704,8 @@ switch (command) {
     await benchReminders();
     break;
   default:
-    console.error("usage: npm run bench -- [webhook --rate N | saturate | import | export | reminders | roundtrips] [--runs N] [--users N] [--duration S]");
+    console.error(
+      "usage: npm run bench -- [webhook --rate N | saturate | import | export | reminders | roundtrips] [--runs N] [--users N] [--duration S]",
+    );
     process.exit(2);
 }

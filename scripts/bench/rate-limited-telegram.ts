@@ -14,19 +14,30 @@ export interface RateLimitedTelegram {
   close(): Promise<void>;
 }
 
-export async function startRateLimitedTelegram(options: { token: string; perSecond: number }): Promise<RateLimitedTelegram> {
+export async function startRateLimitedTelegram(options: {
+  token: string;
+  perSecond: number;
+}): Promise<RateLimitedTelegram> {
   const app = Fastify({ logger: false });
   const perChat = new Map<string, number>();
   const acceptedAt: number[] = [];
   const state = { tooManyRequests: 0 };
   const window: number[] = [];
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body === "" ? {} : body));
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) =>
+    done(null, body === "" ? {} : body),
+  );
   app.post<{ Params: { token: string; method: string } }>("/bot:token/:method", async (request, reply) => {
-    if (request.params.token !== options.token) return reply.code(401).send({ ok: false, error_code: 401, description: "Unauthorized" });
-    const params = (typeof request.body === "string" ? JSON.parse(request.body) : request.body ?? {}) as Record<string, unknown>;
+    if (request.params.token !== options.token)
+      return reply.code(401).send({ ok: false, error_code: 401, description: "Unauthorized" });
+    const params = (
+      typeof request.body === "string" ? JSON.parse(request.body) : (request.body ?? {})
+    ) as Record<string, unknown>;
     switch (request.params.method) {
       case "getMe":
-        return { ok: true, result: { id: 8000000001, is_bot: true, first_name: "bench", username: "bench_bot" } };
+        return {
+          ok: true,
+          result: { id: 8000000001, is_bot: true, first_name: "bench", username: "bench_bot" },
+        };
       case "sendMessage": {
         const now = Date.now();
         while (window.length > 0 && (window[0] ?? 0) <= now - 1000) window.shift();
@@ -43,7 +54,15 @@ export async function startRateLimitedTelegram(options: { token: string; perSeco
         acceptedAt.push(now);
         const chat = String(params.chat_id);
         perChat.set(chat, (perChat.get(chat) ?? 0) + 1);
-        return { ok: true, result: { message_id: acceptedAt.length, chat: { id: Number(chat), type: "private" }, date: Math.floor(now / 1000), text: String(params.text ?? "") } };
+        return {
+          ok: true,
+          result: {
+            message_id: acceptedAt.length,
+            chat: { id: Number(chat), type: "private" },
+            date: Math.floor(now / 1000),
+            text: String(params.text ?? ""),
+          },
+        };
       }
       default:
         return { ok: true, result: true };

@@ -17,6 +17,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Current and peak resident set size in MB, from /proc/<pid>/status. */
   memory(): Promise<{ rssMb: number; peakRssMb: number }>;
+  /** CPU time (user + system) the process has used so far, in seconds, from /proc/<pid>/stat. */
+  cpuSeconds(): Promise<number>;
   /** Resolves with the exit code/signal once the process is gone. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM and wait (graceful stop). */
@@ -42,7 +44,10 @@ export async function spawnService(options: {
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
   const ready = await new Promise<{ url: string; assembly: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in time; see ${options.logFile}`)), options.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`service did not start in time; see ${options.logFile}`)),
+      options.startTimeoutMs ?? 60_000,
+    );
     child.on("message", (message: unknown) => {
       const m = message as { type?: string; url?: string; assembly?: string };
       if (m.type === "ready" && m.url && m.assembly) {
@@ -52,7 +57,9 @@ export async function spawnService(options: {
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`service exited before ready (code ${code}, signal ${signal}); see ${options.logFile}`));
+      reject(
+        new Error(`service exited before ready (code ${code}, signal ${signal}); see ${options.logFile}`),
+      );
     });
   });
   const pid = child.pid ?? 0;
@@ -65,6 +72,12 @@ export async function spawnService(options: {
       const status = await readFile(`/proc/${pid}/status`, "utf8");
       const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
       return { rssMb: kb("VmRSS") / 1024, peakRssMb: kb("VmHWM") / 1024 };
+    },
+    async cpuSeconds() {
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

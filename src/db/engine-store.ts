@@ -73,7 +73,8 @@ export function isConnectivityError(error: unknown): boolean {
     // Postgres is shutting down): seen by the reliability check "Postgres stopped mid-load".
     const meta = (candidate as { meta?: { code?: unknown; driverAdapterError?: unknown } }).meta;
     if (meta?.driverAdapterError !== undefined && isConnectivityError(meta.driverAdapterError)) return true;
-    if (typeof meta?.code === "string" && (/^08\w{3}$/.test(meta.code) || /^57P0[123]$/.test(meta.code))) return true;
+    if (typeof meta?.code === "string" && (/^08\w{3}$/.test(meta.code) || /^57P0[123]$/.test(meta.code)))
+      return true;
     if (
       typeof candidate.message === "string" &&
       /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed and is not queryable/i.test(

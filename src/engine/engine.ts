@@ -230,7 +230,8 @@ export function createEngine(deps: EngineDeps): Engine {
               { channel: meta.channel, updateId: meta.updateId, userId: user.userId, recentUpdates: recent },
               "flood limit: update not acted on",
             );
-            const notice = recent === settings.flood.maxUpdates + 1 ? [{ text: t(language, "flood.slowDown") }] : [];
+            const notice =
+              recent === settings.flood.maxUpdates + 1 ? [{ text: t(language, "flood.slowDown") }] : [];
             return { duplicate: false, replies: notice, language };
           }
           user.status = "active";

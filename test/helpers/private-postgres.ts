@@ -47,15 +47,20 @@ async function pgTool(tool: string, args: string[]): Promise<void> {
   await run(command, argv, { timeout: 60_000 });
 }
 
-export async function startPrivatePostgres(options: { preloadLibraries?: string[] } = {}): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(
+  options: { preloadLibraries?: string[] } = {},
+): Promise<PrivatePostgres> {
   const root = await mkdtemp(join(tmpdir(), "private-pg-"));
   await chmod(root, 0o777); // the postgres user writes its data directory and socket here
   const dataDir = join(root, "data");
   const port = await freePort();
   await pgTool("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-  const preload = options.preloadLibraries?.length ? ` -c shared_preload_libraries=${options.preloadLibraries.join(",")}` : "";
+  const preload = options.preloadLibraries?.length
+    ? ` -c shared_preload_libraries=${options.preloadLibraries.join(",")}`
+    : "";
   const serverOptions = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200${preload}`;
-  const start = () => pgTool("pg_ctl", ["-D", dataDir, "-o", serverOptions, "-l", join(root, "log"), "-w", "start"]);
+  const start = () =>
+    pgTool("pg_ctl", ["-D", dataDir, "-o", serverOptions, "-l", join(root, "log"), "-w", "start"]);
   const stop = () => pgTool("pg_ctl", ["-D", dataDir, "-m", "fast", "-w", "stop"]);
   await start();
   let running = true;

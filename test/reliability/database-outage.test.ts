@@ -46,7 +46,11 @@ describe("reliability: database outage", () => {
   it("answers 503 while Postgres is down and loses or doubles nothing after it is back", async () => {
     const poster = createPoster(service.url, 50);
     const log = newDeliveryLog();
-    const journeys = playJourneys(users, () => poster, log, { concurrency: 20, betweenStepsMs: 30, retryDelayMs: 250 });
+    const journeys = playJourneys(users, () => poster, log, {
+      concurrency: 20,
+      betweenStepsMs: 30,
+      retryDelayMs: 250,
+    });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const handledBeforeStop = log.statuses["200"] ?? 0;
     await server.stop();
@@ -60,10 +64,18 @@ describe("reliability: database outage", () => {
     poster.close();
 
     const result = await outcome(url, fakes, users);
-    const serverErrors = Object.entries(log.statuses).filter(([status]) => status.startsWith("5") && status !== "503");
+    const serverErrors = Object.entries(log.statuses).filter(
+      ([status]) => status.startsWith("5") && status !== "503",
+    );
     report(
       "Postgres stopped mid-load, redelivered after it is back",
-      { users: users.length, updates: result.updates, deliveries: log.attempts, handledBeforeStop, downForMs: 2000 },
+      {
+        users: users.length,
+        updates: result.updates,
+        deliveries: log.attempts,
+        handledBeforeStop,
+        downForMs: 2000,
+      },
       { ...result, statuses: log.statuses, probeStatus: probe.status, refusedWhileDown },
     );
     expect(handledBeforeStop).toBeGreaterThan(0);

@@ -76,13 +76,20 @@ describe("reliability: exactly once", () => {
 
     const controlOutcome = await outcome(db.url, fakes, control);
     const tripledOutcome = await outcome(db.url, fakes, tripled);
-    const telegramSteps = tripled.filter((u) => u.channel === "telegram").reduce((n, u) => n + u.steps.length, 0);
+    const telegramSteps = tripled
+      .filter((u) => u.channel === "telegram")
+      .reduce((n, u) => n + u.steps.length, 0);
     const viberUsers = tripled.filter((u) => u.channel === "viber").length;
     const processed = await query<{ n: string }>(db.url, "SELECT count(*) AS n FROM processed_update");
     const uniqueUpdates = users.reduce((n, u) => n + u.steps.length, 0);
     report(
       "every update delivered three times, concurrently",
-      { users: tripled.length, updates: tripledOutcome.updates, deliveries: tripledOutcome.updates * 3, controlUsers: control.length },
+      {
+        users: tripled.length,
+        updates: tripledOutcome.updates,
+        deliveries: tripledOutcome.updates * 3,
+        controlUsers: control.length,
+      },
       { ...tripledOutcome, answers, processedUpdateRows: Number(processed[0]?.n), uniqueUpdates },
     );
     // The control group shows what an undisturbed journey produces.
@@ -105,7 +112,10 @@ describe("reliability: exactly once", () => {
   it("logs of the whole run carry no phone number, token, secret or holder name", async () => {
     const log = await readFile(path.join(dir, "service.log"), "utf8");
     const lines = log.split("\n").filter(Boolean);
-    const holders = await query<{ holder_name: string; phones: string[] }>(db.url, "SELECT holder_name, phones FROM account");
+    const holders = await query<{ holder_name: string; phones: string[] }>(
+      db.url,
+      "SELECT holder_name, phones FROM account",
+    );
     const needles: { kind: string; value: string }[] = [
       { kind: "telegram token", value: TELEGRAM_TOKEN },
       { kind: "telegram token secret part", value: TELEGRAM_TOKEN.split(":")[1] ?? "" },

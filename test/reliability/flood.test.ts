@@ -52,10 +52,19 @@ function floodUpdate(index: number): WebhookRequest {
   return {
     path: TELEGRAM_PATH,
     updateId: String(updateId),
-    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secrets.telegramSecret },
+    headers: {
+      "content-type": "application/json",
+      "x-telegram-bot-api-secret-token": secrets.telegramSecret,
+    },
     body: JSON.stringify({
       update_id: updateId,
-      message: { message_id: index + 1, from, chat: { id: FLOODER, type: "private" }, date: 1_764_496_800, text },
+      message: {
+        message_id: index + 1,
+        from,
+        chat: { id: FLOODER, type: "private" },
+        date: 1_764_496_800,
+        text,
+      },
     }),
   };
 }
@@ -104,7 +113,10 @@ describe("reliability: one user flooding", () => {
     const toFlooder = fakes.telegram.sentMessages(FLOODER).map((params) => String(params.text));
     const notices = toFlooder.filter((text) => text === t("uk", "flood.slowDown")).length;
     const others = await outcome(db.url, fakes, users);
-    const p95 = { baseline: Math.round(percentile(baseline, 95)), duringFlood: Math.round(percentile(during, 95)) };
+    const p95 = {
+      baseline: Math.round(percentile(baseline, 95)),
+      duringFlood: Math.round(percentile(during, 95)),
+    };
     report(
       "one user flooding 100 updates in a second",
       { floodUpdates: 100, limit: `${maxUpdates} per ${windowSeconds} s`, otherUsers: users.length },
@@ -122,7 +134,12 @@ describe("reliability: one user flooding", () => {
     expect(notices).toBe(1);
     // Every answered update gets one message (the limit counts updates, not messages) + the notice.
     expect(toFlooder.length).toBe(maxUpdates + 1);
-    expect(others).toMatchObject({ lostReadings: 0, duplicatedReadings: 0, lostReceipts: 0, duplicatedReceipts: 0 });
+    expect(others).toMatchObject({
+      lostReadings: 0,
+      duplicatedReadings: 0,
+      lostReceipts: 0,
+      duplicatedReceipts: 0,
+    });
     // The machine is shared: allow noise, but a flood that starved others would blow far past this.
     expect(p95.duringFlood).toBeLessThanOrEqual(p95.baseline * 3 + 100);
   }, 180_000);

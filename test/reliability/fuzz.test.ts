@@ -23,7 +23,11 @@ let app: FastifyInstance;
 beforeAll(async () => {
   db = await createTestDatabase();
   fakes = await startFakes();
-  const config = loadConfig({ ...serviceEnv(db.url, fakes), LOG_LEVEL: "silent", BODY_LIMIT_BYTES: String(BODY_LIMIT) });
+  const config = loadConfig({
+    ...serviceEnv(db.url, fakes),
+    LOG_LEVEL: "silent",
+    BODY_LIMIT_BYTES: String(BODY_LIMIT),
+  });
   service = await startBenchService(config, createLogger(config.log));
   app = service.app;
 });
@@ -54,8 +58,27 @@ function random(seed: number) {
 type Rng = ReturnType<typeof random>;
 
 const ODD_VALUES: unknown[] = [
-  null, true, false, 0, -1, 1.5, 2 ** 53 + 1, 1e308, -1e308, "", " ", "0", "NaN", "💡".repeat(50),
-  "\u0000", "<script>alert(1)</script>", "'; DROP TABLE account; --", [], {}, [1, 2], { a: { b: {} } },
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  2 ** 53 + 1,
+  1e308,
+  -1e308,
+  "",
+  " ",
+  "0",
+  "NaN",
+  "💡".repeat(50),
+  "\u0000",
+  "<script>alert(1)</script>",
+  "'; DROP TABLE account; --",
+  [],
+  {},
+  [1, 2],
+  { a: { b: {} } },
 ];
 
 function hugeString(rng: Rng): string {
@@ -68,7 +91,11 @@ function mutate(value: unknown, rng: Rng, depth = 0): unknown {
     const roll = rng.next();
     if (roll < 0.6) return rng.pick(ODD_VALUES);
     if (roll < 0.8) return hugeString(rng);
-    return typeof value === "number" ? String(value) : typeof value === "string" ? Number(value) || 42 : value;
+    return typeof value === "number"
+      ? String(value)
+      : typeof value === "string"
+        ? Number(value) || 42
+        : value;
   }
   if (Array.isArray(value)) {
     if (value.length === 0) return [rng.pick(ODD_VALUES)];
@@ -81,7 +108,8 @@ function mutate(value: unknown, rng: Rng, depth = 0): unknown {
   const keys = Object.keys(copy);
   const key = rng.pick(keys);
   const roll = rng.next();
-  if (roll < 0.3) delete copy[key]; // missing field
+  if (roll < 0.3)
+    delete copy[key]; // missing field
   else if (roll < 0.4) copy[`extra_${rng.int(100)}`] = rng.pick(ODD_VALUES);
   else copy[key] = mutate(copy[key], rng, depth + 1);
   return copy;
@@ -94,10 +122,42 @@ function telegramSample(id: number, rng: Rng): Record<string, unknown> {
   const kinds = [
     { message: { message_id: id, from, chat, date: 1_764_496_800, text: "/start" } },
     { message: { message_id: id, from, chat, date: 1_764_496_800, text: "1234567890" } },
-    { message: { message_id: id, from, chat, date: 1_764_496_800, contact: { phone_number: "+380670000000", user_id: chatId } } },
-    { message: { message_id: id, from, chat, date: 1_764_496_800, photo: [{ file_id: "f", file_unique_id: "u", width: 1, height: 1 }] } },
-    { callback_query: { id: `q${id}`, from, message: { message_id: 1, chat, date: 0 }, chat_instance: "1", data: "m:read" } },
-    { my_chat_member: { chat, from, date: 0, old_chat_member: { status: "member" }, new_chat_member: { status: "kicked" } } },
+    {
+      message: {
+        message_id: id,
+        from,
+        chat,
+        date: 1_764_496_800,
+        contact: { phone_number: "+380670000000", user_id: chatId },
+      },
+    },
+    {
+      message: {
+        message_id: id,
+        from,
+        chat,
+        date: 1_764_496_800,
+        photo: [{ file_id: "f", file_unique_id: "u", width: 1, height: 1 }],
+      },
+    },
+    {
+      callback_query: {
+        id: `q${id}`,
+        from,
+        message: { message_id: 1, chat, date: 0 },
+        chat_instance: "1",
+        data: "m:read",
+      },
+    },
+    {
+      my_chat_member: {
+        chat,
+        from,
+        date: 0,
+        old_chat_member: { status: "member" },
+        new_chat_member: { status: "kicked" },
+      },
+    },
   ];
   return { update_id: id, ...rng.pick(kinds) };
 }
@@ -107,7 +167,11 @@ function viberSample(token: string, rng: Rng): { body: Record<string, unknown>; 
   const kinds = [
     { event: "conversation_started", type: "open", user, subscribed: false },
     { event: "message", sender: user, message: { type: "text", text: "1234567890" } },
-    { event: "message", sender: user, message: { type: "contact", contact: { phone_number: "380670000000" } } },
+    {
+      event: "message",
+      sender: user,
+      message: { type: "contact", contact: { phone_number: "380670000000" } },
+    },
     { event: "message", sender: user, message: { type: "picture", media: "https://x/y.jpg" } },
     { event: "subscribed", user },
     { event: "unsubscribed", user_id: user.id },
@@ -127,10 +191,11 @@ interface Sent {
 function brokenJson(rng: Rng, valid: string): string {
   const roll = rng.next();
   if (roll < 0.3) return valid.slice(0, rng.int(valid.length));
-  if (roll < 0.5) return Array.from({ length: rng.int(200) }, () => String.fromCharCode(rng.int(256))).join("");
+  if (roll < 0.5)
+    return Array.from({ length: rng.int(200) }, () => String.fromCharCode(rng.int(256))).join("");
   if (roll < 0.7) return valid.replace(/[{}[\]":,]/, "");
   if (roll < 0.85) return "";
-  return rng.pick(["null", "[]", "123", '"text"', "true", "{}", "{\"update_id\":"]);
+  return rng.pick(["null", "[]", "123", '"text"', "true", "{}", '{"update_id":']);
 }
 
 describe("reliability: random and mutated payloads", () => {
@@ -152,7 +217,13 @@ describe("reliability: random and mutated payloads", () => {
       if (roll < 0.25) payload = brokenJson(rng, JSON.stringify(valid));
       else if (roll < 0.35) {
         payload = JSON.stringify(valid);
-        secret = rng.pick([undefined, "", "wrong-secret-123456", secrets.telegramSecret.slice(1), secrets.telegramSecret + "x"]);
+        secret = rng.pick([
+          undefined,
+          "",
+          "wrong-secret-123456",
+          secrets.telegramSecret.slice(1),
+          secrets.telegramSecret + "x",
+        ]);
       } else {
         const mutated = mutate(valid, rng) as Record<string, unknown>;
         // Keep the id traceable when it survived, so refused updates can be looked up afterwards.
@@ -161,13 +232,19 @@ describe("reliability: random and mutated payloads", () => {
       const response = await app.inject({
         method: "POST",
         url: "/webhooks/telegram",
-        headers: { "content-type": rng.next() < 0.95 ? "application/json" : rng.pick(["text/plain", "application/xml", ""]), ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }) },
+        headers: {
+          "content-type":
+            rng.next() < 0.95 ? "application/json" : rng.pick(["text/plain", "application/xml", ""]),
+          ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }),
+        },
         payload,
       });
       telegram.push({
         status: response.statusCode,
         updateId: payload.includes(String(updateId)) ? String(updateId) : undefined,
-        ...(response.statusCode >= 500 ? { payload: payload.slice(0, 500), answer: response.body.slice(0, 300) } : {}),
+        ...(response.statusCode >= 500
+          ? { payload: payload.slice(0, 500), answer: response.body.slice(0, 300) }
+          : {}),
       });
     }
 
@@ -180,21 +257,37 @@ describe("reliability: random and mutated payloads", () => {
       let signature: string | undefined;
       if (roll < 0.25) raw = brokenJson(rng, validRaw);
       else if (roll < 0.35) raw = validRaw;
-      else raw = JSON.stringify(mutate({ ...body, message_token: Number(token) }, rng)).replace(/5741311900\d+/, token);
+      else
+        raw = JSON.stringify(mutate({ ...body, message_token: Number(token) }, rng)).replace(
+          /5741311900\d+/,
+          token,
+        );
       const sign = (text: string) => createHmac("sha256", secrets.viberAuthToken).update(text).digest("hex");
       if (roll >= 0.25 && roll < 0.35) {
-        signature = rng.pick([undefined, "", "00".repeat(32), sign(raw).slice(2) + "ab", sign(raw + " "), "zz".repeat(32)]);
+        signature = rng.pick([
+          undefined,
+          "",
+          "00".repeat(32),
+          sign(raw).slice(2) + "ab",
+          sign(raw + " "),
+          "zz".repeat(32),
+        ]);
       } else signature = sign(raw);
       const response = await app.inject({
         method: "POST",
         url: "/webhooks/viber",
-        headers: { "content-type": "application/json", ...(signature === undefined ? {} : { "x-viber-content-signature": signature }) },
+        headers: {
+          "content-type": "application/json",
+          ...(signature === undefined ? {} : { "x-viber-content-signature": signature }),
+        },
         payload: raw,
       });
       viber.push({
         status: response.statusCode,
         updateId: raw.includes(token) ? token : undefined,
-        ...(response.statusCode >= 500 ? { payload: raw.slice(0, 500), answer: response.body.slice(0, 300) } : {}),
+        ...(response.statusCode >= 500
+          ? { payload: raw.slice(0, 500), answer: response.body.slice(0, 300) }
+          : {}),
       });
     }
 
@@ -203,27 +296,39 @@ describe("reliability: random and mutated payloads", () => {
     const tooLargeTelegram = await app.inject({
       method: "POST",
       url: "/webhooks/telegram",
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secrets.telegramSecret },
+      headers: {
+        "content-type": "application/json",
+        "x-telegram-bot-api-secret-token": secrets.telegramSecret,
+      },
       payload: JSON.stringify({ update_id: 1, message: { text: huge } }),
     });
     const tooLargeRaw = JSON.stringify({ event: "message", message_token: 1, message: { text: huge } });
     const tooLargeViber = await app.inject({
       method: "POST",
       url: "/webhooks/viber",
-      headers: { "content-type": "application/json", "x-viber-content-signature": createHmac("sha256", secrets.viberAuthToken).update(tooLargeRaw).digest("hex") },
+      headers: {
+        "content-type": "application/json",
+        "x-viber-content-signature": createHmac("sha256", secrets.viberAuthToken)
+          .update(tooLargeRaw)
+          .digest("hex"),
+      },
       payload: tooLargeRaw,
     });
     process.off("uncaughtException", onCrash);
     process.off("unhandledRejection", onCrash);
 
-    const processed = await query<{ channel: string; update_id: string }>(db.url, "SELECT channel::text, update_id FROM processed_update");
+    const processed = await query<{ channel: string; update_id: string }>(
+      db.url,
+      "SELECT channel::text, update_id FROM processed_update",
+    );
     const stored = new Set(processed.map((row) => `${row.channel}:${row.update_id}`));
     const refused = (sent: Sent[]) => sent.filter((s) => s.status >= 400);
     const storedFromRefused = [
       ...refused(telegram).filter((s) => s.updateId && stored.has(`telegram:${s.updateId}`)),
       ...refused(viber).filter((s) => s.updateId && stored.has(`viber:${s.updateId}`)),
     ];
-    const byStatus = (sent: Sent[]) => sent.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {});
+    const byStatus = (sent: Sent[]) =>
+      sent.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {});
     const failures = [...telegram, ...viber].filter((s) => s.status >= 500);
     const serverErrors = failures.length;
     // Still alive and still correct: a valid update is handled after all of that.
@@ -231,7 +336,10 @@ describe("reliability: random and mutated payloads", () => {
     const valid = await app.inject({
       method: "POST",
       url: "/webhooks/telegram",
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secrets.telegramSecret },
+      headers: {
+        "content-type": "application/json",
+        "x-telegram-bot-api-secret-token": secrets.telegramSecret,
+      },
       payload: JSON.stringify(telegramSample(799_999_999, random(1))),
     });
     report(

@@ -43,7 +43,11 @@ describe("reliability: SIGKILL and restart", () => {
   it("redelivered updates after a SIGKILL lose nothing and double nothing", async () => {
     let poster: Poster = createPoster(service.url, 50);
     const log = newDeliveryLog();
-    const journeys = playJourneys(users, () => poster, log, { concurrency: 20, betweenStepsMs: 20, retryDelayMs: 250 });
+    const journeys = playJourneys(users, () => poster, log, {
+      concurrency: 20,
+      betweenStepsMs: 20,
+      retryDelayMs: 250,
+    });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const acknowledgedBeforeKill = log.statuses["200"] ?? 0;
     await service.kill();
@@ -58,7 +62,13 @@ describe("reliability: SIGKILL and restart", () => {
     const result = await outcome(db.url, fakes, users);
     report(
       "service killed with SIGKILL mid-load and restarted",
-      { users: users.length, updates: result.updates, deliveries: log.attempts, acknowledgedBeforeKill, downMs },
+      {
+        users: users.length,
+        updates: result.updates,
+        deliveries: log.attempts,
+        acknowledgedBeforeKill,
+        downMs,
+      },
       { ...result, statuses: log.statuses },
     );
     expect(acknowledgedBeforeKill).toBeGreaterThan(0);

@@ -9,7 +9,14 @@ import path from "node:path";
 import pg from "pg";
 import { t } from "../../src/engine/i18n/index.js";
 import { importAccountsCsv } from "../../src/import/accounts-csv.js";
-import { generateAccountsCsv, makeUsers, readAccounts, type Secrets, type SimulatedUser, type WebhookRequest } from "../../scripts/bench/journeys.js";
+import {
+  generateAccountsCsv,
+  makeUsers,
+  readAccounts,
+  type Secrets,
+  type SimulatedUser,
+  type WebhookRequest,
+} from "../../scripts/bench/journeys.js";
 import { createPoster, type Answer, type Poster } from "../../scripts/bench/load.js";
 import { spawnService, type ServiceProcess } from "../../scripts/bench/spawn-service.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
@@ -33,7 +40,11 @@ export async function startFakes(): Promise<Fakes> {
   return { telegram, viber, close: async () => void (await Promise.all([telegram.close(), viber.close()])) };
 }
 
-export function serviceEnv(databaseUrl: string, fakes: Fakes, extra: Record<string, string> = {}): Record<string, string> {
+export function serviceEnv(
+  databaseUrl: string,
+  fakes: Fakes,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     PORT: "0",
@@ -61,7 +72,11 @@ export async function workDir(): Promise<string> {
   return dir;
 }
 
-export async function startServiceProcess(env: Record<string, string>, dir: string, name = "service"): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  env: Record<string, string>,
+  dir: string,
+  name = "service",
+): Promise<ServiceProcess> {
   return spawnService({ env, logFile: path.join(dir, `${name}.log`), startTimeoutMs: 90_000 });
 }
 
@@ -87,7 +102,11 @@ export async function seedUsers(
   });
 }
 
-export async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+export async function query<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -148,7 +167,8 @@ export async function playJourneys(
     for (let user = queue.shift(); user; user = queue.shift()) {
       for (const step of user.steps) {
         await deliverUntilAcknowledged(target, step, log, { retryDelayMs: options.retryDelayMs ?? 200 });
-        if (options.betweenStepsMs) await new Promise((resolve) => setTimeout(resolve, options.betweenStepsMs));
+        if (options.betweenStepsMs)
+          await new Promise((resolve) => setTimeout(resolve, options.betweenStepsMs));
       }
     }
   };
@@ -201,7 +221,8 @@ export function expectedMessages(user: SimulatedUser): number {
 }
 
 /** The receipt's fixed beginning, from the catalogue (everything before its first parameter). */
-const RECEIPT_PREFIX = t("uk", "reading.receipt", { label: "\u0000", number: "", period: "" }).split("\u0000")[0] ?? "";
+const RECEIPT_PREFIX =
+  t("uk", "reading.receipt", { label: "\u0000", number: "", period: "" }).split("\u0000")[0] ?? "";
 
 export async function outcome(url: string, fakes: Fakes, users: SimulatedUser[]): Promise<Outcome> {
   const readings = await storedReadings(url);
@@ -237,7 +258,9 @@ export async function outcome(url: string, fakes: Fakes, users: SimulatedUser[])
 }
 
 export function report(check: string, tried: Record<string, unknown>, result: Record<string, unknown>): void {
-  console.log(`[reliability] ${check}\n  tried: ${JSON.stringify(tried)}\n  result: ${JSON.stringify(result)}`);
+  console.log(
+    `[reliability] ${check}\n  tried: ${JSON.stringify(tried)}\n  result: ${JSON.stringify(result)}`,
+  );
 }
 
 export { createPoster };

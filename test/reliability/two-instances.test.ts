@@ -76,7 +76,9 @@ describe("reliability: two instances on one database", () => {
     const result = await outcome(db.url, fakes, users);
     // Order: every user's last message is the receipt for their own account, and the reading stored
     // is the one they typed (an update applied out of order would store a different value or none).
-    const outOfOrder = users.filter((user) => !(messagesTo(fakes, user).at(-1) ?? "").includes(user.account.number));
+    const outOfOrder = users.filter(
+      (user) => !(messagesTo(fakes, user).at(-1) ?? "").includes(user.account.number),
+    );
     const values = await query<{ number: string; t1: number }>(
       db.url,
       `SELECT a.number, r.t1 FROM meter_reading r JOIN account a ON a.id = r.account_id
@@ -88,8 +90,19 @@ describe("reliability: two instances on one database", () => {
     });
     report(
       "two instances, interleaved updates for the same users",
-      { users: users.length, updates: result.updates, alternatingUsers: alternating.length, deliveredToBothUsers: both.length },
-      { ...result, outOfOrder: outOfOrder.length, wrongValues: wrongValues.length, statuses: log.statuses, bothAnswers },
+      {
+        users: users.length,
+        updates: result.updates,
+        alternatingUsers: alternating.length,
+        deliveredToBothUsers: both.length,
+      },
+      {
+        ...result,
+        outOfOrder: outOfOrder.length,
+        wrongValues: wrongValues.length,
+        statuses: log.statuses,
+        bothAnswers,
+      },
     );
     expect(result).toMatchObject({
       lostReadings: 0,
