@@ -51,7 +51,7 @@ describe("main", () => {
     const run = runMain({
       PORT: "0",
       LOG_LEVEL: "info",
-      MIGRATE_ON_START: "false",
+      MIGRATE_ON_START: url ? "false" : "true",
       DATA_DIR: "memory://",
       ...(url ? { DATABASE_URL: url } : {}),
     });
