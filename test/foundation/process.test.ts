@@ -28,7 +28,8 @@ async function waitForUrl(run: ReturnType<typeof runMain>): Promise<string> {
   for (;;) {
     const base = /service listening on (http:\/\/[\d.:]+)/.exec(run.output())?.[1];
     if (base) return base;
-    if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`service did not start:\n${run.output()}`);
+    if (Date.now() > deadline || run.child.exitCode !== null)
+      throw new Error(`service did not start:\n${run.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
