@@ -209,13 +209,10 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
         if (err instanceof StoreUnavailableError || isDatabaseUnreachable(err)) {
           eventsCounter.inc({ type: event.type, outcome: "unavailable" });
           log.warn({ err }, "web chat event: store unavailable");
-          return reply
-            .status(503)
-            .header("retry-after", "5")
-            .send({
-              error: "unavailable",
-              message: "The service is briefly unavailable; the page will retry.",
-            });
+          return reply.status(503).header("retry-after", "5").send({
+            error: "unavailable",
+            message: "The service is briefly unavailable; the page will retry.",
+          });
         }
         throw err;
       }
