@@ -4,7 +4,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "src/generated/", ".data/", "coverage/", "bench-results/", "test-results/", "src/channels/web/public/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "src/generated/",
+      ".data/",
+      "coverage/",
+      "bench-results/",
+      "test-results/",
+      "src/channels/web/public/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,11 +34,29 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["grammy", "grammy/*", "@grammyjs/*"], message: "The engine knows no messenger: map platform payloads in src/channels." },
-            { group: ["viber-bot", "viber-bot/*"], message: "The engine knows no messenger: map platform payloads in src/channels." },
+            {
+              group: ["grammy", "grammy/*", "@grammyjs/*"],
+              message: "The engine knows no messenger: map platform payloads in src/channels.",
+            },
+            {
+              group: ["viber-bot", "viber-bot/*"],
+              message: "The engine knows no messenger: map platform payloads in src/channels.",
+            },
             { group: ["fastify", "fastify/*", "@fastify/*"], message: "The engine knows no HTTP framework." },
             { group: ["pino", "pino-*"], message: "The engine logs through its EngineLog port." },
-            { group: ["@prisma/*", "prisma", "pg", "**/generated/**", "**/db/**", "**/http/**", "**/channels/**", "**/jobs/**"], message: "The engine talks to storage through its ports (src/engine/ports.ts)." },
+            {
+              group: [
+                "@prisma/*",
+                "prisma",
+                "pg",
+                "**/generated/**",
+                "**/db/**",
+                "**/http/**",
+                "**/channels/**",
+                "**/jobs/**",
+              ],
+              message: "The engine talks to storage through its ports (src/engine/ports.ts).",
+            },
           ],
         },
       ],

@@ -23,8 +23,27 @@ export function syntheticAccountRow(i: number): string {
   const zones = (i % 3) + 1;
   const phone = `+38067${String(1_000_000 + (i % 9_000_000)).padStart(7, "0")}`;
   const area = `AREA-${String(i % 500).padStart(3, "0")}`;
-  const t = [10_000 + (i % 50_000), zones >= 2 ? 5_000 + (i % 40_000) : "", zones === 3 ? 3_000 + (i % 30_000) : ""];
-  return [number, eic, `Абонент ${i}`, phone, "Дніпро", `вул. Тестова ${i % 300}`, String(1 + (i % 120)), String(1 + (i % 200)), area, `SN${number}`, "6", String(zones), "2026-10-31", ...t].join(",");
+  const t = [
+    10_000 + (i % 50_000),
+    zones >= 2 ? 5_000 + (i % 40_000) : "",
+    zones === 3 ? 3_000 + (i % 30_000) : "",
+  ];
+  return [
+    number,
+    eic,
+    `Абонент ${i}`,
+    phone,
+    "Дніпро",
+    `вул. Тестова ${i % 300}`,
+    String(1 + (i % 120)),
+    String(1 + (i % 200)),
+    area,
+    `SN${number}`,
+    "6",
+    String(zones),
+    "2026-10-31",
+    ...t,
+  ].join(",");
 }
 
 const out = createWriteStream(file);

@@ -71,7 +71,10 @@ export const envSchema = z
     ),
 
     VIBER_AUTH_TOKEN: optionalString,
-    VIBER_BOT_NAME: z.preprocess(emptyToUndefined, z.string().max(28).default("ДТЕК Дніпровські електромережі")),
+    VIBER_BOT_NAME: z.preprocess(
+      emptyToUndefined,
+      z.string().max(28).default("ДТЕК Дніпровські електромережі"),
+    ),
     VIBER_BOT_AVATAR: optionalUrl,
     VIBER_API_URL: z.preprocess(
       emptyToUndefined,
@@ -132,7 +135,13 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   env: Env;
-  http: { port: number; host: string; publicUrl: string | undefined; bodyLimit: number; shutdownTimeoutMs: number };
+  http: {
+    port: number;
+    host: string;
+    publicUrl: string | undefined;
+    bodyLimit: number;
+    shutdownTimeoutMs: number;
+  };
   log: { level: Env["LOG_LEVEL"]; pretty: "auto" | "on" | "off" };
   db: {
     /** Unset: the embedded Postgres under dataDir is used. */
@@ -177,9 +186,7 @@ export interface Config {
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`,
-    );
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`);
   }
 }
 

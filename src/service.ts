@@ -66,7 +66,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         metrics: metrics.registry,
       })
     : undefined;
-  const web = createWebChannel({ config, engine, logger: logger.child({ channel: "web" }), metrics, prisma: db.prisma });
+  const web = createWebChannel({
+    config,
+    engine,
+    logger: logger.child({ channel: "web" }),
+    metrics,
+    prisma: db.prisma,
+  });
 
   const senders: Partial<Record<ChannelName, ChannelSender>> = {};
   if (telegram) senders.telegram = telegram.sender;
@@ -111,7 +117,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         const checks: Record<string, string> = { database };
         // Messenger identity is reported, but only the database decides readiness: the service
         // still serves the other channels and the operator API while a messenger API is unreachable.
-        if (telegram) checks.telegram = telegram.ready() ? "ok" : "bot identity not known yet (getMe retrying)";
+        if (telegram)
+          checks.telegram = telegram.ready() ? "ok" : "bot identity not known yet (getMe retrying)";
         if (viber) checks.viber = viber.readiness();
         return { ready: database === "ok", checks };
       },

@@ -9,6 +9,8 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 export interface EmbeddedPostgres {
   url: string;
+  /** A gzipped tarball of the data directory (tests clone a migrated database from it). */
+  dump(): Promise<Blob>;
   stop(): Promise<void>;
 }
 
@@ -17,11 +19,13 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port?: number;
   maxConnections?: number;
+  /** Start from a dump made by dump() instead of an empty cluster (memory:// only). */
+  loadDataDir?: Blob;
 }): Promise<EmbeddedPostgres> {
   const inMemory = options.dataDir.startsWith("memory://");
   const dataDir = inMemory ? options.dataDir : path.resolve(options.dataDir, "pg");
   if (!inMemory) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  const db = await PGlite.create(dataDir, options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   const server = new PGLiteSocketServer({
     db,
     host: "127.0.0.1",
@@ -32,6 +36,7 @@ export async function startEmbeddedPostgres(options: {
   const address = server.getServerConn();
   return {
     url: `postgresql://postgres:postgres@${address}/postgres?sslmode=disable`,
+    dump: () => db.dumpDataDir("gzip"),
     async stop() {
       await server.stop();
       await db.close();

@@ -101,6 +101,24 @@ export async function withAccount(
   return ctx.enter(pickStep);
 }
 
+/** The step that asks which linked account a journey is about, then goes on with the chosen one. */
+export function pickAccountStep<N extends StepName>(
+  question: MessageKey,
+  next: (ctx: FlowContext, link: LinkedAccount) => Promise<Transition>,
+): StepHandler<N> {
+  return {
+    async prompt(ctx) {
+      const links = await ctx.linkedAccounts();
+      return { text: ctx.t(question), choices: [...accountChoices(links), navRow(ctx, false)] };
+    },
+    async handle(ctx, step, input) {
+      const link = await chosenAccount(ctx, input);
+      if (!link) return ctx.stay(step, ctx.t("hint.pickAccount"));
+      return next(ctx, link);
+    },
+  };
+}
+
 /** The hint for input that is not one of the offered buttons. */
 export function useButtons(ctx: FlowContext): string {
   return ctx.t("hint.useButtons");

@@ -48,7 +48,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       reply.elapsedTime / 1000,
     );
     if (reply.statusCode >= 500) {
-      request.log.warn({ route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request failed");
+      request.log.warn(
+        { route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        "request failed",
+      );
     } else {
       request.log.debug({ route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
     }
@@ -60,20 +63,26 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       return reply.status(400).send({
         error: "bad_request",
         issues: error.validation.map((v) => ({
-          path: (v.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || String(v.params?.missingProperty ?? ""),
+          path:
+            (v.instancePath || "").replace(/^\//, "").replace(/\//g, ".") ||
+            String(v.params?.missingProperty ?? ""),
           message: v.message ?? "invalid",
         })),
       });
     }
     if (status >= 500) {
       request.log.error({ err: error }, "unhandled error");
-      return reply.status(status).send({ error: "internal_error", message: "Something went wrong on our side." });
+      return reply
+        .status(status)
+        .send({ error: "internal_error", message: "Something went wrong on our side." });
     }
     return reply.status(status).send({ error: error.code ?? "request_error", message: error.message });
   });
 
   app.setNotFoundHandler((request, reply) => {
-    return reply.status(404).send({ error: "not_found", message: `No route for ${request.method} ${request.url.split("?")[0]}` });
+    return reply
+      .status(404)
+      .send({ error: "not_found", message: `No route for ${request.method} ${request.url.split("?")[0]}` });
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -83,7 +92,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       ready: false,
       checks: { readiness: error instanceof Error ? error.message : "failed" },
     }));
-    return reply.status(report.ready ? 200 : 503).send({ status: report.ready ? "ready" : "not_ready", checks: report.checks });
+    return reply
+      .status(report.ready ? 200 : 503)
+      .send({ status: report.ready ? "ready" : "not_ready", checks: report.checks });
   });
 
   app.get("/metrics", async (_request, reply) => {

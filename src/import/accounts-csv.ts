@@ -63,7 +63,10 @@ const rowSchema = z
     holder_name: trimmed.pipe(z.string().min(2, "is required").max(200)),
     phones: trimmed.transform((value, ctx) => {
       const phones: string[] = [];
-      for (const raw of value.split(";").map((p) => p.trim()).filter(Boolean)) {
+      for (const raw of value
+        .split(";")
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const phone = normalizeUaPhone(raw);
         if (!phone) {
           ctx.addIssue({ code: "custom", message: `"${raw.slice(0, 20)}" is not a Ukrainian phone number` });
@@ -77,9 +80,16 @@ const rowSchema = z
     street: trimmed.pipe(z.string().min(1, "is required").max(150)),
     building: trimmed.pipe(z.string().min(1, "is required").max(20)),
     apartment: optionalCell.pipe(z.string().max(20).optional()),
-    area_code: trimmed.pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, "must be 1-32 letters, digits, _ . -")),
+    area_code: trimmed.pipe(
+      z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, "must be 1-32 letters, digits, _ . -"),
+    ),
     meter_serial: trimmed.pipe(z.string().regex(/^[A-Za-z0-9-]{3,32}$/, "must be 3-32 letters, digits or -")),
-    meter_digits: trimmed.pipe(z.string().regex(/^[4-8]$/, "must be 4 to 8").transform(Number)),
+    meter_digits: trimmed.pipe(
+      z
+        .string()
+        .regex(/^[4-8]$/, "must be 4 to 8")
+        .transform(Number),
+    ),
     zones: trimmed.pipe(z.enum(["1", "2", "3"], { message: "must be 1, 2 or 3" }).transform(Number)),
     last_reading_date: optionalCell.pipe(
       z
@@ -97,7 +107,11 @@ const rowSchema = z
     const values = [row.last_reading_t1, row.last_reading_t2, row.last_reading_t3];
     if (!row.last_reading_date) {
       if (values.some((v) => v !== undefined)) {
-        ctx.addIssue({ code: "custom", path: ["last_reading_date"], message: "is required when a last reading is given" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["last_reading_date"],
+          message: "is required when a last reading is given",
+        });
       }
       return;
     }
@@ -105,11 +119,23 @@ const rowSchema = z
       const zone = index + 1;
       const column = `last_reading_t${zone}`;
       if (zone <= row.zones && value === undefined) {
-        ctx.addIssue({ code: "custom", path: [column], message: `is required for a ${row.zones}-zone meter` });
+        ctx.addIssue({
+          code: "custom",
+          path: [column],
+          message: `is required for a ${row.zones}-zone meter`,
+        });
       } else if (zone > row.zones && value !== undefined) {
-        ctx.addIssue({ code: "custom", path: [column], message: `must be empty for a ${row.zones}-zone meter` });
+        ctx.addIssue({
+          code: "custom",
+          path: [column],
+          message: `must be empty for a ${row.zones}-zone meter`,
+        });
       } else if (value !== undefined && value > max) {
-        ctx.addIssue({ code: "custom", path: [column], message: `exceeds the meter's ${row.meter_digits} digits` });
+        ctx.addIssue({
+          code: "custom",
+          path: [column],
+          message: `exceeds the meter's ${row.meter_digits} digits`,
+        });
       }
     });
   });
@@ -170,7 +196,10 @@ export async function importAccountsCsv(
     const entries = [...batch.values()];
     batch = new Map();
     try {
-      await upsertBatch(sql, entries.map((e) => e.row));
+      await upsertBatch(
+        sql,
+        entries.map((e) => e.row),
+      );
       report.imported += entries.length;
     } catch {
       // A constraint across rows (an EIC already used by another account): find the rows one by one.
@@ -187,7 +216,10 @@ export async function importAccountsCsv(
   };
 
   try {
-    for await (const record of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const record of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       rows++;
       const line = record.info.lines;
       const parsed = rowSchema.safeParse(record.record);

@@ -20,7 +20,9 @@ const browserAvailable = existsSync(CHROMIUM);
 // Locally a missing Chromium skips (with a message); in CI the test must run, so it fails instead.
 const skip = !browserAvailable && !process.env.CI;
 if (skip) {
-  console.warn(`web-chat browser test SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium). In CI it runs.`);
+  console.warn(
+    `web-chat browser test SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium). In CI it runs.`,
+  );
 }
 
 const resultsDir = path.resolve("test-results", "web-chat");
@@ -168,7 +170,9 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     await press("Несправність лічильника");
     await expectBot("можна додати фото з підписом");
     const picture = await page.screenshot({ type: "png" });
-    await page.locator("#photo-input").setInputFiles({ name: "meter.png", mimeType: "image/png", buffer: picture });
+    await page
+      .locator("#photo-input")
+      .setInputFiles({ name: "meter.png", mimeType: "image/png", buffer: picture });
     await expectBot("Фото отримано. Тепер коротко опишіть");
     await type("Лічильник не світиться після грози");
     await expectBot("Коли вам зручно");
@@ -183,9 +187,15 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     const order = await db.prisma.serviceOrder.findFirstOrThrow();
     expect(order).toMatchObject({ type: "meter_fault", description: "Лічильник не світиться після грози" });
     expect(order.photoRef).toMatch(/^web-photo:[0-9a-f-]{36}$/);
-    const photo = await db.prisma.webPhoto.findUniqueOrThrow({ where: { id: order.photoRef!.slice("web-photo:".length) } });
+    const photo = await db.prisma.webPhoto.findUniqueOrThrow({
+      where: { id: order.photoRef!.slice("web-photo:".length) },
+    });
     expect(photo.mimeType).toBe("image/jpeg");
-    expect(Buffer.from(photo.bytes).subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))).toBe(true);
+    expect(
+      Buffer.from(photo.bytes)
+        .subarray(0, 3)
+        .equals(Buffer.from([0xff, 0xd8, 0xff])),
+    ).toBe(true);
     expect(photo.bytes.length).toBeLessThanOrEqual(512 * 1024);
     await shot("08-service-order");
 
@@ -200,20 +210,24 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     const english = await context.newPage();
     try {
       // Scripts run in the page (as strings: this project's TypeScript has no DOM types).
-      await english.addInitScript({ content: 'Object.defineProperty(navigator, "languages", { get: () => ["en-US", "en"] });' });
+      await english.addInitScript({
+        content: 'Object.defineProperty(navigator, "languages", { get: () => ["en-US", "en"] });',
+      });
       await english.goto(`${server.url}/`);
       await english.evaluate("localStorage.clear()");
       await english.reload();
       await english.locator(".message.bot .bubble", { hasText: "Welcome!" }).waitFor({ timeout: 10_000 });
       expect(await english.locator("#text-input").getAttribute("placeholder")).toBe("Message…");
       expect(await english.locator("html").getAttribute("lang")).toBe("en");
-      await expect.poll(() => english.locator("#share-phone").textContent()).toBe(
-        "📱 Share my number(stand-in for the messenger's “Share phone” button)",
-      );
+      await expect
+        .poll(() => english.locator("#share-phone").textContent())
+        .toBe("📱 Share my number(stand-in for the messenger's “Share phone” button)");
       await english.screenshot({ path: path.join(resultsDir, "09-english.png") });
       await english.locator("#language-switch").click();
       expect(await english.locator("#text-input").getAttribute("placeholder")).toBe("Повідомлення…");
-      await expect.poll(() => english.locator("#notice").textContent()).toContain("⚙️ Налаштування → 🌐 Мова / Language");
+      await expect
+        .poll(() => english.locator("#notice").textContent())
+        .toContain("⚙️ Налаштування → 🌐 Мова / Language");
     } finally {
       await english.close();
     }

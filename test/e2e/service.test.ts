@@ -39,12 +39,18 @@ const csv = [
   "4000000002,,Лисенко Ніна,+380671234002,Дніпро,вул. Тиха,2,,SVC-02,SVC00002,6,2,2026-10-31,900,400,",
 ].join("\n");
 
-async function operator(method: "GET" | "POST" | "PATCH", url: string, payload?: unknown, contentType = "application/json") {
+async function operator(
+  method: "GET" | "POST" | "PATCH",
+  url: string,
+  payload?: unknown,
+  contentType = "application/json",
+) {
   const response = await service.app.inject({
     method,
     url,
     headers: { authorization: `Bearer ${OPERATOR}`, "content-type": contentType },
-    payload: payload === undefined ? undefined : typeof payload === "string" ? payload : JSON.stringify(payload),
+    payload:
+      payload === undefined ? undefined : typeof payload === "string" ? payload : JSON.stringify(payload),
   });
   return response;
 }
@@ -106,9 +112,17 @@ describe("the assembled service", () => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toMatchObject({ database: "ok", telegram: "ok", viber: "ok" });
     expect((await service.app.inject("/")).statusCode).toBe(404);
-    const unsigned = await service.app.inject({ method: "POST", url: "/webhooks/viber", payload: { event: "webhook" } });
+    const unsigned = await service.app.inject({
+      method: "POST",
+      url: "/webhooks/viber",
+      payload: { event: "webhook" },
+    });
     expect(unsigned.statusCode).toBe(403);
-    const noSecret = await service.app.inject({ method: "POST", url: "/webhooks/telegram", payload: { update_id: 1 } });
+    const noSecret = await service.app.inject({
+      method: "POST",
+      url: "/webhooks/telegram",
+      payload: { update_id: 1 },
+    });
     expect(noSecret.statusCode).toBe(401);
   });
 

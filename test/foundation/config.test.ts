@@ -46,7 +46,9 @@ describe("loadConfig", () => {
 
   it("protects a web chat switched on next to messenger tokens", () => {
     expect(problems({ VIBER_AUTH_TOKEN: "abc", WEB_CHAT: "on" })).toEqual(["WEB_CHAT_TOKEN"]);
-    expect(loadConfig({ VIBER_AUTH_TOKEN: "abc", WEB_CHAT: "on", WEB_CHAT_TOKEN: "t" }).webChat.enabled).toBe(true);
+    expect(loadConfig({ VIBER_AUTH_TOKEN: "abc", WEB_CHAT: "on", WEB_CHAT_TOKEN: "t" }).webChat.enabled).toBe(
+      true,
+    );
   });
 
   it("treats empty strings as unset (docker compose passes them)", () => {
@@ -56,7 +58,9 @@ describe("loadConfig", () => {
   it(".env.example lists every variable of the schema and nothing else", async () => {
     const example = await readFile(new URL("../../.env.example", import.meta.url), "utf8");
     const documented = [...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
-    const known = Object.keys(envSchema.shape).filter((k) => k !== "NODE_ENV").sort();
+    const known = Object.keys(envSchema.shape)
+      .filter((k) => k !== "NODE_ENV")
+      .sort();
     expect(documented).toEqual(known);
   });
 });

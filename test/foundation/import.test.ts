@@ -45,18 +45,31 @@ describe("importAccountsCsv", () => {
     expect(report.rejected[4]?.reason).toMatch(/eic is not a valid/);
     expect(report.rejected[5]?.reason).toMatch(/exceeds the meter's 5 digits/);
 
-    const account = await db.prisma.account.findUniqueOrThrow({ where: { number: "2000000001" }, include: { readings: true } });
+    const account = await db.prisma.account.findUniqueOrThrow({
+      where: { number: "2000000001" },
+      include: { readings: true },
+    });
     expect(account.phones).toEqual(["380671234567", "380501234567"]);
     expect(account.zones).toBe(2);
     expect(account.readings).toHaveLength(1);
-    expect(account.readings[0]).toMatchObject({ t1: 100, t2: 50, t3: null, source: "billing", period: "2026-11" });
+    expect(account.readings[0]).toMatchObject({
+      t1: 100,
+      t2: 50,
+      t3: null,
+      source: "billing",
+      period: "2026-11",
+    });
   });
 
   it("is idempotent: importing the same file again updates, never duplicates", async () => {
-    const line = "2000000001,62Z400000000001X,Іваненко Іван Оновлений,0671234567,Дніпро,вул. Робоча,1,2,DNP-02,A123,6,2,2026-10-31,100,50,";
+    const line =
+      "2000000001,62Z400000000001X,Іваненко Іван Оновлений,0671234567,Дніпро,вул. Робоча,1,2,DNP-02,A123,6,2,2026-10-31,100,50,";
     const report = await importAccountsCsv(sql, csv(line, line));
     expect(report).toMatchObject({ imported: 1, rejectedTotal: 0 });
-    const account = await db.prisma.account.findUniqueOrThrow({ where: { number: "2000000001" }, include: { readings: true } });
+    const account = await db.prisma.account.findUniqueOrThrow({
+      where: { number: "2000000001" },
+      include: { readings: true },
+    });
     expect(account.holderName).toBe("Іваненко Іван Оновлений");
     expect(account.areaCode).toBe("DNP-02");
     expect(account.readings).toHaveLength(1);
@@ -84,6 +97,8 @@ describe("importAccountsCsv", () => {
   });
 
   it("refuses a file without the expected header", async () => {
-    await expect(importAccountsCsv(sql, Readable.from(["number,name\n1,x\n"]))).rejects.toBeInstanceOf(CsvHeaderError);
+    await expect(importAccountsCsv(sql, Readable.from(["number,name\n1,x\n"]))).rejects.toBeInstanceOf(
+      CsvHeaderError,
+    );
   });
 });

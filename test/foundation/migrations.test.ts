@@ -42,7 +42,11 @@ async function describeSchema(client: pg.Client, schema: string): Promise<string
     [schema],
   );
   return [
-    ...columns.rows.map((r) => strip(`column ${r.table_name}.${r.column_name} ${r.data_type} ${r.udt_name} ${r.is_nullable} ${r.column_default ?? ""}`)),
+    ...columns.rows.map((r) =>
+      strip(
+        `column ${r.table_name}.${r.column_name} ${r.data_type} ${r.udt_name} ${r.is_nullable} ${r.column_default ?? ""}`,
+      ),
+    ),
     ...indexes.rows.map((r) => strip(`index ${r.indexname} ${r.indexdef}`)),
     ...constraints.rows.map((r) => strip(`constraint ${r.conname} ${r.def}`)),
     ...enums.rows.map((r) => `enum ${r.typname} ${r.labels}`),

@@ -1,7 +1,9 @@
 // The process as a user runs it: a bad variable exits 1 naming it; SIGTERM during requests lets
 // in-flight requests finish and exits 0 quickly.
 import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/db/migrate.js";
@@ -19,6 +21,17 @@ function runMain(env: Record<string, string>) {
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, exited, output: () => output };
+}
+
+async function waitForUrl(run: ReturnType<typeof runMain>): Promise<string> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const base = /service listening on (http:\/\/[\d.:]+)/.exec(run.output())?.[1];
+    if (base) return base;
+    if (Date.now() > deadline || run.child.exitCode !== null)
+      throw new Error(`service did not start:\n${run.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe("main", () => {
@@ -39,7 +52,7 @@ describe("main", () => {
     const run = runMain({
       PORT: "0",
       LOG_LEVEL: "info",
-      MIGRATE_ON_START: "false",
+      MIGRATE_ON_START: url ? "false" : "true",
       DATA_DIR: "memory://",
       ...(url ? { DATABASE_URL: url } : {}),
     });
@@ -70,4 +83,32 @@ describe("main", () => {
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(run.output()).toMatch(/"msg":"stopped"/);
   }, 90_000);
+
+  it("with no DATABASE_URL starts the embedded Postgres with the demo accounts, and keeps them across a restart", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "power-bot-data-"));
+    const token = "restart-test-operator-token-000000000001";
+    const env = { PORT: "0", DATA_DIR: dataDir, OPERATOR_API_TOKEN: token, LOG_LEVEL: "info" };
+    const account = async (base: string) =>
+      fetch(`${base}/api/v1/accounts/1000000002`, { headers: { authorization: `Bearer ${token}` } });
+    try {
+      const first = runMain(env);
+      const base1 = await waitForUrl(first);
+      expect((await fetch(`${base1}/readyz`)).status).toBe(200);
+      expect((await account(base1)).status).toBe(200);
+      expect(first.output()).toMatch(/"demoAccountsImported":6/);
+      first.child.kill("SIGTERM");
+      expect(await first.exited).toBe(0);
+
+      const second = runMain(env);
+      const base2 = await waitForUrl(second);
+      const again = await account(base2);
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as { number: string }).number).toBe("1000000002");
+      expect(second.output()).not.toMatch(/demoAccountsImported/);
+      second.child.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

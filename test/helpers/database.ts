@@ -1,9 +1,11 @@
 // A fresh, migrated database for one test file: a clone of the run's template on a Postgres server,
-// or the shared embedded Postgres emptied of data (files then run one at a time).
+// or an embedded Postgres of its own started from the run's migrated data directory.
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import pg from "pg";
 import { inject } from "vitest";
 import { createPrisma, type PrismaClient } from "../../src/db/client.js";
+import { startEmbeddedPostgres } from "../../src/db/embedded.js";
 
 export interface TestDatabase {
   url: string;
@@ -27,22 +29,6 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   }
 }
 
-/** Empties every table except Prisma's migration log, and any pg-boss schema. */
-export async function truncateAll(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ t: string }>(
-      `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS t FROM pg_tables
-        WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
-    );
-    if (rows.length > 0) await client.query(`TRUNCATE ${rows.map((r) => r.t).join(", ")} RESTART IDENTITY CASCADE`);
-    await client.query("DROP SCHEMA IF EXISTS pgboss CASCADE");
-  } finally {
-    await client.end();
-  }
-}
-
 export async function createTestDatabase(): Promise<TestDatabase> {
   const setup = inject("testDb");
   if (setup.mode === "server") {
@@ -59,13 +45,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       },
     };
   }
-  await truncateAll(setup.url);
-  const prisma = createPrisma(setup.url, { poolSize: 5 });
+  const dump = new Blob([await readFile(setup.dumpFile)]);
+  const embedded = await startEmbeddedPostgres({ dataDir: "memory://", loadDataDir: dump });
+  const prisma = createPrisma(embedded.url, { poolSize: 5 });
   return {
-    url: setup.url,
+    url: embedded.url,
     prisma,
     async drop() {
       await prisma.$disconnect();
+      await embedded.stop();
     },
   };
 }

@@ -1,6 +1,9 @@
 // Once per test run: prepare a migrated database to clone (server mode) or start an embedded
 // Postgres (no server configured). Test files get their database from createTestDatabase().
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../src/db/embedded.js";
@@ -8,7 +11,7 @@ import { migrateDeploy } from "../../src/db/migrate.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    testDb: { mode: "server"; serverUrl: string; template: string } | { mode: "embedded"; url: string };
+    testDb: { mode: "server"; serverUrl: string; template: string } | { mode: "embedded"; dumpFile: string };
   }
 }
 
@@ -35,10 +38,16 @@ export default async function setup(project: TestProject) {
       await client.end();
     };
   }
+  // No server: migrate one embedded Postgres once and keep its data directory as a tarball; every
+  // test file starts its own embedded Postgres from it (isolated, like a cloned database).
   const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: "memory://" });
   await migrateDeploy(embedded.url);
-  project.provide("testDb", { mode: "embedded", url: embedded.url });
+  const dir = await mkdtemp(path.join(os.tmpdir(), "power-bot-test-"));
+  const dumpFile = path.join(dir, "migrated.tar.gz");
+  await writeFile(dumpFile, Buffer.from(await (await embedded.dump()).arrayBuffer()));
+  await embedded.stop();
+  project.provide("testDb", { mode: "embedded", dumpFile });
   return async () => {
-    await embedded.stop();
+    await rm(dir, { recursive: true, force: true });
   };
 }

@@ -12,10 +12,12 @@ export type PhotoCheck = { ok: true; bytes: Buffer } | { ok: false; reason: stri
 export function checkPhoto(event: PhotoEvent): PhotoCheck {
   const bytes = Buffer.from(event.dataBase64, "base64");
   if (bytes.length === 0) return { ok: false, reason: "empty image" };
-  if (bytes.length > MAX_PHOTO_BYTES) return { ok: false, reason: `image larger than ${MAX_PHOTO_BYTES} bytes` };
+  if (bytes.length > MAX_PHOTO_BYTES)
+    return { ok: false, reason: `image larger than ${MAX_PHOTO_BYTES} bytes` };
   const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   const isPng = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  const isWebp = bytes.subarray(0, 4).toString("latin1") === "RIFF" && bytes.subarray(8, 12).toString("latin1") === "WEBP";
+  const isWebp =
+    bytes.subarray(0, 4).toString("latin1") === "RIFF" && bytes.subarray(8, 12).toString("latin1") === "WEBP";
   const matches =
     (event.mimeType === "image/jpeg" && isJpeg) ||
     (event.mimeType === "image/png" && isPng) ||

@@ -77,7 +77,9 @@ function clientIdKey(request: FastifyRequest): string {
 export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): Promise<void> {
   const { engine, prisma, outbox, hub, logger } = deps;
   const [pageHtml, appJs, styleCss] = await Promise.all(
-    ["index.html", "app.js", "style.css"].map((name) => readFile(new URL(`./public/${name}`, import.meta.url), "utf8")),
+    ["index.html", "app.js", "style.css"].map((name) =>
+      readFile(new URL(`./public/${name}`, import.meta.url), "utf8"),
+    ),
   );
 
   const registers = deps.registry ? [deps.registry] : [];
@@ -105,7 +107,9 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
     const presented = presentedToken(request);
     // Compare digests so the comparison is constant-time whatever the presented length.
     if (presented === undefined || !timingSafeEqual(digest(presented), expectedToken)) {
-      await reply.status(401).send({ error: "unauthorized", message: "This web chat needs its access token." });
+      await reply
+        .status(401)
+        .send({ error: "unauthorized", message: "This web chat needs its access token." });
     }
   }
 
@@ -114,7 +118,9 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
     hub.close();
   });
 
-  app.get("/", async (_request, reply) => reply.headers(PAGE_HEADERS).type("text/html; charset=utf-8").send(pageHtml));
+  app.get("/", async (_request, reply) =>
+    reply.headers(PAGE_HEADERS).type("text/html; charset=utf-8").send(pageHtml),
+  );
   app.get("/web/app.js", async (_request, reply) =>
     reply.headers(PAGE_HEADERS).type("text/javascript; charset=utf-8").send(appJs),
   );
@@ -143,12 +149,20 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
         eventsCounter.inc({ type: "unknown", outcome: "invalid" });
         return reply.status(400).send({
           error: "invalid_request",
-          issues: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+          issues: parsed.error.issues.map((issue) => ({
+            path: issue.path.join("."),
+            message: issue.message,
+          })),
         });
       }
       const { clientId, eventId, language, event } = parsed.data;
       const address = addressOf(clientId);
-      const log = logger.child({ channel: "web", client: clientTag(clientId), eventId, eventType: event.type });
+      const log = logger.child({
+        channel: "web",
+        client: clientTag(clientId),
+        eventId,
+        eventType: event.type,
+      });
 
       try {
         let inbound: InboundEvent;
@@ -195,10 +209,10 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
         if (err instanceof StoreUnavailableError || isDatabaseUnreachable(err)) {
           eventsCounter.inc({ type: event.type, outcome: "unavailable" });
           log.warn({ err }, "web chat event: store unavailable");
-          return reply
-            .status(503)
-            .header("retry-after", "5")
-            .send({ error: "unavailable", message: "The service is briefly unavailable; the page will retry." });
+          return reply.status(503).header("retry-after", "5").send({
+            error: "unavailable",
+            message: "The service is briefly unavailable; the page will retry.",
+          });
         }
         throw err;
       }
@@ -223,14 +237,20 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
       if (!parsed.success) {
         return reply.status(400).send({
           error: "invalid_request",
-          issues: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+          issues: parsed.error.issues.map((issue) => ({
+            path: issue.path.join("."),
+            message: issue.message,
+          })),
         });
       }
       const address = addressOf(parsed.data.clientId);
       // EventSource resends the last id it saw when it reconnects by itself; the page passes ?after=
       // after a reload. Either acknowledges everything up to it.
       const lastEventId = Number(request.headers["last-event-id"]);
-      const after = Math.max(parsed.data.after, Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
+      const after = Math.max(
+        parsed.data.after,
+        Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0,
+      );
       try {
         await outbox.acknowledge(address, after);
       } catch (err) {
@@ -263,7 +283,10 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
       raw.write("retry: 3000\n\n");
       // The response's close fires when the browser goes away (the request's fires once it is read).
       raw.on("close", () => hub.remove(connection));
-      logger.debug({ channel: "web", client: clientTag(parsed.data.clientId), after }, "web chat stream opened");
+      logger.debug(
+        { channel: "web", client: clientTag(parsed.data.clientId), after },
+        "web chat stream opened",
+      );
       // Deliver whatever waited for this browser right away, not at the next tick.
       await hub.pollOnce();
     },
@@ -273,5 +296,8 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
 /** Prisma/pg errors that mean the database cannot be reached (the engine wraps its own; photos do not). */
 function isDatabaseUnreachable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "P1001", "P1002", "P1017", "P2024"].includes(code);
+  return (
+    typeof code === "string" &&
+    ["ECONNREFUSED", "ECONNRESET", "P1001", "P1002", "P1017", "P2024"].includes(code)
+  );
 }

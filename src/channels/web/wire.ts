@@ -114,7 +114,9 @@ export function renderReply(reply: Reply, id?: number): WebMessage {
   const message: WebMessage = { text: reply.text };
   if (id !== undefined) message.id = id;
   if (reply.choices && reply.choices.length > 0) {
-    message.choices = reply.choices.map((row) => row.map(({ id: choiceId, label }) => ({ id: choiceId, label })));
+    message.choices = reply.choices.map((row) =>
+      row.map(({ id: choiceId, label }) => ({ id: choiceId, label })),
+    );
   }
   if (reply.requestPhone) message.requestPhone = { label: reply.requestPhone.label };
   if (reply.removeKeyboard) message.removeKeyboard = true;

@@ -11,8 +11,7 @@ import {
   type LocalDate,
 } from "../calendar.js";
 import {
-  accountChoices,
-  chosenAccount,
+  pickAccountStep,
   findLinked,
   navRow,
   withAccount,
@@ -84,17 +83,9 @@ export const orderHandlers: Pick<
   | "order_phone"
   | "order_summary"
 > = {
-  order_account: {
-    async prompt(ctx) {
-      const links = await ctx.linkedAccounts();
-      return { text: ctx.t("order.pickAccount"), choices: [...accountChoices(links), navRow(ctx, false)] };
-    },
-    async handle(ctx, step, input) {
-      const link = await chosenAccount(ctx, input);
-      if (!link) return ctx.stay(step, ctx.t("hint.pickAccount"));
-      return ctx.enter({ name: "order_type", accountId: link.account.id });
-    },
-  },
+  order_account: pickAccountStep("order.pickAccount", (ctx, link) =>
+    ctx.enter({ name: "order_type", accountId: link.account.id }),
+  ),
 
   order_type: {
     async prompt(ctx, step) {

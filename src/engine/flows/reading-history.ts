@@ -1,9 +1,7 @@
 // Journey 6: the last 12 counting readings of an account with the consumption of each period.
 import { showLocalDay, showPeriod } from "../calendar.js";
 import {
-  accountChoices,
-  chosenAccount,
-  navRow,
+  pickAccountStep,
   withAccount,
   type FlowContext,
   type StepHandlers,
@@ -48,15 +46,5 @@ async function showHistory(ctx: FlowContext, link: LinkedAccount): Promise<Trans
 }
 
 export const historyHandlers: Pick<StepHandlers, "history_account"> = {
-  history_account: {
-    async prompt(ctx) {
-      const links = await ctx.linkedAccounts();
-      return { text: ctx.t("history.pickAccount"), choices: [...accountChoices(links), navRow(ctx, false)] };
-    },
-    async handle(ctx, step, input) {
-      const link = await chosenAccount(ctx, input);
-      if (!link) return ctx.stay(step, ctx.t("hint.pickAccount"));
-      return showHistory(ctx, link);
-    },
-  },
+  history_account: pickAccountStep("history.pickAccount", (ctx, link) => showHistory(ctx, link)),
 };

@@ -3,8 +3,7 @@
 // otherwise a new report is registered, after asking what is affected.
 import { showInstant } from "../calendar.js";
 import {
-  accountChoices,
-  chosenAccount,
+  pickAccountStep,
   findLinked,
   navRow,
   withAccount,
@@ -49,17 +48,7 @@ async function checkAccount(ctx: FlowContext, link: LinkedAccount): Promise<Tran
 }
 
 export const outageHandlers: Pick<StepHandlers, "outage_account" | "outage_known" | "outage_scope"> = {
-  outage_account: {
-    async prompt(ctx) {
-      const links = await ctx.linkedAccounts();
-      return { text: ctx.t("outage.pickAccount"), choices: [...accountChoices(links), navRow(ctx, false)] };
-    },
-    async handle(ctx, step, input) {
-      const link = await chosenAccount(ctx, input);
-      if (!link) return ctx.stay(step, ctx.t("hint.pickAccount"));
-      return checkAccount(ctx, link);
-    },
-  },
+  outage_account: pickAccountStep("outage.pickAccount", (ctx, link) => checkAccount(ctx, link)),
 
   outage_known: {
     async prompt(ctx, step) {

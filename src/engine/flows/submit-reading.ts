@@ -12,8 +12,7 @@ import {
   type ReadingWindow,
 } from "../calendar.js";
 import {
-  accountChoices,
-  chosenAccount,
+  pickAccountStep,
   findLinked,
   navRow,
   withAccount,
@@ -226,17 +225,7 @@ export const readingHandlers: Pick<
   | "reading_photo"
   | "reading_summary"
 > = {
-  reading_account: {
-    async prompt(ctx) {
-      const links = await ctx.linkedAccounts();
-      return { text: ctx.t("reading.pickAccount"), choices: [...accountChoices(links), navRow(ctx, false)] };
-    },
-    async handle(ctx, step, input) {
-      const link = await chosenAccount(ctx, input);
-      if (!link) return ctx.stay(step, ctx.t("hint.pickAccount"));
-      return enterZones(ctx, link);
-    },
-  },
+  reading_account: pickAccountStep("reading.pickAccount", (ctx, link) => enterZones(ctx, link)),
 
   reading_zone: {
     async prompt(ctx, step) {

@@ -48,15 +48,26 @@ describe("web chat access", () => {
       expect(response.statusCode).toBe(404);
       expect(response.body).not.toContain("<html");
     }
-    const post = await disabled.app.inject({ method: "POST", url: "/web/api/events", payload: startEvent("disabled-1") });
+    const post = await disabled.app.inject({
+      method: "POST",
+      url: "/web/api/events",
+      payload: startEvent("disabled-1"),
+    });
     expect(post.statusCode).toBe(404);
     expect(await db.prisma.messengerUser.count()).toBe(0);
   });
 
   it("requires the token on every API call when one is configured", async () => {
-    const missing = await protectedChat.app.inject({ method: "POST", url: "/web/api/events", payload: startEvent("tok-1") });
+    const missing = await protectedChat.app.inject({
+      method: "POST",
+      url: "/web/api/events",
+      payload: startEvent("tok-1"),
+    });
     expect(missing.statusCode).toBe(401);
-    expect(missing.json()).toEqual({ error: "unauthorized", message: "This web chat needs its access token." });
+    expect(missing.json()).toEqual({
+      error: "unauthorized",
+      message: "This web chat needs its access token.",
+    });
     const wrong = await protectedChat.app.inject({
       method: "POST",
       url: "/web/api/events",
@@ -66,9 +77,14 @@ describe("web chat access", () => {
     expect(wrong.statusCode).toBe(401);
     expect(await db.prisma.processedUpdate.count()).toBe(0);
 
-    const streamWithout = await protectedChat.app.inject({ method: "GET", url: `/web/api/stream?clientId=${clientId}` });
+    const streamWithout = await protectedChat.app.inject({
+      method: "GET",
+      url: `/web/api/stream?clientId=${clientId}`,
+    });
     expect(streamWithout.statusCode).toBe(401);
-    const stream = await openSse(`${protectedChat.url}/web/api/stream?clientId=${clientId}&token=s3cret-web-chat-token`);
+    const stream = await openSse(
+      `${protectedChat.url}/web/api/stream?clientId=${clientId}&token=s3cret-web-chat-token`,
+    );
     expect(stream.status).toBe(200);
     await stream.close();
     // The page itself is public (it holds no data); it asks for the token link when the API says 401.
@@ -82,10 +98,21 @@ describe("web chat access", () => {
       [{ clientId, eventId: "evt-00002", event: { type: "text", text: "" } }, ["event.text"]],
       [{ clientId, eventId: "evt-00003", event: { type: "contact", phone: "call me" } }, ["event.phone"]],
       [{ clientId, eventId: "evt-00004", event: { type: "sticker" } }, ["event.type"]],
-      [{ clientId, eventId: "evt-00005", event: { type: "photo", mimeType: "image/gif", dataBase64: "R0lG" } }, ["event.mimeType"]],
+      [
+        {
+          clientId,
+          eventId: "evt-00005",
+          event: { type: "photo", mimeType: "image/gif", dataBase64: "R0lG" },
+        },
+        ["event.mimeType"],
+      ],
     ];
     for (const [payload, paths] of cases) {
-      const response = await openChat.app.inject({ method: "POST", url: "/web/api/events", payload: payload as object });
+      const response = await openChat.app.inject({
+        method: "POST",
+        url: "/web/api/events",
+        payload: payload as object,
+      });
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
       const body = response.json() as { error: string; issues: { path: string }[] };
       expect(body.error).toBe("invalid_request");
@@ -101,7 +128,11 @@ describe("web chat access", () => {
     const photoLies = await openChat.app.inject({
       method: "POST",
       url: "/web/api/events",
-      payload: { clientId, eventId: "evt-00006", event: { type: "photo", mimeType: "image/jpeg", dataBase64: "aGVsbG8=" } },
+      payload: {
+        clientId,
+        eventId: "evt-00006",
+        event: { type: "photo", mimeType: "image/jpeg", dataBase64: "aGVsbG8=" },
+      },
     });
     expect(photoLies.statusCode).toBe(400);
     expect(photoLies.json()).toEqual({ error: "invalid_photo", message: "not a image/jpeg image" });

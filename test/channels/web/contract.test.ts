@@ -7,7 +7,14 @@ import type { EngineHandle } from "../../../src/channels/channel.js";
 import type { Reply } from "../../../src/engine/replies.js";
 import type { WebMessage } from "../../../src/channels/web/wire.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
-import { runChannelContract, type ChannelHarness, type Delivery, type EngineCall, type ScriptStep, type SentMessage } from "../contract.js";
+import {
+  runChannelContract,
+  type ChannelHarness,
+  type Delivery,
+  type EngineCall,
+  type ScriptStep,
+  type SentMessage,
+} from "../contract.js";
 import { startWebChatServer, type WebChatServer } from "./harness.js";
 import { openSse } from "./sse.js";
 
@@ -68,8 +75,13 @@ const harness = async (): Promise<ChannelHarness> => ({
     let lastPushId = 0;
 
     async function post(body: unknown): Promise<void> {
-      const response = await server.app.inject({ method: "POST", url: "/web/api/events", payload: body as object });
-      if (response.statusCode !== 200) throw new Error(`POST /web/api/events: ${response.statusCode} ${response.body}`);
+      const response = await server.app.inject({
+        method: "POST",
+        url: "/web/api/events",
+        payload: body as object,
+      });
+      if (response.statusCode !== 200)
+        throw new Error(`POST /web/api/events: ${response.statusCode} ${response.body}`);
       const { messages } = response.json() as { messages: WebMessage[] };
       sent.push(...messages.map(seen));
     }

@@ -29,7 +29,11 @@ interface EventResponse {
   messages: { text: string; choices?: { id: string; label: string }[][]; requestPhone?: { label: string } }[];
 }
 
-async function send(clientId: string, event: Record<string, unknown>, eventId = `evt-${++eventCounter}-abcdef`) {
+async function send(
+  clientId: string,
+  event: Record<string, unknown>,
+  eventId = `evt-${++eventCounter}-abcdef`,
+) {
   const response = await chat.app.inject({
     method: "POST",
     url: "/web/api/events",
@@ -57,7 +61,9 @@ describe("web chat events", () => {
     const clientId = "eventsClient_dedupe_0002";
     await send(clientId, { type: "start" });
     const first = await send(clientId, { type: "choice", id: "v:fallback" }, "same-event-id-0001");
-    expect(first.body.messages.at(-1)!.text).toBe("Введіть номер особового рахунку (лише цифри, він є у платіжці).");
+    expect(first.body.messages.at(-1)!.text).toBe(
+      "Введіть номер особового рахунку (лише цифри, він є у платіжці).",
+    );
     const before = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: `web:${clientId}` } });
 
     const repeat = await send(clientId, { type: "choice", id: "v:fallback" }, "same-event-id-0001");
@@ -66,7 +72,9 @@ describe("web chat events", () => {
     expect(after.state).toEqual(before.state);
     expect(after.stateUpdatedAt).toEqual(before.stateUpdatedAt);
     expect(
-      await db.prisma.processedUpdate.count({ where: { channel: "web", updateId: updateIdOf(clientId, "same-event-id-0001") } }),
+      await db.prisma.processedUpdate.count({
+        where: { channel: "web", updateId: updateIdOf(clientId, "same-event-id-0001") },
+      }),
     ).toBe(1);
 
     // The same event id from another browser is that browser's own event, not a duplicate.
@@ -89,14 +97,20 @@ describe("web chat events", () => {
       include: { links: { include: { account: true } } },
     });
     expect(user.phoneProven).toBe(false);
-    expect(user.links.map((l) => [l.account.number, l.verifiedBy])).toEqual([["1000000001", "serial_surname"]]);
+    expect(user.links.map((l) => [l.account.number, l.verifiedBy])).toEqual([
+      ["1000000001", "serial_surname"],
+    ]);
   });
 
   it("stores an uploaded photo and hands the engine its reference", async () => {
     const clientId = "eventsClient_photo_0005";
     await send(clientId, { type: "start" });
     const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]);
-    const photo = await send(clientId, { type: "photo", mimeType: "image/jpeg", dataBase64: jpeg.toString("base64") }, "photo-event-0001");
+    const photo = await send(
+      clientId,
+      { type: "photo", mimeType: "image/jpeg", dataBase64: jpeg.toString("base64") },
+      "photo-event-0001",
+    );
     expect(photo.status).toBe(200);
     expect(photo.body.messages.length).toBeGreaterThan(0);
     const stored = await db.prisma.webPhoto.findMany({ where: { address: `web:${clientId}` } });
@@ -104,7 +118,11 @@ describe("web chat events", () => {
     expect(stored[0]!.mimeType).toBe("image/jpeg");
     expect(Buffer.from(stored[0]!.bytes).equals(jpeg)).toBe(true);
     // A retried upload stores nothing new.
-    await send(clientId, { type: "photo", mimeType: "image/jpeg", dataBase64: jpeg.toString("base64") }, "photo-event-0001");
+    await send(
+      clientId,
+      { type: "photo", mimeType: "image/jpeg", dataBase64: jpeg.toString("base64") },
+      "photo-event-0001",
+    );
     expect(await db.prisma.webPhoto.count({ where: { address: `web:${clientId}` } })).toBe(1);
   });
 
@@ -130,7 +148,10 @@ describe("web chat events", () => {
       expect(response.statusCode).toBe(503);
       expect(response.headers["retry-after"]).toBe("5");
       expect(response.json()).toMatchObject({ error: "unavailable" });
-      const stream = await down.app.inject({ method: "GET", url: "/web/api/stream?clientId=eventsClient_down_0008&after=3" });
+      const stream = await down.app.inject({
+        method: "GET",
+        url: "/web/api/stream?clientId=eventsClient_down_0008&after=3",
+      });
       expect(stream.statusCode).toBe(503);
     } finally {
       await down.close();

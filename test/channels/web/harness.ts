@@ -28,7 +28,10 @@ export interface WebChatServerOptions {
   wrapEngine?: (engine: EngineHandle) => EngineHandle;
 }
 
-export async function startWebChatServer(prisma: PrismaClient, options: WebChatServerOptions = {}): Promise<WebChatServer> {
+export async function startWebChatServer(
+  prisma: PrismaClient,
+  options: WebChatServerOptions = {},
+): Promise<WebChatServer> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const metrics = createMetrics({ defaultMetrics: false });
   const realEngine = createTestEngine(prisma, logger);

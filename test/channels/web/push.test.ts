@@ -32,7 +32,11 @@ describe("web chat push", () => {
     expect(stream.status).toBe(200);
 
     const outcome = await instanceA.channel.sender.send(address, [
-      { text: "Заявку №12: бригаду направлено", attached: true, choices: [[{ id: "report:12", label: "Деталі" }]] },
+      {
+        text: "Заявку №12: бригаду направлено",
+        attached: true,
+        choices: [[{ id: "report:12", label: "Деталі" }]],
+      },
       { text: "Друге повідомлення" },
     ]);
     expect(outcome).toEqual({ kind: "sent", messages: 2 });
@@ -81,7 +85,9 @@ describe("web chat push", () => {
     await stream.close();
 
     // A reload passes ?after= with the last id it kept: nothing is repeated, the outbox is empty.
-    const reloaded = await openSse(`${instanceB.url}/web/api/stream?clientId=${clientId}&after=${Number(before[1]!.id)}`);
+    const reloaded = await openSse(
+      `${instanceB.url}/web/api/stream?clientId=${clientId}&after=${Number(before[1]!.id)}`,
+    );
     await expect(reloaded.next(1, 400)).rejects.toThrow("expected 1 SSE messages, got 0");
     expect(await db.prisma.webOutboxMessage.count({ where: { address } })).toBe(0);
     await reloaded.close();

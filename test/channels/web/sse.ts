@@ -15,7 +15,10 @@ export interface SseReader {
 
 export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
   const abort = new AbortController();
-  const response = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: abort.signal });
+  const response = await fetch(url, {
+    headers: { accept: "text/event-stream", ...headers },
+    signal: abort.signal,
+  });
   const queue: SseMessage[] = [];
   let buffer = "";
   let wake: (() => void) | undefined;

@@ -19,7 +19,10 @@ describe("web chat wire format", () => {
   it("maps page events to engine events; a typed phone is never proven", () => {
     expect(toInboundEvent({ type: "start" })).toEqual({ type: "start" });
     expect(toInboundEvent({ type: "text", text: "12345" })).toEqual({ type: "text", text: "12345" });
-    expect(toInboundEvent({ type: "choice", id: "menu:reading" })).toEqual({ type: "choice", id: "menu:reading" });
+    expect(toInboundEvent({ type: "choice", id: "menu:reading" })).toEqual({
+      type: "choice",
+      id: "menu:reading",
+    });
     expect(toInboundEvent({ type: "contact", phone: "+380 (67) 111-00-01" })).toEqual({
       type: "contact",
       phone: "+380671110001",
@@ -34,27 +37,47 @@ describe("web chat wire format", () => {
       event: { type: "contact", phone: "+380671110001", provenOwn: true },
     });
     // zod strips the unknown key: the server alone decides provenOwn.
-    expect(proven.success && toInboundEvent(proven.data.event as { type: "contact"; phone: string })).toEqual({
-      type: "contact",
-      phone: "+380671110001",
-      provenOwn: false,
+    expect(proven.success && toInboundEvent(proven.data.event as { type: "contact"; phone: string })).toEqual(
+      {
+        type: "contact",
+        phone: "+380671110001",
+        provenOwn: false,
+      },
+    );
+    const bad = eventRequestSchema.safeParse({
+      clientId: "short",
+      eventId: "e",
+      event: { type: "text", text: "  " },
     });
-    const bad = eventRequestSchema.safeParse({ clientId: "short", eventId: "e", event: { type: "text", text: "  " } });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues.map((i) => i.path.join("."))).toEqual(["clientId", "eventId", "event.text"]);
-    expect(eventRequestSchema.safeParse({ clientId, eventId: "event-0001", event: { type: "sticker" } }).success).toBe(false);
+    expect(
+      eventRequestSchema.safeParse({ clientId, eventId: "event-0001", event: { type: "sticker" } }).success,
+    ).toBe(false);
   });
 
   it("renders replies with rows of choices, the phone request and keyboard removal", () => {
     expect(
       renderReply({
         text: "Оберіть",
-        choices: [[{ id: "a", label: "A" }], [{ id: "b", label: "B" }, { id: "c", label: "C" }]],
+        choices: [
+          [{ id: "a", label: "A" }],
+          [
+            { id: "b", label: "B" },
+            { id: "c", label: "C" },
+          ],
+        ],
         requestPhone: { label: "Поділитися номером" },
       }),
     ).toEqual({
       text: "Оберіть",
-      choices: [[{ id: "a", label: "A" }], [{ id: "b", label: "B" }, { id: "c", label: "C" }]],
+      choices: [
+        [{ id: "a", label: "A" }],
+        [
+          { id: "b", label: "B" },
+          { id: "c", label: "C" },
+        ],
+      ],
       requestPhone: { label: "Поділитися номером" },
     });
     expect(renderReply({ text: "Готово", removeKeyboard: true, choices: [] }, 7)).toEqual({
@@ -70,7 +93,9 @@ describe("web chat wire format", () => {
     expect(key).toBe(updateIdOf(clientId, "event-0001"));
     expect(key).not.toBe(updateIdOf(`${clientId}x`, "event-0001"));
     expect(key.length).toBeLessThanOrEqual(64);
-    expect(photoIdOf(clientId, "event-0001")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(photoIdOf(clientId, "event-0001")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
   it("recognises web addresses only", () => {
@@ -97,10 +122,19 @@ describe("web chat wire format", () => {
     expect(parts.join("\n")).toBe(text);
     expect(splitText("a".repeat(9000))).toEqual(["a".repeat(4096), "a".repeat(4096), "a".repeat(808)]);
 
-    const replies = splitReply({ text, choices: [[{ id: "m", label: "Меню" }]], requestPhone: { label: "Номер" } });
+    const replies = splitReply({
+      text,
+      choices: [[{ id: "m", label: "Меню" }]],
+      requestPhone: { label: "Номер" },
+    });
     expect(replies.map((r) => r.text)).toEqual(parts);
-    expect(replies.slice(0, -1).every((r) => r.choices === undefined && r.requestPhone === undefined)).toBe(true);
-    expect(replies.at(-1)).toMatchObject({ choices: [[{ id: "m", label: "Меню" }]], requestPhone: { label: "Номер" } });
+    expect(replies.slice(0, -1).every((r) => r.choices === undefined && r.requestPhone === undefined)).toBe(
+      true,
+    );
+    expect(replies.at(-1)).toMatchObject({
+      choices: [[{ id: "m", label: "Меню" }]],
+      requestPhone: { label: "Номер" },
+    });
     expect(splitReply({ text: "коротко" })).toEqual([{ text: "коротко" }]);
   });
 });

@@ -69,7 +69,8 @@ const CHROME = {
     failed: "Could not send. Please try again.",
     unauthorized: "This chat opens only through a link with an access token (…/?token=…).",
     rateLimited: "Too many messages in a row. Please wait a minute.",
-    botLanguageTip: "The bot's own language is set in its menu: ⚙️ Налаштування (Settings) → 🌐 Мова / Language.",
+    botLanguageTip:
+      "The bot's own language is set in its menu: ⚙️ Налаштування (Settings) → 🌐 Мова / Language.",
     typing: "• • •",
     keyboardLabel: "Reply buttons",
   },
@@ -96,7 +97,10 @@ const elements = {
 function randomId(bytes) {
   const buffer = new Uint8Array(bytes);
   crypto.getRandomValues(buffer);
-  return btoa(String.fromCharCode(...buffer)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...buffer))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 function freshState() {
@@ -159,8 +163,10 @@ function applyChrome() {
   document.documentElement.lang = language();
   document.title = t("documentTitle");
   for (const node of document.querySelectorAll("[data-text]")) node.textContent = t(node.dataset.text);
-  for (const node of document.querySelectorAll("[data-placeholder]")) node.placeholder = t(node.dataset.placeholder);
-  for (const node of document.querySelectorAll("[data-label]")) node.setAttribute("aria-label", t(node.dataset.label));
+  for (const node of document.querySelectorAll("[data-placeholder]"))
+    node.placeholder = t(node.dataset.placeholder);
+  for (const node of document.querySelectorAll("[data-label]"))
+    node.setAttribute("aria-label", t(node.dataset.label));
   for (const node of document.querySelectorAll("[data-text-title]")) node.title = t(node.dataset.textTitle);
   elements.languageSwitch.textContent = t("switchLanguageShort");
   elements.languageSwitch.title = t("switchLanguage");
@@ -170,7 +176,10 @@ function applyChrome() {
 // ---------------------------------------------------------------- drawing
 
 function timeLabel(at) {
-  return new Date(at).toLocaleTimeString(language() === "uk" ? "uk-UA" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+  return new Date(at).toLocaleTimeString(language() === "uk" ? "uk-UA" : "en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+  });
 }
 
 function drawMessage(entry) {
@@ -335,7 +344,12 @@ async function sendEvent(event, echoText) {
   setBusy(true);
   if (echoText) addEntry({ from: "me", text: echoText, at: Date.now() });
   showTyping(true);
-  const body = JSON.stringify({ clientId: state.clientId, eventId: randomId(16), language: language(), event });
+  const body = JSON.stringify({
+    clientId: state.clientId,
+    eventId: randomId(16),
+    language: language(),
+    event,
+  });
   try {
     for (let attempt = 0; attempt < 6; attempt += 1) {
       let response;
@@ -431,7 +445,11 @@ elements.phonePanel.addEventListener("submit", (event) => {
 /** Downscales a picture in the browser so uploads stay small (the server takes at most 512 KB). */
 async function compressImage(file) {
   const bitmap = await createImageBitmap(file);
-  for (const [maxSide, quality] of [[1280, 0.82], [1024, 0.7], [800, 0.6]]) {
+  for (const [maxSide, quality] of [
+    [1280, 0.82],
+    [1024, 0.7],
+    [800, 0.6],
+  ]) {
     const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
     const canvas = document.createElement("canvas");
     canvas.width = Math.round(bitmap.width * scale);
