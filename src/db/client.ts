@@ -53,5 +53,9 @@ function releaseBrokenTransactions(factory: PrismaPg): void {
 
 /** A small plain pg pool for bulk work (imports, exports) that streams through memory. */
 export function createSqlPool(databaseUrl: string, options: { max?: number } = {}): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 3, connectionTimeoutMillis: 5_000 });
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 3,
+    connectionTimeoutMillis: 5_000,
+  });
 }
