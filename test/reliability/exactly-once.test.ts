@@ -24,6 +24,7 @@ import {
   TELEGRAM_TOKEN,
   workDir,
   type Fakes,
+  noServer,
 } from "./support.js";
 
 let db: TestDatabase;
@@ -33,6 +34,7 @@ let dir: string;
 let users: SimulatedUser[];
 
 beforeAll(async () => {
+  if (noServer) return;
   db = await createTestDatabase();
   fakes = await startFakes();
   dir = await workDir();
@@ -46,7 +48,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe("reliability: exactly once", () => {
+describe.skipIf(noServer)("reliability: exactly once", () => {
   it("delivers every update three times concurrently and sees one effect each", async () => {
     const poster = createPoster(service.url, 100);
     const control = users.slice(0, 20);

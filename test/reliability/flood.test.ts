@@ -22,6 +22,7 @@ import {
   startServiceProcess,
   workDir,
   type Fakes,
+  noServer,
 } from "./support.js";
 
 const FLOODER = 670_999_999;
@@ -32,6 +33,7 @@ let service: ServiceProcess;
 let users: SimulatedUser[];
 
 beforeAll(async () => {
+  if (noServer) return;
   db = await createTestDatabase();
   fakes = await startFakes();
   const dir = await workDir();
@@ -88,7 +90,7 @@ async function timedJourneys(group: SimulatedUser[], poster: Poster): Promise<nu
   return latencies.sort((a, b) => a - b);
 }
 
-describe("reliability: one user flooding", () => {
+describe.skipIf(noServer)("reliability: one user flooding", () => {
   it("answers a flooding user at a bounded rate with one notice and keeps others' latency", async () => {
     const poster = createPoster(service.url, 50);
     const floodPoster = createPoster(service.url, 50);

@@ -17,6 +17,7 @@ import {
   startServiceProcess,
   workDir,
   type Fakes,
+  noServer,
 } from "./support.js";
 
 let db: TestDatabase;
@@ -26,6 +27,7 @@ let service: ServiceProcess;
 let users: SimulatedUser[];
 
 beforeAll(async () => {
+  if (noServer) return;
   db = await createTestDatabase();
   fakes = await startFakes();
   dir = await workDir();
@@ -39,7 +41,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe("reliability: SIGKILL and restart", () => {
+describe.skipIf(noServer)("reliability: SIGKILL and restart", () => {
   it("redelivered updates after a SIGKILL lose nothing and double nothing", async () => {
     let poster: Poster = createPoster(service.url, 50);
     const log = newDeliveryLog();

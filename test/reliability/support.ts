@@ -7,6 +7,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { inject } from "vitest";
 import { t } from "../../src/engine/i18n/index.js";
 import { importAccountsCsv } from "../../src/import/accounts-csv.js";
 import {
@@ -21,6 +22,17 @@ import { createPoster, type Answer, type Poster } from "../../scripts/bench/load
 import { spawnService, type ServiceProcess } from "../../scripts/bench/spawn-service.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
 import { startFakeViberApi, type FakeViberApi } from "../fakes/viber-api.js";
+
+/**
+ * These checks are about a Postgres server under concurrency, restarts and several processes; the
+ * embedded PGlite (one transaction at a time, owned by the test runner) is not that, so without a
+ * server (TEST_DATABASE_URL / DATABASE_URL, as CI has) they are skipped, saying so.
+ */
+export const noServer = inject("testDb").mode === "embedded";
+if (noServer)
+  console.log(
+    "[reliability] skipped: no Postgres server (set TEST_DATABASE_URL); embedded PGlite is not what these checks measure",
+  );
 
 export const secrets: Secrets = {
   telegramSecret: "reliability-webhook-secret-42",

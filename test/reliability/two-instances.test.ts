@@ -20,6 +20,7 @@ import {
   startServiceProcess,
   workDir,
   type Fakes,
+  noServer,
 } from "./support.js";
 
 let db: TestDatabase;
@@ -29,6 +30,7 @@ let second: ServiceProcess;
 let users: SimulatedUser[];
 
 beforeAll(async () => {
+  if (noServer) return;
   db = await createTestDatabase();
   fakes = await startFakes();
   const dir = await workDir();
@@ -45,7 +47,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe("reliability: two instances on one database", () => {
+describe.skipIf(noServer)("reliability: two instances on one database", () => {
   it("keeps per-user order and doubles nothing with updates interleaved across instances", async () => {
     const posters = [createPoster(first.url, 50), createPoster(second.url, 50)] as const;
     const alternating = users.slice(0, 20);
