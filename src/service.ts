@@ -6,7 +6,7 @@ import { createTelegramChannel, type TelegramChannel } from "./channels/telegram
 import { createViberChannel, type ViberChannel } from "./channels/viber/index.js";
 import { createWebChannel } from "./channels/web/index.js";
 import type { Config } from "./config.js";
-import { createEngineStore } from "./db/engine-store.js";
+import { createPgEngineStore } from "./db/engine-store-pg.js";
 import { databaseReadiness, openDatabase, type OpenDatabase } from "./db/open.js";
 import { startRetention } from "./db/retention.js";
 import { createUserStatusStore } from "./db/user-status-store.js";
@@ -41,7 +41,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   );
   const metrics = createMetrics();
   const engine = createEngine({
-    store: createEngineStore(db.prisma),
+    store: createPgEngineStore(db.engine),
     clock: { now: () => new Date() },
     settings: engineSettingsFrom(config.engine),
     log: logger.child({ component: "engine" }),

@@ -51,11 +51,22 @@ function releaseBrokenTransactions(factory: PrismaPg): void {
   };
 }
 
-/** A small plain pg pool for bulk work (imports, exports) that streams through memory. */
-export function createSqlPool(databaseUrl: string, options: { max?: number } = {}): pg.Pool {
-  return new pg.Pool({
+/**
+ * A plain pg pool: the engine store's (src/db/engine-store-pg.ts) and a small one for bulk work
+ * (imports, exports) that streams through memory. connectionTimeoutMillis bounds the wait for a
+ * connection when all are busy.
+ */
+export function createSqlPool(
+  databaseUrl: string,
+  options: { max?: number; connectionTimeoutMillis?: number } = {},
+): pg.Pool {
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? 3,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
   });
+  // An idle connection that dies (Postgres restarted) is reported here; without a listener the
+  // process would crash. The pool drops it and the next checkout opens a new one.
+  pool.on("error", () => undefined);
+  return pool;
 }

@@ -15,6 +15,8 @@ export interface OpenDatabase {
   prisma: PrismaClient;
   /** Plain pg pool for bulk imports and exports (flat memory). */
   sql: pg.Pool;
+  /** The engine store's pg pool (src/db/engine-store-pg.ts), DB_POOL_SIZE connections. */
+  engine: pg.Pool;
   embedded: boolean;
   /** Demo import result when demo data was loaded at this start. */
   demoImported?: number;
@@ -35,7 +37,9 @@ export async function openDatabase(
   }
   const prisma = createPrisma(url, { poolSize: embedded ? Math.min(db.poolSize, 5) : db.poolSize });
   const sql = createSqlPool(url, { max: embedded ? 2 : 3 });
+  const engine = createSqlPool(url, { max: embedded ? Math.min(db.poolSize, 5) : db.poolSize });
   const close = async () => {
+    await engine.end();
     await sql.end();
     await prisma.$disconnect();
     await embedded?.stop();
@@ -48,7 +52,7 @@ export async function openDatabase(
       const report = await importAccountsCsv(sql, createReadStream(demoCsvPath));
       demoImported = report.imported;
     }
-    return { url, prisma, sql, embedded: embedded !== undefined, demoImported, close };
+    return { url, prisma, sql, engine, embedded: embedded !== undefined, demoImported, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,12 +1,16 @@
-// The engine on real Postgres through the Prisma store: exactly-once per update id, the conversation
-// lock under concurrency, one counting reading per period, reset of unreadable state, verification
-// limits, and database outages surfacing as StoreUnavailableError.
+// The engine on real Postgres through both stores (Prisma, and node-postgres which the service uses):
+// exactly-once per update id, the conversation lock under concurrency, one counting reading per
+// period, reset of unreadable state, verification limits, rollback on failure, and database outages
+// and transaction timeouts surfacing as StoreUnavailableError.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createPrisma } from "../../src/db/client.js";
+import pg from "pg";
+import { createPrisma, createSqlPool } from "../../src/db/client.js";
 import { createEngineStore } from "../../src/db/engine-store.js";
+import { createPgEngineStore } from "../../src/db/engine-store-pg.js";
 import { createUserStatusStore } from "../../src/db/user-status-store.js";
 import { createEngine, type Engine } from "../../src/engine/engine.js";
-import { StoreUnavailableError } from "../../src/engine/errors.js";
+import type { EngineStore } from "../../src/engine/ports.js";
+import { StoreUnavailableError, UpdateFailedError } from "../../src/engine/errors.js";
 import type { InboundEvent } from "../../src/engine/events.js";
 import { t } from "../../src/engine/i18n/index.js";
 import type { HandleResult } from "../../src/engine/replies.js";
@@ -14,67 +18,101 @@ import { defaultEngineSettings } from "../../src/engine/settings.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { PinnedClock } from "./harness.js";
 
-let db: TestDatabase;
-let engine: Engine;
-const clock = new PinnedClock(new Date("2026-11-30T10:00:00Z"));
-let accountId: number;
-let sequence = 0;
-
-function send(address: string, event: InboundEvent, updateId = `it-${++sequence}`): Promise<HandleResult> {
-  return engine.handle(address, event, { channel: "telegram", updateId, languageCode: "uk" });
+/** How each store under test is made from the test database, and how an unreachable one is. */
+interface StoreKind {
+  name: string;
+  open(db: TestDatabase, options?: { timeoutMs?: number }): { store: EngineStore; close(): Promise<void> };
+  unreachable(): { store: EngineStore; close(): Promise<void> };
 }
 
-async function link(address: string): Promise<void> {
-  await send(address, { type: "start" });
-  await send(address, { type: "contact", phone: "+380671234567", provenOwn: true });
-  await send(address, { type: "text", text: "1234567890" });
-  await send(address, { type: "choice", id: "lbl:flat" });
-}
-
-/** Goes through the reading journey up to the summary (one-zone meter). */
-async function readingUpToSummary(address: string, value: string): Promise<HandleResult> {
-  await send(address, { type: "choice", id: "m:read" });
-  return send(address, { type: "text", text: value });
-}
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  engine = createEngine({ store: createEngineStore(db.prisma), clock, settings: defaultEngineSettings });
-  const account = await db.prisma.account.create({
-    data: {
-      number: "1234567890",
-      holderName: "Шевченко Тарас Григорович",
-      phones: ["380671234567"],
-      settlement: "Дніпро",
-      street: "вул. Січеславська",
-      building: "10",
-      areaCode: "DNP-01",
-      meterSerial: "AB123456",
-      meterDigits: 6,
-      zones: 1,
+const storeKinds: StoreKind[] = [
+  {
+    name: "prisma",
+    open: (db, options) => ({ store: createEngineStore(db.prisma, options), close: async () => undefined }),
+    unreachable: () => {
+      const down = createPrisma("postgresql://root@127.0.0.1:1/none");
+      return { store: createEngineStore(down), close: () => down.$disconnect() };
     },
-  });
-  accountId = account.id;
-  await db.prisma.meterReading.create({
-    data: {
-      accountId,
-      period: "2026-11",
-      t1: 5000,
-      takenAt: new Date("2026-11-01T09:00:00Z"),
-      source: "billing",
+  },
+  {
+    name: "pg",
+    open: (db, options) => {
+      const pool = createSqlPool(db.url, { max: 10 });
+      return { store: createPgEngineStore(pool, options), close: () => pool.end() };
     },
+    unreachable: () => {
+      const pool = createSqlPool("postgresql://root@127.0.0.1:1/none");
+      return { store: createPgEngineStore(pool), close: () => pool.end() };
+    },
+  },
+];
+
+describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
+  let db: TestDatabase;
+  let engine: Engine;
+  let store: EngineStore;
+  let opened: { store: EngineStore; close(): Promise<void> };
+  const clock = new PinnedClock(new Date("2026-11-30T10:00:00Z"));
+  let accountId: number;
+  let sequence = 0;
+
+  function send(address: string, event: InboundEvent, updateId = `it-${++sequence}`): Promise<HandleResult> {
+    return engine.handle(address, event, { channel: "telegram", updateId, languageCode: "uk" });
+  }
+
+  async function link(address: string): Promise<void> {
+    await send(address, { type: "start" });
+    await send(address, { type: "contact", phone: "+380671234567", provenOwn: true });
+    await send(address, { type: "text", text: "1234567890" });
+    await send(address, { type: "choice", id: "lbl:flat" });
+  }
+
+  /** Goes through the reading journey up to the summary (one-zone meter). */
+  async function readingUpToSummary(address: string, value: string): Promise<HandleResult> {
+    await send(address, { type: "choice", id: "m:read" });
+    return send(address, { type: "text", text: value });
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    opened = kind.open(db);
+    store = opened.store;
+    engine = createEngine({ store, clock, settings: defaultEngineSettings });
+    const account = await db.prisma.account.create({
+      data: {
+        number: "1234567890",
+        holderName: "Шевченко Тарас Григорович",
+        phones: ["380671234567"],
+        settlement: "Дніпро",
+        street: "вул. Січеславська",
+        building: "10",
+        areaCode: "DNP-01",
+        meterSerial: "AB123456",
+        meterDigits: 6,
+        zones: 1,
+      },
+    });
+    accountId = account.id;
+    await db.prisma.meterReading.create({
+      data: {
+        accountId,
+        period: "2026-11",
+        t1: 5000,
+        takenAt: new Date("2026-11-01T09:00:00Z"),
+        source: "billing",
+      },
+    });
   });
-});
 
-afterAll(async () => {
-  await db.drop();
-});
+  afterAll(async () => {
+    await opened.close();
+    await db.drop();
+  });
 
-beforeEach(() => {
-  clock.set("2026-11-30T10:00:00Z");
-});
+  beforeEach(() => {
+    clock.set("2026-11-30T10:00:00Z");
+  });
 
-describe("engine on Postgres", () => {
   test("a repeated update id changes nothing and answers nothing", async () => {
     const address = "telegram:9001";
     await link(address);
@@ -193,12 +231,326 @@ describe("engine on Postgres", () => {
     await createUserStatusStore(db.prisma).setStatus("telegram:never-seen", "blocked");
   });
 
+  test("a failure inside the transaction leaves no row behind and propagates as is", async () => {
+    const now = new Date("2026-11-30T10:00:00Z");
+    const boom = new Error("boom");
+    await expect(
+      store.transaction(async (tx) => {
+        expect(await tx.claimUpdate("telegram", "rb-1", now)).toBe(true);
+        await tx.openConversation({ address: "telegram:9010", channel: "telegram", language: "uk", now });
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(await db.prisma.processedUpdate.count({ where: { updateId: "rb-1" } })).toBe(0);
+    expect(await db.prisma.messengerUser.count({ where: { address: "telegram:9010" } })).toBe(0);
+  });
+
+  test("a statement error rolls the update back and the engine answers with UpdateFailedError", async () => {
+    const failing = createEngine({
+      store: {
+        transaction: (fn) =>
+          store.transaction((tx) =>
+            fn({
+              ...tx,
+              async saveConversation(userId, update) {
+                // A value the column rejects (varchar(20)): a real database error, not a connectivity one.
+                await tx.saveConversation(userId, { ...update, phone: "9".repeat(40) });
+              },
+            }),
+          ),
+      },
+      clock,
+      settings: defaultEngineSettings,
+    });
+    await expect(
+      failing.handle("telegram:9011", { type: "start" }, { channel: "telegram", updateId: "bad-1" }),
+    ).rejects.toBeInstanceOf(UpdateFailedError);
+    expect(await db.prisma.processedUpdate.count({ where: { updateId: "bad-1" } })).toBe(0);
+    expect(await db.prisma.messengerUser.count({ where: { address: "telegram:9011" } })).toBe(0);
+  });
+
+  test("a transaction past its time limit is rolled back and reported as StoreUnavailableError", async () => {
+    const short = kind.open(db, { timeoutMs: 300 });
+    const now = new Date("2026-11-30T10:00:00Z");
+    try {
+      await expect(
+        short.store.transaction(async (tx) => {
+          await tx.claimUpdate("telegram", "slow-1", now);
+          await new Promise((resolve) => setTimeout(resolve, 600));
+          await tx.openConversation({ address: "telegram:9012", channel: "telegram", language: "uk", now });
+        }),
+      ).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await short.close();
+    }
+    expect(await db.prisma.processedUpdate.count({ where: { updateId: "slow-1" } })).toBe(0);
+  });
+
+  test("the repositories read back exactly what they wrote", async () => {
+    const at = new Date("2026-11-30T11:00:00.123Z");
+    const area = `AREA-${kind.name}`;
+    const other = await db.prisma.account.create({
+      data: {
+        number: `77${kind.name.length}0000001`,
+        holderName: "Коваленко Олена",
+        phones: ["380501112233", "380671112233"],
+        settlement: "Дніпро",
+        street: "просп. Яворницького",
+        building: "1",
+        apartment: "5",
+        areaCode: area,
+        meterSerial: "ZX000001",
+        meterDigits: 5,
+        zones: 2,
+      },
+    });
+    const outage = await db.prisma.knownOutage.create({
+      data: {
+        areaCodes: ["X-1", area],
+        kind: "planned",
+        startsAt: new Date("2026-11-30T08:00:00Z"),
+        note: "ремонт",
+      },
+    });
+    const result = await store.transaction(async (tx) => {
+      const user = await tx.openConversation({
+        address: `viber:${kind.name}-repo`,
+        channel: "viber",
+        viberUserId: `${kind.name}-repo`,
+        language: "en",
+        now: at,
+      });
+      const account = await tx.accounts.findByNumber(other.number);
+      const missing = await tx.accounts.findByNumber("0000000000");
+      const first = await tx.links.link({
+        userId: user.userId,
+        accountId: other.id,
+        label: "Дача",
+        verifiedBy: "phone",
+      });
+      const second = await tx.links.link({
+        userId: user.userId,
+        accountId: other.id,
+        label: "Інше",
+        verifiedBy: "operator",
+      });
+      await tx.links.link({
+        userId: user.userId,
+        accountId,
+        label: "Квартира",
+        verifiedBy: "serial_surname",
+      });
+      await tx.links.rename(user.userId, accountId, "Дім");
+      const links = await tx.links.listForUser(user.userId);
+      await tx.links.unlink(user.userId, accountId);
+      const afterUnlink = await tx.links.listForUser(user.userId);
+      await tx.verificationAttempts.record({
+        userId: user.userId,
+        method: "phone",
+        success: false,
+        accountNumber: null,
+        at,
+      });
+      await tx.verificationAttempts.record({
+        userId: user.userId,
+        method: "phone",
+        success: true,
+        accountNumber: other.number,
+        at,
+      });
+      const failures = await tx.verificationAttempts.failuresSince(
+        user.userId,
+        new Date("2026-11-30T10:59:00Z"),
+      );
+      const submitted = await tx.readings.submit({
+        accountId: other.id,
+        userId: user.userId,
+        period: "2026-12",
+        t1: 100,
+        t2: 50,
+        t3: null,
+        takenAt: at,
+        source: "viber",
+        flagReason: "far above forecast",
+        photoRef: null,
+        inWindow: false,
+      });
+      const resubmitted = await tx.readings.submit({
+        accountId: other.id,
+        userId: user.userId,
+        period: "2026-12",
+        t1: 101,
+        t2: 51,
+        t3: null,
+        takenAt: at,
+        source: "viber",
+        flagReason: null,
+        photoRef: "photo-1",
+        inWindow: true,
+      });
+      const latest = await tx.readings.latest(other.id, 5);
+      const report = await tx.outageReports.create({
+        accountId: other.id,
+        userId: user.userId,
+        scope: "building",
+        at,
+      });
+      const openReport = await tx.outageReports.findOpenForAccount(other.id);
+      const openReports = await tx.outageReports.listOpenForAccounts([other.id, accountId]);
+      const noReports = await tx.outageReports.listOpenForAccounts([]);
+      const active = await tx.knownOutages.findActiveForArea(area, at);
+      const notYet = await tx.knownOutages.findActiveForArea(area, new Date("2026-11-30T07:00:00Z"));
+      await tx.outageWatches.watch({ outageId: outage.id, userId: user.userId, accountId: other.id, at });
+      await tx.outageWatches.watch({ outageId: outage.id, userId: user.userId, accountId: other.id, at });
+      const order = await tx.serviceOrders.create({
+        accountId: other.id,
+        userId: user.userId,
+        type: "sealing",
+        description: "опломбувати",
+        photoRef: null,
+        preferredDate: "2026-12-03",
+        contactPhone: "380501112233",
+        at,
+      });
+      const orders = await tx.serviceOrders.listOpenForAccounts([other.id]);
+      return {
+        user,
+        account,
+        missing,
+        first,
+        second,
+        links,
+        afterUnlink,
+        failures,
+        submitted,
+        resubmitted,
+        latest,
+        report,
+        openReport,
+        openReports,
+        noReports,
+        active,
+        notYet,
+        order,
+        orders,
+      };
+    });
+    expect(result.user).toMatchObject({
+      created: true,
+      language: "en",
+      status: "active",
+      stateVersion: 0,
+      recentUpdates: 1,
+    });
+    expect(result.account).toEqual({
+      id: other.id,
+      number: other.number,
+      holderName: "Коваленко Олена",
+      phones: ["380501112233", "380671112233"],
+      settlement: "Дніпро",
+      street: "просп. Яворницького",
+      building: "1",
+      apartment: "5",
+      areaCode: area,
+      meterSerial: "ZX000001",
+      meterDigits: 5,
+      zones: 2,
+    });
+    expect(result.missing).toBeNull();
+    expect(result.first.existed).toBe(false);
+    expect(result.second).toEqual({ linkId: result.first.linkId, existed: true });
+    expect(result.links.map((l) => [l.label, l.account.id])).toEqual([
+      ["Дача", other.id],
+      ["Дім", accountId],
+    ]);
+    expect(result.links[0]?.account).toEqual(result.account);
+    expect(result.afterUnlink.map((l) => l.label)).toEqual(["Дача"]);
+    expect(result.failures).toEqual([at]);
+    expect(result.submitted.replaced).toBe(0);
+    expect(result.submitted.reading).toMatchObject({
+      status: "flagged",
+      flagReason: "far above forecast",
+      inWindow: false,
+      t2: 50,
+      t3: null,
+    });
+    expect(result.resubmitted.replaced).toBe(1);
+    expect(result.resubmitted.reading).toEqual({
+      id: result.resubmitted.reading.id,
+      accountId: other.id,
+      period: "2026-12",
+      t1: 101,
+      t2: 51,
+      t3: null,
+      takenAt: at,
+      source: "viber",
+      status: "accepted",
+      flagReason: null,
+      photoRef: "photo-1",
+      inWindow: true,
+    });
+    expect(result.latest).toEqual([result.resubmitted.reading]);
+    expect(result.report).toEqual({
+      id: result.report.id,
+      accountId: other.id,
+      scope: "building",
+      status: "received",
+      expectedRestoreAt: null,
+      comment: null,
+      createdAt: at,
+    });
+    expect(result.openReport).toEqual(result.report);
+    expect(result.openReports).toEqual([result.report]);
+    expect(result.noReports).toEqual([]);
+    expect(result.active).toEqual({
+      id: outage.id,
+      kind: "planned",
+      startsAt: outage.startsAt,
+      expectedEndAt: null,
+      note: "ремонт",
+    });
+    expect(result.notYet).toBeNull();
+    expect(result.order).toEqual({
+      id: result.order.id,
+      accountId: other.id,
+      type: "sealing",
+      description: "опломбувати",
+      photoRef: null,
+      preferredDate: "2026-12-03",
+      contactPhone: "380501112233",
+      status: "received",
+      visitFrom: null,
+      visitTo: null,
+      comment: null,
+      createdAt: at,
+    });
+    expect(result.orders).toEqual([result.order]);
+    expect(await db.prisma.outageWatch.count({ where: { outageId: outage.id } })).toBe(1);
+    const userRow = await db.prisma.messengerUser.findUniqueOrThrow({
+      where: { address: `viber:${kind.name}-repo` },
+    });
+    expect(userRow).toMatchObject({
+      channel: "viber",
+      viberUserId: `${kind.name}-repo`,
+      language: "en",
+      lastInboundAt: at,
+    });
+    const readingRows = await db.prisma.meterReading.findMany({
+      where: { accountId: other.id },
+      orderBy: { id: "asc" },
+    });
+    expect(readingRows.map((r) => [r.t1, r.status, r.userId, r.createdAt])).toEqual([
+      [100, "superseded", userRow.id, at],
+      [101, "accepted", userRow.id, at],
+    ]);
+  });
+
   test("an unreachable database surfaces as StoreUnavailableError", async () => {
-    const down = createPrisma("postgresql://root@127.0.0.1:1/none");
-    const offline = createEngine({ store: createEngineStore(down), clock, settings: defaultEngineSettings });
+    const down = kind.unreachable();
+    const offline = createEngine({ store: down.store, clock, settings: defaultEngineSettings });
     await expect(
       offline.handle("telegram:9008", { type: "start" }, { channel: "telegram", updateId: "x" }),
     ).rejects.toBeInstanceOf(StoreUnavailableError);
-    await down.$disconnect();
+    await down.close();
   });
 });
