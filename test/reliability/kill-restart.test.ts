@@ -50,7 +50,13 @@ describe.skipIf(noServer)("reliability: SIGKILL and restart", () => {
       betweenStepsMs: 20,
       retryDelayMs: 250,
     });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Kill once part of the load is through (not after a fixed time: a fast service would finish
+    // all of it first and nothing would be redelivered).
+    const killAfter = users.length * 2;
+    const waitUntil = Date.now() + 15_000;
+    while ((log.statuses["200"] ?? 0) < killAfter && Date.now() < waitUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     const acknowledgedBeforeKill = log.statuses["200"] ?? 0;
     await service.kill();
     const killedAt = Date.now();
