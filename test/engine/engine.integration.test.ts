@@ -3,7 +3,6 @@
 // period, reset of unreadable state, verification limits, rollback on failure, and database outages
 // and transaction timeouts surfacing as StoreUnavailableError.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import pg from "pg";
 import { createPrisma, createSqlPool } from "../../src/db/client.js";
 import { createEngineStore } from "../../src/db/engine-store.js";
 import { createPgEngineStore } from "../../src/db/engine-store-pg.js";
