@@ -181,25 +181,36 @@ export function createOutbound(deps: OutboundDeps): Outbound {
       });
       instance.on("error", (error) => log.error({ err: error }, "pg-boss error"));
       await instance.start();
-      await instance.createQueue(DEAD_LETTER_QUEUE);
-      for (const channel of CHANNELS) {
-        await instance.createQueue(queueFor(channel), {
-          name: queueFor(channel),
-          retryLimit: q.retryLimit,
-          retryDelay: q.retryDelaySeconds,
-          retryBackoff: true,
-          expireInSeconds: q.expireInSeconds,
-          deadLetter: DEAD_LETTER_QUEUE,
-        });
+      // Instances starting at the same moment on a fresh database can deadlock in pg-boss's queue
+      // creation (40P01); creating a queue is idempotent, so the loser simply tries again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await instance.createQueue(DEAD_LETTER_QUEUE);
+          for (const channel of CHANNELS) {
+            await instance.createQueue(queueFor(channel), {
+              name: queueFor(channel),
+              retryLimit: q.retryLimit,
+              retryDelay: q.retryDelaySeconds,
+              retryBackoff: true,
+              expireInSeconds: q.expireInSeconds,
+              deadLetter: DEAD_LETTER_QUEUE,
+            });
+          }
+          // "stately": at most one tick running and one waiting cluster-wide, so a long campaign never
+          // overlaps the next minute's tick and ticks do not pile up behind it.
+          await instance.createQueue(REMINDER_TICK_QUEUE, {
+            name: REMINDER_TICK_QUEUE,
+            policy: "stately",
+            expireInSeconds: 1800,
+            retryLimit: 0,
+          });
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== "40P01" || attempt >= 5) throw error;
+          log.warn({ attempt }, "deadlock while creating the outbound queues; retrying");
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 200));
+        }
       }
-      // "stately": at most one tick running and one waiting cluster-wide, so a long campaign never
-      // overlaps the next minute's tick and ticks do not pile up behind it.
-      await instance.createQueue(REMINDER_TICK_QUEUE, {
-        name: REMINDER_TICK_QUEUE,
-        policy: "stately",
-        expireInSeconds: 1800,
-        retryLimit: 0,
-      });
       boss = instance;
 
       if (options.deliver ?? true) {
