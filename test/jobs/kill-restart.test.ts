@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { seedUser, until } from "./support.js";
 
@@ -13,8 +13,15 @@ const USERS = 150;
 const PERIOD = "2026-12";
 let db: TestDatabase;
 const children: ChildProcess[] = [];
+// Two processes racing pg-boss's expiry and retry timers: on the embedded PGlite (one transaction at
+// a time, shared with every other test file's load) the timing is not what this check measures, so
+// it runs against a Postgres server only (TEST_DATABASE_URL / DATABASE_URL, as CI has).
+const noServer = inject("testDb").mode === "embedded";
+if (noServer)
+  console.log("[jobs] kill -9 campaign check skipped: no Postgres server (set TEST_DATABASE_URL)");
 
 beforeAll(async () => {
+  if (noServer) return;
   db = await createTestDatabase();
   await db.prisma.$executeRawUnsafe(
     "CREATE TABLE test_delivery (id serial PRIMARY KEY, address text NOT NULL, pid int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())",
@@ -22,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-  await db.drop();
+  await db?.drop();
 });
 
 function startService(): { child: ChildProcess; output: string[]; exited: Promise<number | null> } {
@@ -41,7 +48,7 @@ function startService(): { child: ChildProcess; output: string[]; exited: Promis
 const delivered = async () =>
   (await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM test_delivery`)[0]!.n;
 
-describe("kill -9 mid-campaign", () => {
+describe.skipIf(noServer)("kill -9 mid-campaign", () => {
   it("completes after a restart and nobody gets two reminders", async () => {
     for (let i = 0; i < USERS; i++) await seedUser(db.prisma, { accounts: [`Рахунок ${i}`] });
 
