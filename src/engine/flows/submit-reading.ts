@@ -154,6 +154,26 @@ async function introText(
 
 type ZoneDraft = { accountId: number; values: number[]; flagged: boolean };
 
+/** Back to entering the current zone, keeping the zones already entered. */
+function reenterZone(ctx: FlowContext, draft: ZoneDraft): Promise<Transition> {
+  return ctx.enter({
+    name: "reading_zone",
+    accountId: draft.accountId,
+    values: draft.values,
+    flagged: draft.flagged,
+  });
+}
+
+/** What a candidate value for the next zone implies: consumption since the baseline and the limits. */
+async function candidateUsage(ctx: FlowContext, link: LinkedAccount, draft: ZoneDraft, candidate: number) {
+  const status = await readingStatus(ctx, link.account);
+  const zone = draft.values.length;
+  const last = status.baseline ? zoneValue(status.baseline, zone) : null;
+  const limits = zoneLimits(status.averageDaily[zone] ?? 0, status.daysSinceBaseline, ctx.settings);
+  const used = last === null ? 0 : consumption(last, candidate, link.account.meterDigits);
+  return { used, limits };
+}
+
 /** A zone value passed every check: ask the next zone, or for a photo when flagged, or show the summary. */
 function acceptValue(
   ctx: FlowContext,
@@ -296,32 +316,15 @@ export const readingHandlers: Pick<
       };
     },
     async handle(ctx, step, input) {
-      const back = {
-        name: "reading_zone" as const,
-        accountId: step.accountId,
-        values: step.values,
-        flagged: step.flagged,
-      };
-      if (input.kind === "choice" && input.id === NO) return ctx.enter(back);
+      if (input.kind === "choice" && input.id === NO) return reenterZone(ctx, step);
       if (input.kind !== "choice" || input.id !== YES) return ctx.stay(step, ctx.t("hint.useButtons"));
       const link = await findLinked(ctx, step.accountId);
       if (!link) return ctx.menu();
-      const status = await readingStatus(ctx, link.account);
-      const zone = step.values.length;
-      const last = status.baseline ? zoneValue(status.baseline, zone) : null;
-      const limits = zoneLimits(status.averageDaily[zone] ?? 0, status.daysSinceBaseline, ctx.settings);
-      const used = last === null ? 0 : consumption(last, step.candidate, link.account.meterDigits);
+      const { used, limits } = await candidateUsage(ctx, link, step, step.candidate);
       if (isHigh(used, limits)) return ctx.enter({ ...step, name: "reading_high" });
       return acceptValue(ctx, link, step, step.candidate, false);
     },
-    async back(ctx, step) {
-      return ctx.enter({
-        name: "reading_zone",
-        accountId: step.accountId,
-        values: step.values,
-        flagged: step.flagged,
-      });
-    },
+    back: (ctx, step) => reenterZone(ctx, step),
   },
 
   reading_high: {
@@ -330,15 +333,9 @@ export const readingHandlers: Pick<
       let used = 0;
       let expected = 0;
       if (link) {
-        const status = await readingStatus(ctx, link.account);
-        const zone = step.values.length;
-        const last = status.baseline ? zoneValue(status.baseline, zone) : null;
-        used = last === null ? 0 : consumption(last, step.candidate, link.account.meterDigits);
-        expected = zoneLimits(
-          status.averageDaily[zone] ?? 0,
-          status.daysSinceBaseline,
-          ctx.settings,
-        ).expected;
+        const usage = await candidateUsage(ctx, link, step, step.candidate);
+        used = usage.used;
+        expected = usage.limits.expected;
       }
       return {
         text: ctx.t("reading.highAsk", { value: step.candidate, used, expected }),
@@ -350,26 +347,13 @@ export const readingHandlers: Pick<
       };
     },
     async handle(ctx, step, input) {
-      const back = {
-        name: "reading_zone" as const,
-        accountId: step.accountId,
-        values: step.values,
-        flagged: step.flagged,
-      };
-      if (input.kind === "choice" && input.id === NO) return ctx.enter(back);
+      if (input.kind === "choice" && input.id === NO) return reenterZone(ctx, step);
       if (input.kind !== "choice" || input.id !== YES) return ctx.stay(step, ctx.t("hint.useButtons"));
       const link = await findLinked(ctx, step.accountId);
       if (!link) return ctx.menu();
       return acceptValue(ctx, link, step, step.candidate, true);
     },
-    async back(ctx, step) {
-      return ctx.enter({
-        name: "reading_zone",
-        accountId: step.accountId,
-        values: step.values,
-        flagged: step.flagged,
-      });
-    },
+    back: (ctx, step) => reenterZone(ctx, step),
   },
 
   reading_photo: {
