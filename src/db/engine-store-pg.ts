@@ -18,7 +18,7 @@ import type {
   UserStatus,
 } from "../engine/ports.js";
 import type { Language } from "../engine/replies.js";
-import { isConnectivityError } from "./engine-store.js";
+import { isConnectivityError } from "./connectivity.js";
 
 export interface PgEngineStoreOptions {
   /** Upper bound of one update's transaction (includes waiting for the conversation lock). */

@@ -67,7 +67,7 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     db = await createTestDatabase();
     const report = await importDemoAccounts(db.url);
     expect(report.rejectedTotal).toBe(0);
-    server = await startWebChatServer(db.prisma, { pollIntervalMs: 200 });
+    server = await startWebChatServer(db, { pollIntervalMs: 200 });
     userDataDir = await mkdtemp(path.join(tmpdir(), "web-chat-chromium-"));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,

@@ -1,10 +1,9 @@
-// The engine on real Postgres through both stores (Prisma, and node-postgres which the service uses):
+// The engine on real Postgres through the node-postgres store the service uses (src/db/engine-store-pg.ts):
 // exactly-once per update id, the conversation lock under concurrency, one counting reading per
 // period, reset of unreadable state, verification limits, rollback on failure, and database outages
 // and transaction timeouts surfacing as StoreUnavailableError.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createPrisma, createSqlPool } from "../../src/db/client.js";
-import { createEngineStore } from "../../src/db/engine-store.js";
+import { createSqlPool } from "../../src/db/client.js";
 import { createPgEngineStore } from "../../src/db/engine-store-pg.js";
 import { createUserStatusStore } from "../../src/db/user-status-store.js";
 import { createEngine, type Engine } from "../../src/engine/engine.js";
@@ -25,14 +24,6 @@ interface StoreKind {
 }
 
 const storeKinds: StoreKind[] = [
-  {
-    name: "prisma",
-    open: (db, options) => ({ store: createEngineStore(db.prisma, options), close: async () => undefined }),
-    unreachable: () => {
-      const down = createPrisma("postgresql://root@127.0.0.1:1/none");
-      return { store: createEngineStore(down), close: () => down.$disconnect() };
-    },
-  },
   {
     name: "pg",
     open: (db, options) => {

@@ -4,12 +4,14 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import pg from "pg";
 import { inject } from "vitest";
-import { createPrisma, type PrismaClient } from "../../src/db/client.js";
+import { createPrisma, createSqlPool, type PrismaClient } from "../../src/db/client.js";
 import { startEmbeddedPostgres } from "../../src/db/embedded.js";
 
 export interface TestDatabase {
   url: string;
   prisma: PrismaClient;
+  /** A pg pool for the engine store (src/db/engine-store-pg.ts), as the service's `db.engine`. */
+  enginePool: pg.Pool;
   drop(): Promise<void>;
 }
 
@@ -36,11 +38,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await adminQuery(setup.serverUrl, `CREATE DATABASE ${name} TEMPLATE ${setup.template}`);
     const url = withDatabase(setup.serverUrl, name);
     const prisma = createPrisma(url, { poolSize: 20 });
+    const enginePool = createSqlPool(url, { max: 10 });
     return {
       url,
       prisma,
+      enginePool,
       async drop() {
         await prisma.$disconnect();
+        await enginePool.end();
         await adminQuery(setup.serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       },
     };
@@ -48,11 +53,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const dump = new Blob([await readFile(setup.dumpFile)]);
   const embedded = await startEmbeddedPostgres({ dataDir: "memory://", loadDataDir: dump });
   const prisma = createPrisma(embedded.url, { poolSize: 5 });
+  const enginePool = createSqlPool(embedded.url, { max: 5 });
   return {
     url: embedded.url,
     prisma,
+    enginePool,
     async drop() {
       await prisma.$disconnect();
+      await enginePool.end();
       await embedded.stop();
     },
   };

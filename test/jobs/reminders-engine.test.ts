@@ -3,7 +3,7 @@
 // the conversation is doing) starts the reading journey for that account / turns reminders off, and
 // the next campaign leaves the user out.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngineStore } from "../../src/db/engine-store.js";
+import { createPgEngineStore } from "../../src/db/engine-store-pg.js";
 import { createEngine } from "../../src/engine/engine.js";
 import { GLOBAL_CHOICES, submitReadingChoice } from "../../src/engine/global-choices.js";
 import { t } from "../../src/engine/i18n/index.js";
@@ -26,7 +26,7 @@ describe("reminder buttons through the engine", () => {
   it("Submit reading starts the journey for that account; Stop reminders turns them off for good", async () => {
     const now = kyivInstant(2026, 11, 29, 10, 30);
     const engine = createEngine({
-      store: createEngineStore(db.prisma),
+      store: createPgEngineStore(db.enginePool),
       clock: { now: () => now },
       settings: defaultEngineSettings,
     });

@@ -5,7 +5,7 @@
 // language and naming the account by its label.
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngineStore } from "../../src/db/engine-store.js";
+import { createPgEngineStore } from "../../src/db/engine-store-pg.js";
 import { createEngine, type Engine } from "../../src/engine/engine.js";
 import type { InboundEvent } from "../../src/engine/events.js";
 import type { Notification } from "../../src/engine/notifications.js";
@@ -63,7 +63,11 @@ const rendered = (language: "uk" | "en", notification: Notification) =>
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  engine = createEngine({ store: createEngineStore(db.prisma), clock, settings: defaultEngineSettings });
+  engine = createEngine({
+    store: createPgEngineStore(db.enginePool),
+    clock,
+    settings: defaultEngineSettings,
+  });
   outbound = createOutbound({
     prisma: db.prisma,
     databaseUrl: db.url,

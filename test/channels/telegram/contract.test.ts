@@ -36,7 +36,7 @@ interface TelegramDelivery extends Delivery {
 }
 
 async function makeTelegramHarness(): Promise<ChannelHarness> {
-  const service = await startTelegramTestService({ prisma: db.prisma, fake, mode: "webhook" });
+  const service = await startTelegramTestService({ database: db, fake, mode: "webhook" });
 
   return {
     textLimit: TELEGRAM_TEXT_LIMIT,

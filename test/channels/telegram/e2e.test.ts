@@ -4,7 +4,7 @@
 // inject() where the test needs to forge what Telegram would never send.
 import { Api } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrisma } from "../../../src/db/client.js";
+import { createPrisma, createSqlPool } from "../../../src/db/client.js";
 import { submitReadingChoice } from "../../../src/engine/global-choices.js";
 import { t } from "../../../src/engine/i18n/index.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../../fakes/telegram-api.js";
@@ -55,7 +55,7 @@ async function processedUpdates(updateId: unknown): Promise<number> {
 beforeAll(async () => {
   db = await createTestDatabase();
   fake = await startFakeTelegramApi({ token: TEST_BOT_TOKEN });
-  service = await startTelegramTestService({ prisma: db.prisma, fake, mode: "webhook" });
+  service = await startTelegramTestService({ database: db, fake, mode: "webhook" });
   await service.app.listen({ host: "127.0.0.1", port: 0 });
   const address = service.app.server.address();
   if (!address || typeof address === "string") throw new Error("no port");
@@ -349,8 +349,11 @@ describe("Telegram webhook mode, end to end", () => {
   });
 
   it("answers 503 when the database is down, so Telegram redelivers, and sends nothing", async () => {
-    const deadPrisma = createPrisma("postgresql://root@127.0.0.1:1/nothing", { poolSize: 1 });
-    const down = await startTelegramTestService({ prisma: deadPrisma, fake, mode: "webhook" });
+    const dead = {
+      prisma: createPrisma("postgresql://root@127.0.0.1:1/nothing", { poolSize: 1 }),
+      enginePool: createSqlPool("postgresql://root@127.0.0.1:1/nothing", { max: 1 }),
+    };
+    const down = await startTelegramTestService({ database: dead, fake, mode: "webhook" });
     try {
       const user = newUser();
       const response = await down.app.inject({
@@ -363,7 +366,8 @@ describe("Telegram webhook mode, end to end", () => {
       expect(fake.sentMessages(user.id)).toEqual([]);
     } finally {
       await down.stop();
-      await deadPrisma.$disconnect();
+      await dead.prisma.$disconnect();
+      await dead.enginePool.end();
     }
   });
 });

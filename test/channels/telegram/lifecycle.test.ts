@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTelegramChannel } from "../../../src/channels/telegram/index.js";
-import { createEngineStore } from "../../../src/db/engine-store.js";
+import { createPgEngineStore } from "../../../src/db/engine-store-pg.js";
 import { createUserStatusStore } from "../../../src/db/user-status-store.js";
 import { createEngine } from "../../../src/engine/engine.js";
 import { defaultEngineSettings } from "../../../src/engine/settings.js";
@@ -29,7 +29,7 @@ afterAll(async () => {
 
 const realEngine = () =>
   createEngine({
-    store: createEngineStore(db.prisma),
+    store: createPgEngineStore(db.enginePool),
     clock: { now: () => new Date() },
     settings: defaultEngineSettings,
   });
@@ -39,7 +39,7 @@ describe("Telegram channel lifecycle", () => {
     fake.reset();
     fake.failNext("getMe", { kind: "disconnect" }, 2);
     fake.failNext("getMe", { kind: "server_error", status: 502 });
-    const service = await startTelegramTestService({ prisma: db.prisma, fake, mode: "webhook" });
+    const service = await startTelegramTestService({ database: db, fake, mode: "webhook" });
     try {
       expect(service.channel.ready()).toBe(false);
       const notReady = await service.app.inject({ method: "GET", url: "/readyz" });
@@ -66,7 +66,7 @@ describe("Telegram channel lifecycle", () => {
   it("stops cleanly while getMe is still failing", async () => {
     fake.reset();
     fake.failNext("getMe", { kind: "server_error", status: 500 }, 100);
-    const service = await startTelegramTestService({ prisma: db.prisma, fake, mode: "polling" });
+    const service = await startTelegramTestService({ database: db, fake, mode: "polling" });
     await fake.waitForCalls("getMe", 2);
     const started = Date.now();
     await service.stop();

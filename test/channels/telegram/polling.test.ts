@@ -2,7 +2,7 @@
 // confirmed only after an update is handled, a database outage holding the update back until the
 // store is back, and a clean stop that confirms what was handled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrisma } from "../../../src/db/client.js";
+import { createPrisma, createSqlPool } from "../../../src/db/client.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../../fakes/telegram-api.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
 import { verifyAndSubmitReading } from "./conversation.js";
@@ -28,7 +28,7 @@ async function deliver(update: Record<string, unknown>): Promise<void> {
 beforeAll(async () => {
   db = await createTestDatabase();
   fake = await startFakeTelegramApi({ token: TEST_BOT_TOKEN });
-  service = await startTelegramTestService({ prisma: db.prisma, fake, mode: "polling" });
+  service = await startTelegramTestService({ database: db, fake, mode: "polling" });
   await waitUntil(() => service.channel.ready());
 });
 
@@ -76,8 +76,11 @@ describe("Telegram polling mode, end to end", () => {
 describe("Telegram polling with the database down", () => {
   it("keeps the update until the store answers, then handles it once", async () => {
     const pollFake = await startFakeTelegramApi({ token: TEST_BOT_TOKEN });
-    const deadPrisma = createPrisma("postgresql://root@127.0.0.1:1/nothing", { poolSize: 1 });
-    const down = await startTelegramTestService({ prisma: deadPrisma, fake: pollFake, mode: "polling" });
+    const dead = {
+      prisma: createPrisma("postgresql://root@127.0.0.1:1/nothing", { poolSize: 1 }),
+      enginePool: createSqlPool("postgresql://root@127.0.0.1:1/nothing", { max: 1 }),
+    };
+    const down = await startTelegramTestService({ database: dead, fake: pollFake, mode: "polling" });
     try {
       await waitUntil(() => down.channel.ready());
       const user = new TelegramUser(7_200_000_003, pollFake);
@@ -89,7 +92,7 @@ describe("Telegram polling with the database down", () => {
       await down.stop();
 
       // The store is back: a new instance on the real database takes it from the same offset.
-      const up = await startTelegramTestService({ prisma: db.prisma, fake: pollFake, mode: "polling" });
+      const up = await startTelegramTestService({ database: db, fake: pollFake, mode: "polling" });
       try {
         await waitUntil(() => pollFake.pendingUpdates() === 0);
         expect(pollFake.sentMessages(user.id)).toHaveLength(1);
@@ -97,7 +100,8 @@ describe("Telegram polling with the database down", () => {
         await up.stop();
       }
     } finally {
-      await deadPrisma.$disconnect();
+      await dead.prisma.$disconnect();
+      await dead.enginePool.end();
       await pollFake.close();
     }
   });

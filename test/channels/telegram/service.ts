@@ -1,16 +1,17 @@
 // The Telegram channel assembled for end-to-end tests the way main.ts assembles it: real engine on
-// the Prisma store in a fresh Postgres database, the user-status store, buildServer with the
+// the pg engine store in a fresh Postgres database, the user-status store, buildServer with the
 // channel's route, and grammY pointed at the fake Bot API. The engine is wrapped only to record
 // what it was asked and answered (the contract suite reads that); it is not replaced.
 import type { FastifyInstance } from "fastify";
 import { createTelegramChannel, type TelegramChannel } from "../../../src/channels/telegram/index.js";
 import type { EngineHandle } from "../../../src/channels/channel.js";
-import { createEngineStore } from "../../../src/db/engine-store.js";
+import { createPgEngineStore } from "../../../src/db/engine-store-pg.js";
 import { createUserStatusStore } from "../../../src/db/user-status-store.js";
 import { createEngine } from "../../../src/engine/engine.js";
 import { defaultEngineSettings } from "../../../src/engine/settings.js";
 import { createMetrics, type Metrics } from "../../../src/http/metrics.js";
 import { buildServer } from "../../../src/http/server.js";
+import type pg from "pg";
 import type { PrismaClient } from "../../../src/db/client.js";
 import type { EngineCall } from "../../channels/contract.js";
 import type { FakeTelegramApi } from "../../fakes/telegram-api.js";
@@ -50,7 +51,8 @@ export function recordingEngine(engine: EngineHandle, calls: EngineCall[]): Engi
 }
 
 export async function startTelegramTestService(options: {
-  prisma: PrismaClient;
+  /** Prisma for the user-status store, a pg pool for the engine store (a TestDatabase fits). */
+  database: { prisma: PrismaClient; enginePool: pg.Pool };
   fake: FakeTelegramApi;
   mode: "webhook" | "polling";
   now?: string;
@@ -61,7 +63,7 @@ export async function startTelegramTestService(options: {
   const clock = new TestClock(new Date(options.now ?? "2026-11-30T10:00:00Z"));
   const engineCalls: EngineCall[] = [];
   const engine = createEngine({
-    store: createEngineStore(options.prisma),
+    store: createPgEngineStore(options.database.enginePool),
     clock,
     settings: defaultEngineSettings,
   });
@@ -73,7 +75,7 @@ export async function startTelegramTestService(options: {
       apiRoot: options.fake.apiRoot,
     },
     engine: recordingEngine(engine, engineCalls),
-    userStatus: createUserStatusStore(options.prisma),
+    userStatus: createUserStatusStore(options.database.prisma),
     logger,
     metrics: metrics.registry,
     identityRetry: { initialDelayMs: 50, maxDelayMs: 200 },

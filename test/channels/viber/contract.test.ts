@@ -7,7 +7,7 @@ import { afterAll } from "vitest";
 import type { EngineHandle } from "../../../src/channels/channel.js";
 import { createViberChannel } from "../../../src/channels/viber/index.js";
 import { signViberBody } from "../../../src/channels/viber/signature.js";
-import { createEngineStore } from "../../../src/db/engine-store.js";
+import { createPgEngineStore } from "../../../src/db/engine-store-pg.js";
 import { createUserStatusStore } from "../../../src/db/user-status-store.js";
 import { createEngine } from "../../../src/engine/engine.js";
 import { defaultEngineSettings } from "../../../src/engine/settings.js";
@@ -68,7 +68,7 @@ async function makeViberHarness(): Promise<ChannelHarness> {
   const { db, fake } = await sharedParts();
   const metrics = createMetrics({ defaultMetrics: false });
   const engine = createEngine({
-    store: createEngineStore(db.prisma),
+    store: createPgEngineStore(db.enginePool),
     clock: { now: () => new Date("2026-11-30T10:00:00Z") },
     settings: defaultEngineSettings,
   });

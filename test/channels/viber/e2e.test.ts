@@ -8,8 +8,8 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signViberBody } from "../../../src/channels/viber/signature.js";
 import { createViberChannel, type ViberChannel } from "../../../src/channels/viber/index.js";
-import { createPrisma } from "../../../src/db/client.js";
-import { createEngineStore } from "../../../src/db/engine-store.js";
+import { createSqlPool } from "../../../src/db/client.js";
+import { createPgEngineStore } from "../../../src/db/engine-store-pg.js";
 import { createUserStatusStore } from "../../../src/db/user-status-store.js";
 import { createEngine } from "../../../src/engine/engine.js";
 import { t } from "../../../src/engine/i18n/index.js";
@@ -35,9 +35,9 @@ let baseUrl: string;
 
 async function startApp(engineStoreUrl?: string) {
   const metrics = createMetrics({ defaultMetrics: false });
-  const prisma = engineStoreUrl === undefined ? db.prisma : createPrisma(engineStoreUrl, { poolSize: 1 });
+  const pool = engineStoreUrl === undefined ? db.enginePool : createSqlPool(engineStoreUrl, { max: 1 });
   const engine = createEngine({
-    store: createEngineStore(prisma),
+    store: createPgEngineStore(pool),
     clock,
     settings: defaultEngineSettings,
   });
@@ -57,7 +57,7 @@ async function startApp(engineStoreUrl?: string) {
     plugins: [channel.plugin],
   });
   const url = await server.listen({ host: "127.0.0.1", port: 0 });
-  return { channel, server, url, prisma };
+  return { channel, server, url, pool };
 }
 
 beforeAll(async () => {
@@ -506,7 +506,7 @@ describe("Viber end to end", () => {
       expect(person.received()).toEqual([]);
     } finally {
       await down.server.close();
-      await down.prisma.$disconnect();
+      await down.pool.end();
     }
   });
 });

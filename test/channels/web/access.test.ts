@@ -13,9 +13,9 @@ let openChat: WebChatServer;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  disabled = await startWebChatServer(db.prisma, { enabled: false });
-  protectedChat = await startWebChatServer(db.prisma, { token: "s3cret-web-chat-token" });
-  openChat = await startWebChatServer(db.prisma);
+  disabled = await startWebChatServer(db, { enabled: false });
+  protectedChat = await startWebChatServer(db, { token: "s3cret-web-chat-token" });
+  openChat = await startWebChatServer(db);
 });
 
 afterAll(async () => {

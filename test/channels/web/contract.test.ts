@@ -31,7 +31,7 @@ beforeAll(async () => {
       return result;
     },
   });
-  server = await startWebChatServer(db.prisma, { wrapEngine: recordCalls });
+  server = await startWebChatServer(db, { wrapEngine: recordCalls });
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@
 // repeated event id has no second effect; a typed phone is stored unproven; photos are stored and
 // referenced; the per-client rate limit holds; a database outage answers 503.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrisma } from "../../../src/db/client.js";
+import { createPrisma, createSqlPool } from "../../../src/db/client.js";
 import { importDemoAccounts } from "./demo-accounts.js";
 import { updateIdOf } from "../../../src/channels/web/wire.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
@@ -15,7 +15,7 @@ let eventCounter = 0;
 beforeAll(async () => {
   db = await createTestDatabase();
   await importDemoAccounts(db.url);
-  chat = await startWebChatServer(db.prisma, { eventsPerMinute: 30 });
+  chat = await startWebChatServer(db, { eventsPerMinute: 30 });
 });
 
 afterAll(async () => {
@@ -137,7 +137,10 @@ describe("web chat events", () => {
 
   it("answers 503 with Retry-After when the database cannot be reached, so the page retries", async () => {
     // Nothing listens on port 1: every query fails to connect.
-    const unreachable = createPrisma("postgresql://root@127.0.0.1:1/nowhere");
+    const unreachable = {
+      prisma: createPrisma("postgresql://root@127.0.0.1:1/nowhere"),
+      enginePool: createSqlPool("postgresql://root@127.0.0.1:1/nowhere"),
+    };
     const down = await startWebChatServer(unreachable);
     try {
       const response = await down.app.inject({
@@ -155,7 +158,8 @@ describe("web chat events", () => {
       expect(stream.statusCode).toBe(503);
     } finally {
       await down.close();
-      await unreachable.$disconnect();
+      await unreachable.prisma.$disconnect();
+      await unreachable.enginePool.end();
     }
   });
 });

@@ -1,6 +1,7 @@
 // Starts the web chat the way the service does (buildServer + createWebChannel + the real engine on
 // the test database), listening on 127.0.0.1:0 so streams and browsers can connect.
 import type { FastifyInstance } from "fastify";
+import type pg from "pg";
 import pino from "pino";
 import type { PrismaClient } from "../../../src/generated/prisma/client.js";
 import { createWebChannel, type WebChannel } from "../../../src/channels/web/index.js";
@@ -28,13 +29,19 @@ export interface WebChatServerOptions {
   wrapEngine?: (engine: EngineHandle) => EngineHandle;
 }
 
+/** The test database's clients: Prisma for the web chat's own tables, a pg pool for the engine store. */
+export interface WebChatDatabase {
+  prisma: PrismaClient;
+  enginePool: pg.Pool;
+}
+
 export async function startWebChatServer(
-  prisma: PrismaClient,
+  { prisma, enginePool }: WebChatDatabase,
   options: WebChatServerOptions = {},
 ): Promise<WebChatServer> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const metrics = createMetrics({ defaultMetrics: false });
-  const realEngine = createTestEngine(prisma, logger);
+  const realEngine = createTestEngine(enginePool, logger);
   const engine = options.wrapEngine ? options.wrapEngine(realEngine) : realEngine;
   const channel = createWebChannel({
     config: {

@@ -16,8 +16,8 @@ let instanceB: WebChatServer;
 beforeAll(async () => {
   db = await createTestDatabase();
   // Two service instances on one database, like two replicas behind a load balancer.
-  instanceA = await startWebChatServer(db.prisma, { pollIntervalMs: 100 });
-  instanceB = await startWebChatServer(db.prisma, { pollIntervalMs: 100 });
+  instanceA = await startWebChatServer(db, { pollIntervalMs: 100 });
+  instanceB = await startWebChatServer(db, { pollIntervalMs: 100 });
 });
 
 afterAll(async () => {
@@ -115,7 +115,7 @@ describe("web chat push", () => {
   });
 
   it("ends open streams on shutdown instead of holding the server open", async () => {
-    const instanceC = await startWebChatServer(db.prisma);
+    const instanceC = await startWebChatServer(db);
     const stream = await openSse(`${instanceC.url}/web/api/stream?clientId=${clientId}`);
     expect(stream.status).toBe(200);
     const started = Date.now();
