@@ -52,21 +52,43 @@ function releaseBrokenTransactions(factory: PrismaPg): void {
 }
 
 /**
- * A plain pg pool: the engine store's (src/db/engine-store-pg.ts) and a small one for bulk work
- * (imports, exports) that streams through memory. connectionTimeoutMillis bounds the wait for a
- * connection when all are busy.
+ * A plain pg pool for bulk work (imports, exports) that streams through memory, and the base of the
+ * engine pool. connectionTimeoutMillis bounds the wait for a connection when all are busy.
  */
 export function createSqlPool(
   databaseUrl: string,
-  options: { max?: number; connectionTimeoutMillis?: number } = {},
+  options: { max?: number; connectionTimeoutMillis?: number; pipeline?: boolean } = {},
 ): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? 3,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+    ...(options.pipeline ? { pipeline: true } : {}),
   });
   // An idle connection that dies (Postgres restarted) is reported here; without a listener the
   // process would crash. The pool drops it and the next checkout opens a new one.
   pool.on("error", () => undefined);
   return pool;
+}
+
+const preparingPools = new WeakSet<pg.Pool>();
+
+/**
+ * The engine store's pool (src/db/engine-store-pg.ts). Its connections pipeline: statements are sent
+ * without waiting for the previous answer, so a batch costs one round trip. On a Postgres server
+ * the hot statements are also prepared once per connection (named); not on the embedded Postgres,
+ * where every connection shares one session and the names would collide.
+ */
+export function createEnginePool(
+  databaseUrl: string,
+  options: { max?: number; connectionTimeoutMillis?: number; embedded?: boolean } = {},
+): pg.Pool {
+  const pool = createSqlPool(databaseUrl, { ...options, pipeline: true });
+  if (!options.embedded) preparingPools.add(pool);
+  return pool;
+}
+
+/** Whether the engine store may name (prepare) its statements on this pool's connections. */
+export function preparesStatements(pool: pg.Pool): boolean {
+  return preparingPools.has(pool);
 }

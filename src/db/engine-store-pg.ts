@@ -12,15 +12,19 @@ import type {
   EngineStore,
   EngineTx,
   KnownOutageRecord,
+  LinkedAccount,
   OutageReportRecord,
   ReadingRecord,
   ServiceOrderRecord,
   UserStatus,
 } from "../engine/ports.js";
 import type { Language } from "../engine/replies.js";
+import { preparesStatements } from "./client.js";
 import { isConnectivityError } from "./connectivity.js";
 
 export interface PgEngineStoreOptions {
+  /** Name (prepare) the hot statements; default: what the pool allows (see createEnginePool). */
+  prepared?: boolean;
   /** Upper bound of one update's transaction (includes waiting for the conversation lock). */
   timeoutMs?: number;
 }
@@ -195,62 +199,137 @@ function toOrder(row: OrderRow): ServiceOrderRecord {
   };
 }
 
-/** Runs statements on the transaction's client; the first one carries the deferred BEGIN. */
-interface Session {
-  query<R extends object>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
-  /** Sends BEGIN and `sql` (literal values only) as one simple-protocol message when BEGIN is still pending. */
-  queryOpening<R extends object>(sql: string): Promise<pg.QueryResult<R>>;
+/** One statement: parameterised, and named when it runs on every update (prepared once per connection). */
+interface Statement {
+  text: string;
+  values?: unknown[];
+  name?: string;
 }
 
-function createTx(session: Session, client: pg.PoolClient): EngineTx {
+/** Runs statements on the transaction's client. */
+interface Session {
+  query<R extends object>(text: string, values?: unknown[], name?: string): Promise<pg.QueryResult<R>>;
+  /** Statements in order, in one round trip when the client pipelines (BEGIN travels with the first batch). */
+  batch(statements: Statement[]): Promise<pg.QueryResult[]>;
+  /** A statement held back to travel with the next batch (or COMMIT), for writes nothing reads before then. */
+  defer(statement: Statement): void;
+}
+
+/** Rows read ahead with the conversation lock, valid until this transaction writes what they show. */
+interface ReadAhead {
+  links: LinkedAccount[] | null;
+  /** Newest first, at most READ_AHEAD_READINGS per linked account. */
+  readings: Map<number, ReadingRecord[]>;
+}
+
+/**
+ * How many counting readings per linked account are read ahead: the most any step asks for (the
+ * plausibility check: 12 of history + 2). A step asking for more queries the database.
+ */
+const READ_AHEAD_READINGS = 14;
+
+const OPEN_SQL = `WITH claim AS (
+     INSERT INTO processed_update (channel, update_id, processed_at)
+     VALUES ($8::"Channel", $9, $6)
+     ON CONFLICT DO NOTHING
+     RETURNING 1)
+   INSERT INTO messenger_user (address, channel, telegram_chat_id, viber_user_id, language, last_inbound_at,
+                               state_updated_at, updated_at, flood_window_at, flood_count)
+   SELECT $1, $2::"Channel", $3::bigint, $4::varchar, $5::"Language", $6, $6, $6, $6, 1
+   WHERE EXISTS (SELECT 1 FROM claim)
+   ON CONFLICT (address) DO UPDATE SET
+     last_inbound_at = EXCLUDED.last_inbound_at,
+     telegram_chat_id = COALESCE(EXCLUDED.telegram_chat_id, messenger_user.telegram_chat_id),
+     viber_user_id = COALESCE(EXCLUDED.viber_user_id, messenger_user.viber_user_id),
+     flood_count = CASE WHEN messenger_user.flood_window_at > EXCLUDED.flood_window_at - $7 * interval '1 second'
+                        THEN messenger_user.flood_count + 1 ELSE 1 END,
+     flood_window_at = CASE WHEN messenger_user.flood_window_at > EXCLUDED.flood_window_at - $7 * interval '1 second'
+                            THEN messenger_user.flood_window_at ELSE EXCLUDED.flood_window_at END
+   RETURNING id, (xmax = 0) AS created, language::text AS language, status::text AS status, reminders_enabled,
+             phone, phone_proven, state, state_version, state_updated_at, flood_count`;
+
+const LINKS_COLUMNS = `l.id AS link_id, l.label, a.id, a.number, a.holder_name, a.phones, a.settlement, a.street,
+  a.building, a.apartment, a.area_code, a.meter_serial, a.meter_digits, a.zones`;
+
+// Read ahead by address: the row may have been created by the statement just before in this batch.
+const LINKS_BY_ADDRESS_SQL = `SELECT ${LINKS_COLUMNS}
+   FROM account_link l JOIN account a ON a.id = l.account_id
+   WHERE l.user_id = (SELECT id FROM messenger_user WHERE address = $1)
+   ORDER BY l.id ASC`;
+
+const READINGS_BY_ADDRESS_SQL = `SELECT r.* FROM account_link l
+   CROSS JOIN LATERAL (
+     SELECT ${READING_COLUMNS} FROM meter_reading
+     WHERE account_id = l.account_id AND status <> 'superseded'
+     ORDER BY taken_at DESC, id DESC
+     LIMIT ${READ_AHEAD_READINGS}) r
+   WHERE l.user_id = (SELECT id FROM messenger_user WHERE address = $1)
+   ORDER BY r.account_id, r.taken_at DESC, r.id DESC`;
+
+const SAVE_SQL = `UPDATE messenger_user SET
+     language = $2::"Language",
+     status = $3::"UserStatus",
+     reminders_enabled = $4,
+     phone = $5,
+     phone_proven = $6,
+     state = $7::jsonb,
+     state_version = $8,
+     state_updated_at = $9,
+     updated_at = now()
+   WHERE id = $1`;
+
+function toLinked(row: AccountRow & { link_id: number; label: string }): LinkedAccount {
+  return { linkId: row.link_id, label: row.label, account: toAccount(row) };
+}
+
+function createTx(session: Session): EngineTx {
+  const readAhead: ReadAhead = { links: null, readings: new Map() };
+  let readAheadUserId: number | null = null;
+  const forgetLinks = (): void => {
+    readAhead.links = null;
+    readAhead.readings.clear();
+  };
+
   const lockAccount = async (accountId: number): Promise<void> => {
     // Serialises writes that must see each other per account (the current reading, the one open report).
-    await session.query("SELECT 1 FROM account WHERE id = $1 FOR UPDATE", [accountId]);
+    await session.query("SELECT 1 FROM account WHERE id = $1 FOR UPDATE", [accountId], "engine_lock_account");
   };
 
   return {
-    async claimUpdate(channel, updateId, now) {
-      // The update's first statement: sent together with BEGIN in one simple-protocol message (values
-      // as escaped literals, since that protocol has no parameters), saving a round trip per update.
-      const result = await session.queryOpening<{ claimed: number }>(
-        `INSERT INTO processed_update (channel, update_id, processed_at)
-         VALUES (${client.escapeLiteral(channel)}::"Channel", ${client.escapeLiteral(updateId)}, ${client.escapeLiteral(now.toISOString())}::timestamptz)
-         ON CONFLICT DO NOTHING
-         RETURNING 1 AS claimed`,
-      );
-      return result.rows.length === 1;
-    },
-
-    async openConversation(input): Promise<ConversationRecord> {
-      // ON CONFLICT DO UPDATE locks the existing row until commit: this statement is the conversation
-      // lock, and it counts the address's updates in the flood window (see the Prisma store).
-      const windowSeconds = input.floodWindowSeconds ?? 10;
-      const { rows } = await session.query<ConversationRow>(
-        `INSERT INTO messenger_user (address, channel, telegram_chat_id, viber_user_id, language, last_inbound_at,
-                                     state_updated_at, updated_at, flood_window_at, flood_count)
-         VALUES ($1, $2::"Channel", $3::bigint, $4::varchar, $5::"Language", $6, $6, $6, $6, 1)
-         ON CONFLICT (address) DO UPDATE SET
-           last_inbound_at = EXCLUDED.last_inbound_at,
-           telegram_chat_id = COALESCE(EXCLUDED.telegram_chat_id, messenger_user.telegram_chat_id),
-           viber_user_id = COALESCE(EXCLUDED.viber_user_id, messenger_user.viber_user_id),
-           flood_count = CASE WHEN messenger_user.flood_window_at > EXCLUDED.flood_window_at - $7 * interval '1 second'
-                              THEN messenger_user.flood_count + 1 ELSE 1 END,
-           flood_window_at = CASE WHEN messenger_user.flood_window_at > EXCLUDED.flood_window_at - $7 * interval '1 second'
-                                  THEN messenger_user.flood_window_at ELSE EXCLUDED.flood_window_at END
-         RETURNING id, (xmax = 0) AS created, language::text AS language, status::text AS status, reminders_enabled,
-                   phone, phone_proven, state, state_version, state_updated_at, flood_count`,
-        [
-          input.address,
-          input.channel,
-          input.telegramChatId === undefined ? null : input.telegramChatId.toString(),
-          input.viberUserId ?? null,
-          input.language,
-          input.now,
-          windowSeconds,
-        ],
-      );
-      const row = rows[0];
-      if (!row) throw new Error("conversation upsert returned no row");
+    async open(update, input): Promise<ConversationRecord | null> {
+      // One round trip: BEGIN, then the dedupe claim and the conversation upsert in one statement
+      // (ON CONFLICT DO UPDATE locks the row until commit; it also counts the address's updates in
+      // the flood window), then the user's links and their latest readings. The reads are separate
+      // statements after the upsert, so they take their snapshot once the lock is held and see what
+      // an earlier update of this conversation committed.
+      const [opened, links, readings] = await session.batch([
+        {
+          name: "engine_open",
+          text: OPEN_SQL,
+          values: [
+            input.address,
+            input.channel,
+            input.telegramChatId === undefined ? null : input.telegramChatId.toString(),
+            input.viberUserId ?? null,
+            input.language,
+            input.now,
+            input.floodWindowSeconds ?? 10,
+            update.channel,
+            update.updateId,
+          ],
+        },
+        { name: "engine_links_by_address", text: LINKS_BY_ADDRESS_SQL, values: [input.address] },
+        { name: "engine_readings_by_address", text: READINGS_BY_ADDRESS_SQL, values: [input.address] },
+      ]);
+      const row = (opened?.rows as ConversationRow[] | undefined)?.[0];
+      // No row: the claim found the update id already stored, so the upsert did nothing.
+      if (!row) return null;
+      readAheadUserId = row.id;
+      readAhead.links = (links?.rows as (AccountRow & { link_id: number; label: string })[]).map(toLinked);
+      for (const account of readAhead.links) readAhead.readings.set(account.account.id, []);
+      for (const reading of (readings?.rows as ReadingRow[]).map(toReading)) {
+        readAhead.readings.get(reading.accountId)?.push(reading);
+      }
       return {
         userId: row.id,
         created: row.created,
@@ -267,19 +346,11 @@ function createTx(session: Session, client: pg.PoolClient): EngineTx {
     },
 
     async saveConversation(userId, update) {
-      await session.query(
-        `UPDATE messenger_user SET
-           language = $2::"Language",
-           status = $3::"UserStatus",
-           reminders_enabled = $4,
-           phone = $5,
-           phone_proven = $6,
-           state = $7::jsonb,
-           state_version = $8,
-           state_updated_at = $9,
-           updated_at = now()
-         WHERE id = $1`,
-        [
+      // Nothing in the update reads the row back: the save travels with COMMIT (or the next batch).
+      session.defer({
+        name: "engine_save",
+        text: SAVE_SQL,
+        values: [
           userId,
           update.language,
           update.status,
@@ -290,7 +361,7 @@ function createTx(session: Session, client: pg.PoolClient): EngineTx {
           update.stateVersion,
           update.stateUpdatedAt,
         ],
-      );
+      });
     },
 
     accounts: {
@@ -305,18 +376,21 @@ function createTx(session: Session, client: pg.PoolClient): EngineTx {
 
     links: {
       async listForUser(userId) {
-        // One JOIN where Prisma's include sends two queries.
+        if (readAhead.links && userId === readAheadUserId) {
+          return readAhead.links.map((link) => ({ ...link, account: { ...link.account } }));
+        }
         const { rows } = await session.query<AccountRow & { link_id: number; label: string }>(
-          `SELECT l.id AS link_id, l.label, a.id, a.number, a.holder_name, a.phones, a.settlement, a.street, a.building,
-                  a.apartment, a.area_code, a.meter_serial, a.meter_digits, a.zones
+          `SELECT ${LINKS_COLUMNS}
            FROM account_link l JOIN account a ON a.id = l.account_id
            WHERE l.user_id = $1
            ORDER BY l.id ASC`,
           [userId],
+          "engine_links",
         );
-        return rows.map((row) => ({ linkId: row.link_id, label: row.label, account: toAccount(row) }));
+        return rows.map(toLinked);
       },
       async link(input) {
+        forgetLinks();
         // Insert-or-find in one statement. The SELECT branch reads the statement's snapshot, so it
         // returns the existing link only when the insert did nothing.
         const { rows } = await session.query<{ id: number; existed: boolean }>(
@@ -335,6 +409,7 @@ function createTx(session: Session, client: pg.PoolClient): EngineTx {
         return { linkId: row.id, existed: row.existed };
       },
       async rename(userId, accountId, label) {
+        forgetLinks();
         await session.query("UPDATE account_link SET label = $3 WHERE user_id = $1 AND account_id = $2", [
           userId,
           accountId,
@@ -342,6 +417,7 @@ function createTx(session: Session, client: pg.PoolClient): EngineTx {
         ]);
       },
       async unlink(userId, accountId) {
+        forgetLinks();
         await session.query("DELETE FROM account_link WHERE user_id = $1 AND account_id = $2", [
           userId,
           accountId,
@@ -370,6 +446,8 @@ function createTx(session: Session, client: pg.PoolClient): EngineTx {
 
     readings: {
       async latest(accountId, limit) {
+        const known = readAhead.readings.get(accountId);
+        if (known && limit <= READ_AHEAD_READINGS) return known.slice(0, limit).map((r) => ({ ...r }));
         const { rows } = await session.query<ReadingRow>(
           `SELECT ${READING_COLUMNS} FROM meter_reading
            WHERE account_id = $1 AND status <> 'superseded'
@@ -382,6 +460,7 @@ function createTx(session: Session, client: pg.PoolClient): EngineTx {
       async submit(input) {
         // The lock is its own statement: the next one must start (take its snapshot) after a
         // concurrent submit for this account has committed, so it supersedes that reading too.
+        readAhead.readings.delete(input.accountId);
         await lockAccount(input.accountId);
         const { rows } = await session.query<ReadingRow & { replaced: number }>(
           `WITH superseded AS (
@@ -516,13 +595,74 @@ function ignoreClientError(): void {
   // listener that would crash the process. The next statement fails and is mapped instead.
 }
 
+/** SQLSTATE 25P02: a statement after an earlier failure in the same transaction; the earlier one is the cause. */
+const IN_FAILED_TRANSACTION = "25P02";
+
+/** The socket under a pg client, to cork a batch into one write (pg keeps it on `connection.stream`). */
+function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | undefined {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: unknown; uncork?: unknown } } })
+    .connection?.stream;
+  return typeof stream?.cork === "function" && typeof stream.uncork === "function"
+    ? (stream as { cork(): void; uncork(): void })
+    : undefined;
+}
+
 /**
- * The engine store on a pg pool. The pool's connectionTimeoutMillis bounds the wait for a connection
- * (Prisma's maxWait); timeoutMs bounds the whole transaction (Prisma's timeout): when it passes, the
- * connection is closed (Postgres rolls back) and the update fails with StoreUnavailableError.
+ * Sends statements in order. On a pipelining client (see createEnginePool) they are all written at
+ * once, corked into one socket write, and answered in one round trip; otherwise one after another.
+ * Fails with the first statement's error (not the "transaction is aborted" errors that follow it).
+ */
+async function runBatch(
+  client: pg.PoolClient,
+  statements: Statement[],
+  prepared: boolean,
+): Promise<pg.QueryResult[]> {
+  const toConfig = (statement: Statement): pg.QueryConfig =>
+    statement.name === undefined || !prepared
+      ? { text: statement.text, values: statement.values }
+      : { name: statement.name, text: statement.text, values: statement.values };
+  if (!(client as unknown as { pipeline?: boolean }).pipeline) {
+    const results: pg.QueryResult[] = [];
+    for (const statement of statements) {
+      results.push(
+        statement.values === undefined
+          ? await client.query(statement.text)
+          : await client.query(toConfig(statement)),
+      );
+    }
+    return results;
+  }
+  const socket = socketOf(client);
+  socket?.cork();
+  let pending: Promise<pg.QueryResult>[];
+  try {
+    pending = statements.map((statement) =>
+      statement.values === undefined ? client.query(statement.text) : client.query(toConfig(statement)),
+    );
+  } finally {
+    socket?.uncork();
+  }
+  const settled = await Promise.allSettled(pending);
+  const failures = settled.flatMap((outcome) =>
+    outcome.status === "rejected" ? [outcome.reason as unknown] : [],
+  );
+  if (failures.length > 0) {
+    throw (
+      failures.find((error) => (error as { code?: unknown }).code !== IN_FAILED_TRANSACTION) ?? failures[0]
+    );
+  }
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<pg.QueryResult>).value);
+}
+
+/**
+ * The engine store on a pg pool. The pool's connectionTimeoutMillis bounds the wait for a connection;
+ * timeoutMs bounds the whole transaction: when it passes, the connection is closed (Postgres rolls
+ * back) and the update fails with StoreUnavailableError. With a pipelining pool (createEnginePool)
+ * an ordinary update costs two round trips: BEGIN + claim + lock + read-ahead, then save + COMMIT.
  */
 export function createPgEngineStore(pool: pg.Pool, options: PgEngineStoreOptions = {}): EngineStore {
   const timeoutMs = options.timeoutMs ?? 20_000;
+  const prepared = options.prepared ?? preparesStatements(pool);
   return {
     async transaction(fn) {
       let client: pg.PoolClient;
@@ -540,6 +680,7 @@ export function createPgEngineStore(pool: pg.Pool, options: PgEngineStoreOptions
         client.release(broken ?? false);
       };
       let begun = false;
+      let deferred: Statement[] = [];
       let timedOut: TransactionTimeoutError | undefined;
       const timer = setTimeout(() => {
         timedOut = new TransactionTimeoutError(timeoutMs);
@@ -550,29 +691,28 @@ export function createPgEngineStore(pool: pg.Pool, options: PgEngineStoreOptions
         if (timedOut) throw timedOut;
       };
       const session: Session = {
-        async query<R extends object>(text: string, values?: unknown[]) {
+        async batch(statements) {
           ensureOpen();
-          if (!begun) {
-            begun = true;
-            await client.query("BEGIN");
-          }
-          return client.query<R>(text, values);
-        },
-        async queryOpening<R extends object>(sql: string) {
-          ensureOpen();
-          if (begun) return client.query<R>(sql);
+          const all = [...(begun ? [] : [{ text: "BEGIN" }]), ...deferred, ...statements];
+          const skip = all.length - statements.length;
           begun = true;
-          // A multi-statement simple query answers with one result per statement.
-          const results = (await client.query(`BEGIN; ${sql}`)) as unknown as pg.QueryResult<R>[];
-          const last = results[results.length - 1];
-          if (!last) throw new Error("no result for the opening statement");
-          return last;
+          deferred = [];
+          const results = await runBatch(client, all, prepared);
+          return results.slice(skip);
+        },
+        async query<R extends object>(text: string, values?: unknown[], name?: string) {
+          const [result] = await session.batch([{ text, values: values ?? [], ...(name ? { name } : {}) }]);
+          if (!result) throw new Error("no result for the statement");
+          return result as pg.QueryResult<R>;
+        },
+        defer(statement) {
+          deferred.push(statement);
         },
       };
       try {
-        const result = await fn(createTx(session, client));
+        const result = await fn(createTx(session));
         ensureOpen();
-        if (begun) await client.query("COMMIT");
+        if (begun) await session.batch([{ text: "COMMIT" }]);
         clearTimeout(timer);
         release();
         return result;

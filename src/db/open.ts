@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config.js";
 import { importAccountsCsv } from "../import/accounts-csv.js";
-import { createPrisma, createSqlPool, type PrismaClient } from "./client.js";
+import { createEnginePool, createPrisma, createSqlPool, type PrismaClient } from "./client.js";
 import type pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.js";
 import { migrateDeploy, migrationNames, projectRoot } from "./migrate.js";
@@ -37,7 +37,10 @@ export async function openDatabase(
   }
   const prisma = createPrisma(url, { poolSize: embedded ? Math.min(db.poolSize, 5) : db.poolSize });
   const sql = createSqlPool(url, { max: embedded ? 2 : 3 });
-  const engine = createSqlPool(url, { max: embedded ? Math.min(db.poolSize, 5) : db.poolSize });
+  const engine = createEnginePool(url, {
+    max: embedded ? Math.min(db.poolSize, 5) : db.poolSize,
+    embedded: embedded !== undefined,
+  });
   const close = async () => {
     await engine.end();
     await sql.end();

@@ -187,18 +187,19 @@ export function createEngine(deps: EngineDeps): Engine {
       let language: Language = languageFromCode(meta.languageCode);
       try {
         return await store.transaction(async (tx): Promise<HandleResult> => {
-          if (!(await tx.claimUpdate(meta.channel, meta.updateId, now))) {
-            return { duplicate: true, replies: [], language };
-          }
-          const conversation = await tx.openConversation({
-            address,
-            channel: meta.channel,
-            language,
-            now,
-            floodWindowSeconds: settings.flood.windowSeconds,
-            ...(meta.telegramChatId !== undefined ? { telegramChatId: meta.telegramChatId } : {}),
-            ...(meta.viberUserId !== undefined ? { viberUserId: meta.viberUserId } : {}),
-          });
+          const conversation = await tx.open(
+            { channel: meta.channel, updateId: meta.updateId, now },
+            {
+              address,
+              channel: meta.channel,
+              language,
+              now,
+              floodWindowSeconds: settings.flood.windowSeconds,
+              ...(meta.telegramChatId !== undefined ? { telegramChatId: meta.telegramChatId } : {}),
+              ...(meta.viberUserId !== undefined ? { viberUserId: meta.viberUserId } : {}),
+            },
+          );
+          if (!conversation) return { duplicate: true, replies: [], language };
           language = conversation.language;
           const user: UserView = {
             userId: conversation.userId,

@@ -1,5 +1,5 @@
-// The storage and time ports the engine talks to. src/db/engine-store.ts implements them with
-// Prisma/Postgres and test/fakes/memory-store.ts in memory; the engine never sees either library.
+// The storage and time ports the engine talks to. src/db/engine-store-pg.ts implements them on
+// Postgres (node-postgres) and test/fakes/memory-store.ts in memory; the engine sees neither.
 // Everything an update touches happens inside one EngineStore.transaction so a failure changes nothing.
 import type { ChannelName } from "./events.js";
 import type { Language } from "./replies.js";
@@ -33,6 +33,13 @@ export interface ConversationRecord {
   stateUpdatedAt: Date;
   /** Updates from this address in the current flood window, this one included (absent: not counted). */
   recentUpdates?: number;
+}
+
+/** The platform's id of an inbound update: the key that makes handling it exactly-once. */
+export interface UpdateClaim {
+  channel: ChannelName;
+  updateId: string;
+  now: Date;
 }
 
 export interface OpenConversationInput {
@@ -155,10 +162,13 @@ export interface NewServiceOrder {
 
 /** The repositories available inside one transaction. */
 export interface EngineTx {
-  /** Records the platform's update id; false when it was seen before (then nothing else may happen). */
-  claimUpdate(channel: ChannelName, updateId: string, now: Date): Promise<boolean>;
-  /** Creates the conversation row if needed and locks it until the transaction ends. */
-  openConversation(input: OpenConversationInput): Promise<ConversationRecord>;
+  /**
+   * The update's first step: records the platform's update id and, unless it was seen before,
+   * creates the conversation row if needed and locks it until the transaction ends. Null for an
+   * update seen before: then nothing else may happen and nothing of this update is stored.
+   * (One call so a store can send the claim, the lock and its read-ahead in one round trip.)
+   */
+  open(update: UpdateClaim, conversation: OpenConversationInput): Promise<ConversationRecord | null>;
   saveConversation(userId: number, update: ConversationUpdate): Promise<void>;
 
   accounts: {

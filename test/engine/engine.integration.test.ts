@@ -3,7 +3,7 @@
 // period, reset of unreadable state, verification limits, rollback on failure, and database outages
 // and transaction timeouts surfacing as StoreUnavailableError.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createSqlPool } from "../../src/db/client.js";
+import { createEnginePool, createSqlPool } from "../../src/db/client.js";
 import { createPgEngineStore } from "../../src/db/engine-store-pg.js";
 import { createUserStatusStore } from "../../src/db/user-status-store.js";
 import { createEngine, type Engine } from "../../src/engine/engine.js";
@@ -25,7 +25,20 @@ interface StoreKind {
 
 const storeKinds: StoreKind[] = [
   {
-    name: "pg",
+    // What the service runs: a pipelining pool (two round trips per update), prepared statements on a server.
+    name: "pipelined",
+    open: (db, options) => ({
+      store: createPgEngineStore(db.enginePool, options),
+      close: async () => undefined,
+    }),
+    unreachable: () => {
+      const pool = createEnginePool("postgresql://root@127.0.0.1:1/none");
+      return { store: createPgEngineStore(pool), close: () => pool.end() };
+    },
+  },
+  {
+    // A plain pool: the same statements one after another.
+    name: "sequential",
     open: (db, options) => {
       const pool = createSqlPool(db.url, { max: 10 });
       return { store: createPgEngineStore(pool, options), close: () => pool.end() };
@@ -221,13 +234,101 @@ describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
     await createUserStatusStore(db.prisma).setStatus("telegram:never-seen", "blocked");
   });
 
+  test("a duplicate's open returns null and leaves the conversation row untouched", async () => {
+    const now = new Date("2026-11-30T10:00:00Z");
+    const address = `telegram:dup-open-${kind.name}`;
+    const input = { address, channel: "telegram" as const, language: "uk" as const, now };
+    const first = await store.transaction((tx) =>
+      tx.open({ channel: "telegram", updateId: `do-${kind.name}`, now }, input),
+    );
+    expect(first?.created).toBe(true);
+    const before = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address } });
+    const later = new Date("2026-11-30T10:05:00Z");
+    const again = await store.transaction((tx) =>
+      tx.open({ channel: "telegram", updateId: `do-${kind.name}`, now: later }, { ...input, now: later }),
+    );
+    expect(again).toBeNull();
+    const after = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address } });
+    expect(after.lastInboundAt).toEqual(before.lastInboundAt);
+    expect(after.floodCount).toBe(before.floodCount);
+  });
+
+  test("links and readings read with the lock reflect what this transaction and an earlier update wrote", async () => {
+    const now = new Date("2026-11-30T10:00:00Z");
+    const address = `telegram:readahead-${kind.name}`;
+    const input = { address, channel: "telegram" as const, language: "uk" as const, now };
+    const claim = (id: string) => ({ channel: "telegram" as const, updateId: `${id}-${kind.name}`, now });
+    const counting = await db.prisma.meterReading.findFirstOrThrow({
+      where: { accountId, status: { not: "superseded" } },
+      orderBy: [{ takenAt: "desc" }, { id: "desc" }],
+    });
+    // Update A links the account and holds the conversation lock while update B waits for it:
+    // B's read-ahead must still see A's link, committed while B waited.
+    let releaseA!: () => void;
+    const holdA = new Promise<void>((resolve) => (releaseA = resolve));
+    let aOpened!: () => void;
+    const aIsOpen = new Promise<void>((resolve) => (aOpened = resolve));
+    const a = store.transaction(async (tx) => {
+      const user = await tx.open(claim("ra-a"), input);
+      if (!user) throw new Error("A must open");
+      expect(await tx.links.listForUser(user.userId)).toEqual([]);
+      await tx.links.link({ userId: user.userId, accountId, label: "Дім", verifiedBy: "phone" });
+      // Written in this transaction: visible to its own later reads.
+      expect((await tx.links.listForUser(user.userId)).map((l) => l.account.id)).toEqual([accountId]);
+      aOpened();
+      await holdA;
+    });
+    await aIsOpen;
+    const b = store.transaction(async (tx) => {
+      const user = await tx.open(claim("ra-b"), input);
+      if (!user) throw new Error("B must open");
+      const links = await tx.links.listForUser(user.userId);
+      const latest = await tx.readings.latest(accountId, 1);
+      const { reading } = await tx.readings.submit({
+        accountId,
+        userId: user.userId,
+        period: "2026-12",
+        t1: 5100,
+        t2: null,
+        t3: null,
+        takenAt: now,
+        source: "telegram",
+        flagReason: null,
+        photoRef: null,
+        inWindow: true,
+      });
+      const afterSubmit = await tx.readings.latest(accountId, 2);
+      await tx.links.unlink(user.userId, accountId);
+      return { links, latest, reading, afterSubmit, afterUnlink: await tx.links.listForUser(user.userId) };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    releaseA();
+    await a;
+    const seen = await b;
+    expect(seen.links.map((l) => [l.account.id, l.label])).toEqual([[accountId, "Дім"]]);
+    expect(seen.latest.map((r) => r.id)).toEqual([counting.id]);
+    // After its own submit the transaction reads the new reading first and nothing it superseded.
+    const countingNow = await db.prisma.meterReading.findMany({
+      where: { accountId, status: { not: "superseded" } },
+      orderBy: [{ takenAt: "desc" }, { id: "desc" }],
+      take: 2,
+    });
+    expect(seen.afterSubmit[0]?.id).toBe(seen.reading.id);
+    expect(seen.afterSubmit.map((r) => r.id)).toEqual(countingNow.map((r) => r.id));
+    expect(seen.afterUnlink).toEqual([]);
+    await db.prisma.meterReading.delete({ where: { id: seen.reading.id } });
+  });
+
   test("a failure inside the transaction leaves no row behind and propagates as is", async () => {
     const now = new Date("2026-11-30T10:00:00Z");
     const boom = new Error("boom");
     await expect(
       store.transaction(async (tx) => {
-        expect(await tx.claimUpdate("telegram", "rb-1", now)).toBe(true);
-        await tx.openConversation({ address: "telegram:9010", channel: "telegram", language: "uk", now });
+        const opened = await tx.open(
+          { channel: "telegram", updateId: "rb-1", now },
+          { address: "telegram:9010", channel: "telegram", language: "uk", now },
+        );
+        expect(opened?.created).toBe(true);
         throw boom;
       }),
     ).rejects.toBe(boom);
@@ -265,9 +366,12 @@ describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
     try {
       await expect(
         short.store.transaction(async (tx) => {
-          await tx.claimUpdate("telegram", "slow-1", now);
+          await tx.open(
+            { channel: "telegram", updateId: "slow-1", now },
+            { address: "telegram:9012", channel: "telegram", language: "uk", now },
+          );
           await new Promise((resolve) => setTimeout(resolve, 600));
-          await tx.openConversation({ address: "telegram:9012", channel: "telegram", language: "uk", now });
+          await tx.accounts.findByNumber("0000000000");
         }),
       ).rejects.toBeInstanceOf(StoreUnavailableError);
     } finally {
@@ -281,7 +385,7 @@ describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
     const area = `AREA-${kind.name}`;
     const other = await db.prisma.account.create({
       data: {
-        number: `77${kind.name.length}0000001`,
+        number: `77${kind.name.length % 10}0000001`,
         holderName: "Коваленко Олена",
         phones: ["380501112233", "380671112233"],
         settlement: "Дніпро",
@@ -303,13 +407,17 @@ describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
       },
     });
     const result = await store.transaction(async (tx) => {
-      const user = await tx.openConversation({
-        address: `viber:${kind.name}-repo`,
-        channel: "viber",
-        viberUserId: `${kind.name}-repo`,
-        language: "en",
-        now: at,
-      });
+      const user = await tx.open(
+        { channel: "viber", updateId: `${kind.name}-repo`, now: at },
+        {
+          address: `viber:${kind.name}-repo`,
+          channel: "viber",
+          viberUserId: `${kind.name}-repo`,
+          language: "en",
+          now: at,
+        },
+      );
+      if (!user) throw new Error("a new update id must open the conversation");
       const account = await tx.accounts.findByNumber(other.number);
       const missing = await tx.accounts.findByNumber("0000000000");
       const first = await tx.links.link({

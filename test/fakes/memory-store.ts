@@ -169,13 +169,10 @@ export class MemoryStore implements EngineStore {
       phones: [...account.phones],
     });
     return {
-      claimUpdate: async (channel, updateId) => {
-        const key = `${channel}:${updateId}`;
-        if (data().processedUpdates.includes(key)) return false;
+      open: async (update, input): Promise<ConversationRecord | null> => {
+        const key = `${update.channel}:${update.updateId}`;
+        if (data().processedUpdates.includes(key)) return null;
         data().processedUpdates.push(key);
-        return true;
-      },
-      openConversation: async (input): Promise<ConversationRecord> => {
         let user = data().users.find((candidate) => candidate.address === input.address);
         const created = !user;
         if (!user) {

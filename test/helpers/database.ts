@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import pg from "pg";
 import { inject } from "vitest";
-import { createPrisma, createSqlPool, type PrismaClient } from "../../src/db/client.js";
+import { createEnginePool, createPrisma, type PrismaClient } from "../../src/db/client.js";
 import { startEmbeddedPostgres } from "../../src/db/embedded.js";
 
 export interface TestDatabase {
@@ -38,7 +38,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await adminQuery(setup.serverUrl, `CREATE DATABASE ${name} TEMPLATE ${setup.template}`);
     const url = withDatabase(setup.serverUrl, name);
     const prisma = createPrisma(url, { poolSize: 20 });
-    const enginePool = createSqlPool(url, { max: 10 });
+    const enginePool = createEnginePool(url, { max: 10 });
     return {
       url,
       prisma,
@@ -53,7 +53,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const dump = new Blob([await readFile(setup.dumpFile)]);
   const embedded = await startEmbeddedPostgres({ dataDir: "memory://", loadDataDir: dump });
   const prisma = createPrisma(embedded.url, { poolSize: 5 });
-  const enginePool = createSqlPool(embedded.url, { max: 5 });
+  const enginePool = createEnginePool(embedded.url, { max: 5, embedded: true });
   return {
     url: embedded.url,
     prisma,
