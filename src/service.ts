@@ -41,7 +41,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   );
   const metrics = createMetrics();
   const engine = createEngine({
-    store: createPgEngineStore(db.engine),
+    store: createPgEngineStore(db.engine, { onRoundTrips: (count) => metrics.engineRoundTrips.inc(count) }),
     clock: { now: () => new Date() },
     settings: engineSettingsFrom(config.engine),
     log: logger.child({ component: "engine" }),

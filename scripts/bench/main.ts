@@ -4,7 +4,7 @@
 //   saturate    closed loop at --concurrency 100 (Telegram's webhook connection cap) to find the ceiling
 //   import      the billing CSV importer on --rows 100000 accounts
 //   export      GET /api/v1/readings (CSV, streamed) of a --rows 100000-account period; RSS sampled
-//   roundtrips  statements per update, counted by pg_stat_statements on a private Postgres that
+//   roundtrips  statements (pg_stat_statements) and round trips (the service's metric) per update, on a private Postgres that
 //               this command starts (initdb in a temp dir; the shared server is never touched)
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
@@ -606,7 +606,15 @@ async function benchReminders(): Promise<void> {
   }
 }
 
-/** Counts what the database sees per update: statements (round trips) and transactions. */
+/** A counter's value from the service's /metrics (Prometheus text format). */
+async function scrapeCounter(serviceUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  if (!line) throw new Error(`metric ${name} not found`);
+  return Number(line.slice(name.length + 1));
+}
+
+/** Counts what the database sees per update: statements, round trips (from the service) and transactions. */
 async function benchRoundTrips(): Promise<void> {
   const server = await startPrivatePostgres({ preloadLibraries: ["pg_stat_statements"] });
   serverUrl = server.url;
@@ -629,6 +637,7 @@ async function benchRoundTrips(): Promise<void> {
       // Warm up (plans, connections), then count from zero.
       await runClosedLoop(poster, simulated.slice(0, 10), { concurrency: 5, durationMs: 60_000 });
       await sql(db.url, "SELECT pg_stat_statements_reset()");
+      const roundTripsBefore = await scrapeCounter(service.url, "engine_db_round_trips_total");
       const result = await runClosedLoop(poster, simulated.slice(10), {
         concurrency: 10,
         durationMs: 120_000,
@@ -643,10 +652,13 @@ async function benchRoundTrips(): Promise<void> {
       const serviceStatements = statements.filter(
         (s) => !/pg_stat_statements|pgboss|pg_catalog|current_setting/.test(s.query),
       );
+      const roundTrips = (await scrapeCounter(service.url, "engine_db_round_trips_total")) - roundTripsBefore;
       const total = serviceStatements.reduce((sum, s) => sum + Number(s.calls), 0);
       const perUpdate = total / result.ok;
+      const roundTripsPerUpdate = roundTrips / result.ok;
       console.log(
-        `${result.ok} updates (${result.journeysCompleted} journeys): ${total} statements = ${perUpdate.toFixed(2)} round trips per update`,
+        `${result.ok} updates (${result.journeysCompleted} journeys): ${total} statements = ${perUpdate.toFixed(2)} statements ` +
+          `in ${roundTripsPerUpdate.toFixed(2)} round trips per update (engine_db_round_trips_total)`,
       );
       console.log("calls/update  ms total  statement");
       for (const s of serviceStatements.slice(0, 25)) {
@@ -658,6 +670,7 @@ async function benchRoundTrips(): Promise<void> {
         machine: machine(),
         updates: result.ok,
         statementsPerUpdate: Math.round(perUpdate * 100) / 100,
+        roundTripsPerUpdate: Math.round(roundTripsPerUpdate * 100) / 100,
         statements: serviceStatements.map((s) => ({
           query: s.query,
           calls: Number(s.calls),

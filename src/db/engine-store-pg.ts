@@ -27,6 +27,8 @@ export interface PgEngineStoreOptions {
   prepared?: boolean;
   /** Upper bound of one update's transaction (includes waiting for the conversation lock). */
   timeoutMs?: number;
+  /** Told how many round trips to the database each exchange took (the service counts them in /metrics). */
+  onRoundTrips?: (count: number) => void;
 }
 
 /** The transaction outlived its time limit: its connection was closed so Postgres rolled it back. */
@@ -616,12 +618,14 @@ async function runBatch(
   client: pg.PoolClient,
   statements: Statement[],
   prepared: boolean,
+  onRoundTrips: (count: number) => void,
 ): Promise<pg.QueryResult[]> {
   const toConfig = (statement: Statement): pg.QueryConfig =>
     statement.name === undefined || !prepared
       ? { text: statement.text, values: statement.values }
       : { name: statement.name, text: statement.text, values: statement.values };
   if (!(client as unknown as { pipeline?: boolean }).pipeline) {
+    onRoundTrips(statements.length);
     const results: pg.QueryResult[] = [];
     for (const statement of statements) {
       results.push(
@@ -632,6 +636,7 @@ async function runBatch(
     }
     return results;
   }
+  onRoundTrips(1);
   const socket = socketOf(client);
   socket?.cork();
   let pending: Promise<pg.QueryResult>[];
@@ -663,6 +668,7 @@ async function runBatch(
 export function createPgEngineStore(pool: pg.Pool, options: PgEngineStoreOptions = {}): EngineStore {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const prepared = options.prepared ?? preparesStatements(pool);
+  const onRoundTrips = options.onRoundTrips ?? (() => undefined);
   return {
     async transaction(fn) {
       let client: pg.PoolClient;
@@ -697,7 +703,7 @@ export function createPgEngineStore(pool: pg.Pool, options: PgEngineStoreOptions
           const skip = all.length - statements.length;
           begun = true;
           deferred = [];
-          const results = await runBatch(client, all, prepared);
+          const results = await runBatch(client, all, prepared, onRoundTrips);
           return results.slice(skip);
         },
         async query<R extends object>(text: string, values?: unknown[], name?: string) {
@@ -721,6 +727,7 @@ export function createPgEngineStore(pool: pg.Pool, options: PgEngineStoreOptions
         const failure = timedOut ?? error;
         if (!released && begun) {
           try {
+            onRoundTrips(1);
             await client.query("ROLLBACK");
             release();
           } catch (rollbackError) {

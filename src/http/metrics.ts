@@ -1,10 +1,12 @@
 // Prometheus metrics through prom-client: process metrics plus an HTTP request histogram. Channels
 // and jobs register their own counters on the same registry.
-import { Registry, collectDefaultMetrics, Histogram } from "prom-client";
+import { Counter, Registry, collectDefaultMetrics, Histogram } from "prom-client";
 
 export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<"method" | "route" | "status">;
+  /** Round trips to the database made by the engine store (statements sent together count once). */
+  engineRoundTrips: Counter;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -17,5 +19,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, httpDuration };
+  const engineRoundTrips = new Counter({
+    name: "engine_db_round_trips_total",
+    help: "Round trips to the database made by the engine store (a pipelined batch counts once)",
+    registers: [registry],
+  });
+  return { registry, httpDuration, engineRoundTrips };
 }
