@@ -16,7 +16,9 @@ import {
   type Transition,
   type UserView,
 } from "./flow-kit.js";
+import { parseStartPayload } from "./deep-link.js";
 import { accountHandlers } from "./flows/accounts.js";
+import { keepsPending, startConversation } from "./flows/deep-link.js";
 import { showHelp } from "./flows/help.js";
 import { menuHandlers, runMenuChoice } from "./flows/menu.js";
 import { showRequests } from "./flows/my-requests.js";
@@ -25,13 +27,20 @@ import { historyHandlers } from "./flows/reading-history.js";
 import { outageHandlers } from "./flows/report-outage.js";
 import { settingsHandlers, stopReminders } from "./flows/settings.js";
 import { readingHandlers, startReading } from "./flows/submit-reading.js";
-import { startVerification, verifyHandlers } from "./flows/verify-account.js";
+import { verifyHandlers } from "./flows/verify-account.js";
 import { parseGlobalChoice } from "./global-choices.js";
 import { languageFromCode, t } from "./i18n/index.js";
 import type { Clock, EngineLog, EngineStore, EngineTx, LinkedAccount } from "./ports.js";
 import type { Choice, HandleResult, Language, Reply } from "./replies.js";
 import type { EngineSettings } from "./settings.js";
-import { loadState, STATE_VERSION, type LoadedState, type Step, type StepName } from "./state.js";
+import {
+  loadState,
+  STATE_VERSION,
+  type LoadedState,
+  type StartTarget,
+  type Step,
+  type StepName,
+} from "./state.js";
 
 export interface EngineDeps {
   store: EngineStore;
@@ -87,6 +96,11 @@ function offeredChoices(replies: Reply[]): Choice[] {
   return last?.choices?.flat() ?? [];
 }
 
+/** The deep-link journey saved with the state: only while the person is still linking an account. */
+function pendingToKeep(pending: StartTarget | null, step: Step): { pending?: StartTarget } {
+  return pending !== null && keepsPending(step) ? { pending } : {};
+}
+
 function commandOf(event: InboundEvent): "start" | "cancel" | "menu" | "help" | null {
   if (event.type === "start") return "start";
   if (event.type !== "text") return null;
@@ -106,6 +120,7 @@ export function createEngine(deps: EngineDeps): Engine {
       settings,
       channel: meta.channel,
       user,
+      pendingStart: null,
       t: (key, params) => t(user.language, key, params),
       async linkedAccounts() {
         links ??= await tx.links.listForUser(user.userId);
@@ -129,11 +144,9 @@ export function createEngine(deps: EngineDeps): Engine {
     return ctx;
   }
 
-  /** /start, or the first message of someone new: link an account first, else the menu. */
-  async function welcome(ctx: FlowContext): Promise<Transition> {
-    const links = await ctx.linkedAccounts();
-    if (links.length === 0) return startVerification(ctx, ctx.t("welcome.new"));
-    return ctx.menu(ctx.t("welcome.back"));
+  /** /start (with the journey its deep link names), or the first message of someone new. */
+  function welcome(ctx: FlowContext, event: InboundEvent): Promise<Transition> {
+    return startConversation(ctx, event.type === "start" ? parseStartPayload(event.payload) : null);
   }
 
   async function step(
@@ -143,13 +156,14 @@ export function createEngine(deps: EngineDeps): Engine {
     event: InboundEvent,
   ): Promise<Transition> {
     const command = commandOf(event);
-    if (loaded.kind === "fresh") return welcome(ctx);
+    if (loaded.kind === "fresh") return welcome(ctx, event);
     if (loaded.kind === "reset") {
-      if (command === "start") return welcome(ctx);
+      if (command === "start") return welcome(ctx, event);
       return ctx.menu(ctx.t("state.reset"));
     }
     const { step: current, offered } = loaded.state;
-    if (command === "start") return welcome(ctx);
+    ctx.pendingStart = loaded.state.pending ?? null;
+    if (command === "start") return welcome(ctx, event);
     if (command === "cancel") return ctx.menu(ctx.t("common.cancelled"));
     if (command === "menu") return ctx.menu();
     if (command === "help") return showHelp(ctx);
@@ -251,7 +265,7 @@ export function createEngine(deps: EngineDeps): Engine {
           }));
           await tx.saveConversation(user.userId, {
             ...user,
-            state: { step: transition.step, offered },
+            state: { step: transition.step, offered, ...pendingToKeep(ctx.pendingStart, transition.step) },
             stateVersion: STATE_VERSION,
             stateUpdatedAt: now,
           });

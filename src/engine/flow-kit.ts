@@ -6,7 +6,7 @@ import { t as translate, type MessageKey, type MessageParams } from "./i18n/inde
 import type { EngineTx, LinkedAccount, UserStatus } from "./ports.js";
 import type { Choice, Language, Reply } from "./replies.js";
 import type { EngineSettings } from "./settings.js";
-import type { Step, StepName, StepOf } from "./state.js";
+import type { StartTarget, Step, StepName, StepOf } from "./state.js";
 
 export const NAV_BACK = "nav:back";
 export const NAV_MENU = "nav:menu";
@@ -40,6 +40,11 @@ export interface FlowContext {
   settings: EngineSettings;
   channel: ChannelName;
   user: UserView;
+  /**
+   * The journey a deep link asked for while the person links an account first (saved with the
+   * state only while they stay on a linking step; see flows/deep-link.ts).
+   */
+  pendingStart: StartTarget | null;
   t(key: MessageKey, params?: MessageParams): string;
   /** The user's linked accounts (read once per update; call forgetLinks() after changing them). */
   linkedAccounts(): Promise<LinkedAccount[]>;

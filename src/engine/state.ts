@@ -3,8 +3,12 @@
 // version, bad data) resets the user to the menu instead of being misread.
 import { z } from "zod";
 
-/** Bump when a step's shape changes incompatibly; stored rows with another version reset to the menu. */
-export const STATE_VERSION = 1;
+/**
+ * Bump when the stored shape changes, and add a migration from the previous version below; a row of
+ * a version without a migration (or newer than this code) resets to the menu.
+ * v2: optional `pending` (the journey a deep link asked for, kept while the person verifies first).
+ */
+export const STATE_VERSION = 2;
 
 const accountId = z.number().int().positive();
 const zoneValues = z.array(z.number().int().nonnegative()).max(3);
@@ -91,25 +95,62 @@ export type Step = z.infer<typeof stepSchema>;
 export type StepName = Step["name"];
 export type StepOf<N extends StepName> = Extract<Step, { name: N }>;
 
+/** The journey a deep link names (see deep-link.ts); a reading may name the account by its number. */
+export const startTargetSchema = z.object({
+  journey: z.enum(["reading", "outage", "order", "requests", "menu"]),
+  accountNumber: z
+    .string()
+    .regex(/^\d{5,20}$/)
+    .optional(),
+});
+
+export type StartTarget = z.infer<typeof startTargetSchema>;
+
 export const storedStateSchema = z.object({
   step: stepSchema,
   /** Choices of the last reply, so a typed label counts as the button (Telegram reply keyboards). */
   offered: z.array(z.object({ id: z.string().max(64), label: z.string().max(200) })).max(200),
+  /** Where a deep link asked to go, while the person is sent through verification first. */
+  pending: startTargetSchema.optional(),
 });
 
 export type StoredState = z.infer<typeof storedStateSchema>;
 
 export type LoadedState = { kind: "fresh" } | { kind: "ok"; state: StoredState } | { kind: "reset" };
 
-/** Reads the stored JSON: a brand-new row is fresh; anything that does not parse at this version resets. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Upgrades of a stored state by one version: `migrations[n]` turns a version-n state into a
+ * version-(n+1) one. Rows written before an upgrade (or by an older instance during a rolling
+ * deploy) keep their place in the journey instead of being reset.
+ */
+const migrations: Record<number, (stored: unknown) => unknown> = {
+  // v1 -> v2: `pending` was added and is optional; a v1 row never meant one, so none is read from it.
+  1: (stored) => {
+    if (!isPlainObject(stored)) return stored;
+    const { pending: _ignored, ...rest } = stored;
+    return rest;
+  },
+};
+
+/**
+ * Reads the stored JSON: a brand-new row is fresh; an older version is migrated up; anything that
+ * then does not parse at this version (or a version this code does not know) resets.
+ */
 export function loadState(stored: unknown, version: number, created: boolean): LoadedState {
-  const isEmptyObject =
-    typeof stored === "object" &&
-    stored !== null &&
-    !Array.isArray(stored) &&
-    Object.keys(stored).length === 0;
-  if (created || (version === 0 && isEmptyObject)) return { kind: "fresh" };
-  if (version !== STATE_VERSION) return { kind: "reset" };
-  const parsed = storedStateSchema.safeParse(stored);
+  if (created || (version === 0 && isPlainObject(stored) && Object.keys(stored).length === 0)) {
+    return { kind: "fresh" };
+  }
+  if (version > STATE_VERSION) return { kind: "reset" };
+  let current = stored;
+  for (let at = version; at < STATE_VERSION; at += 1) {
+    const migrate = migrations[at];
+    if (!migrate) return { kind: "reset" };
+    current = migrate(current);
+  }
+  const parsed = storedStateSchema.safeParse(current);
   return parsed.success ? { kind: "ok", state: parsed.data } : { kind: "reset" };
 }

@@ -13,6 +13,7 @@ import type { InboundEvent } from "../../src/engine/events.js";
 import { t } from "../../src/engine/i18n/index.js";
 import type { HandleResult } from "../../src/engine/replies.js";
 import { defaultEngineSettings } from "../../src/engine/settings.js";
+import { STATE_VERSION } from "../../src/engine/state.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { PinnedClock } from "./harness.js";
 
@@ -193,8 +194,41 @@ describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
     const result = await send(address, { type: "text", text: "12345" });
     expect(result.replies[0]?.text.startsWith(t("uk", "state.reset"))).toBe(true);
     const user = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address } });
-    expect(user.stateVersion).toBe(1);
+    expect(user.stateVersion).toBe(STATE_VERSION);
     expect((user.state as { step: { name: string } }).step.name).toBe("menu");
+  });
+
+  test("a state stored by the previous version (1) loads and goes on; a deep link's pending target survives the store", async () => {
+    const address = "telegram:9015";
+    await link(address);
+    await send(address, { type: "choice", id: "m:read" });
+    // The row as the release before deep links wrote it.
+    await db.prisma.messengerUser.update({
+      where: { address },
+      data: {
+        stateVersion: 1,
+        state: { step: { name: "reading_zone", accountId, values: [], flagged: false }, offered: [] },
+      },
+    });
+    const next = await send(address, { type: "text", text: "5100" });
+    expect(next.replies[0]?.text).toContain(t("uk", "reading.summaryAsk"));
+    const migrated = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address } });
+    expect(migrated.stateVersion).toBe(STATE_VERSION);
+    expect(migrated.state).toMatchObject({ step: { name: "reading_summary", values: [5100] } });
+
+    const newcomer = "telegram:9016";
+    await send(newcomer, { type: "start", payload: "reading_1234567890" });
+    const waiting = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: newcomer } });
+    expect(waiting.state).toMatchObject({
+      step: { name: "verify_phone" },
+      pending: { journey: "reading", accountNumber: "1234567890" },
+    });
+    await send(newcomer, { type: "contact", phone: "+380671234567", provenOwn: true });
+    await send(newcomer, { type: "text", text: "1234567890" });
+    await send(newcomer, { type: "choice", id: "lbl:flat" });
+    const landed = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: newcomer } });
+    expect(landed.state).toMatchObject({ step: { name: "reading_zone", accountId } });
+    expect(landed.state).not.toHaveProperty("pending");
   });
 
   test("verification failures read the same for a missing account and a wrong phone; the sixth is locked out", async () => {

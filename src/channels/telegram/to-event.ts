@@ -2,6 +2,7 @@
 // payloads (test/fixtures/telegram). It decides what the engine sees, what is ignored and when a
 // group gets the "please write to me privately" notice; the handler does the rest.
 import { z } from "zod";
+import { startEvent } from "../../engine/deep-link.js";
 import type { Address, EventMeta, InboundEvent } from "../../engine/events.js";
 
 const user = z.looseObject({
@@ -92,9 +93,8 @@ const unsupportedKinds = [
 ] as const;
 
 // "/start", "/start payload" and "/start@this_bot payload" (the mention is optional in private chats).
+// A payload that is not a deep-link parameter (engine/deep-link.ts) was typed: a plain start.
 const startCommand = /^\/start(?:@\w+)?(?:\s+([\s\S]*))?$/;
-// Telegram deep-link parameters are 1-64 characters of A-Z a-z 0-9 _ -; anything else was typed.
-const deepLinkPayload = /^[A-Za-z0-9_-]{1,64}$/;
 
 function metaFor(updateId: number, chatId: number, languageCode: string | undefined): EventMeta {
   const meta: EventMeta = {
@@ -109,10 +109,7 @@ function metaFor(updateId: number, chatId: number, languageCode: string | undefi
 function messageToEvent(msg: NonNullable<TelegramUpdate["message"]>): InboundEvent | undefined {
   if (msg.text !== undefined) {
     const start = startCommand.exec(msg.text);
-    if (start) {
-      const payload = start[1]?.trim();
-      return payload && deepLinkPayload.test(payload) ? { type: "start", payload } : { type: "start" };
-    }
+    if (start) return startEvent(start[1]);
     return { type: "text", text: msg.text };
   }
   if (msg.contact) {

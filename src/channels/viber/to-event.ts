@@ -1,6 +1,7 @@
 // Pure mapping of a validated Viber callback to what the route does with it: an engine event with
 // its address and meta, a delivery receipt to count, the webhook check, or nothing. Tested on
 // recorded callback payloads (test/fixtures/viber).
+import { startEvent } from "../../engine/deep-link.js";
 import type { Address, EventMeta, InboundEvent } from "../../engine/events.js";
 import { choiceIdFromText } from "./action-body.js";
 import {
@@ -44,10 +45,9 @@ export function toViberInbound(callback: ViberCallback): ViberInbound {
       return {
         kind: "engine",
         address: viberAddress(callback.user.id),
-        event:
-          callback.context !== undefined && callback.context.length > 0
-            ? { type: "start", payload: callback.context }
-            : { type: "start" },
+        // viber://pa?chatURI=<uri>&context=<payload>: the same payloads as Telegram's ?start=,
+        // held to the same grammar (anything else, e.g. free text, is a plain start).
+        event: startEvent(callback.context),
         meta: meta(callback.message_token, callback.user.id, callback.user.language),
         welcome: true,
       };

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { findLinked, navRow, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
 import type { MessageKey } from "../i18n/index.js";
 import type { AccountRecord } from "../ports.js";
+import { afterLinking } from "./deep-link.js";
 import { startVerification } from "./verify-account.js";
 
 const presets: { id: string; key: MessageKey }[] = [
@@ -58,7 +59,9 @@ export const accountHandlers: Pick<StepHandlers, "account_label" | "accounts" | 
       if (label === null) return ctx.stay(step, ctx.t("label.invalid"));
       await ctx.tx.links.rename(ctx.user.userId, step.accountId, label);
       ctx.forgetLinks();
-      return ctx.menu(ctx.t("label.saved", { label }));
+      const saved = ctx.t("label.saved", { label });
+      // A new account goes on to the journey a deep link asked for, if any; a rename to the menu.
+      return step.renaming ? ctx.menu(saved) : afterLinking(ctx, saved);
     },
     async back(ctx) {
       return showAccounts(ctx);

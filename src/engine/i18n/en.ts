@@ -23,6 +23,8 @@ export const en: Record<MessageKey, string> = {
   "welcome.new":
     "Welcome! This is the chat bot of DTEK Dnipro Electric Networks. Here you can submit meter readings, report a power outage and order a service.",
   "welcome.back": "Welcome back!",
+  "deepLink.verifyFirst":
+    "To follow the link, first link your personal account — the bot then takes you straight to the right place.",
 
   "menu.title": "Main menu.",
   "menu.titleNoAccounts": "Main menu. To submit readings and requests, link your personal account.",

@@ -26,6 +26,18 @@ describe("Telegram update -> engine event", () => {
     expect(mapped.kind === "event" && mapped.event).toEqual({ type: "start", payload: "reading-2026-11" });
   });
 
+  it("keeps a deep-link payload naming an account, with or without the bot's mention", () => {
+    for (const text of ["/start reading_1000000001", "/start@power_bot reading_1000000001"]) {
+      const update = telegramFixture("start-deep-link") as { message: { text: string } };
+      update.message.text = text;
+      const mapped = toEvent(telegramUpdateSchema.parse(update));
+      expect(mapped.kind === "event" && mapped.event, text).toEqual({
+        type: "start",
+        payload: "reading_1000000001",
+      });
+    }
+  });
+
   it("treats /start followed by free text as a plain start", () => {
     const update = telegramFixture("start") as { message: { text: string } };
     update.message.text = "/start hello there";

@@ -142,13 +142,15 @@ class ViberPerson {
     };
   }
 
-  conversationStartedJson(token = nextToken()): string {
+  /** `context` is what a deep link viber://pa?chatURI=...&context=... carries. */
+  conversationStartedJson(token = nextToken(), context?: string): string {
     return callbackJson(
       {
         event: "conversation_started",
         timestamp: 1764496800000,
         chat_hostname: "SN-CHAT-05_",
         type: "open",
+        ...(context !== undefined ? { context } : {}),
         user: this.user(),
         subscribed: false,
       },
@@ -170,8 +172,8 @@ class ViberPerson {
     );
   }
 
-  async startConversation(): Promise<Record<string, unknown>> {
-    const response = await post(this.conversationStartedJson());
+  async startConversation(context?: string): Promise<Record<string, unknown>> {
+    const response = await post(this.conversationStartedJson(nextToken(), context));
     expect(response.status).toBe(200);
     return (await response.json()) as Record<string, unknown>;
   }
@@ -366,6 +368,38 @@ describe("Viber end to end", () => {
       where: { user: { address: maria.address } },
     });
     expect(link).toMatchObject({ verifiedBy: "serial_surname", label: t("uk", "label.flat") });
+  });
+
+  it("a deep link's context opens its journey: verification first, then straight to the reading; later as the welcome itself", async () => {
+    const olha = new ViberPerson("O1haKQ2mZp9Lw3xVb0aRc1g=", "Ольга", "uk");
+    const first = await olha.startConversation(`reading_${ACCOUNT.number}`);
+    expect(first.text).toBe(
+      [t("uk", "welcome.new"), t("uk", "deepLink.verifyFirst"), t("uk", "verify.askPhone")].join("\n\n"),
+    );
+    await olha.say({ type: "contact", contact: { name: "Ольга", phone_number: "380671234567" } });
+    await olha.text(ACCOUNT.number);
+    await olha.text(ACCOUNT.serial);
+    await olha.text(ACCOUNT.surname);
+    const [landed] = await olha.press("lbl:house");
+    const askZone = t("uk", "reading.askZone", { zone: t("uk", "zone.total"), digits: 6 });
+    expect(String(landed!.body.text)).toMatch(
+      new RegExp(`^${escapeRegExp(t("uk", "label.saved", { label: t("uk", "label.house") }))}\n\n`),
+    );
+    expect(String(landed!.body.text)).toContain(askZone);
+
+    // Linked now: the same link answers with the journey as the welcome body, nothing else sent.
+    await olha.press("nav:menu");
+    const sent = olha.received().length;
+    const again = await olha.startConversation(`reading_${ACCOUNT.number}`);
+    expect(String(again.text)).toContain(askZone);
+    expect(String(again.text)).not.toContain(t("uk", "verify.askPhone"));
+    const user = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: olha.address } });
+    expect(user.state).toMatchObject({ step: { name: "reading_zone", values: [] } });
+    expect(user.state).not.toHaveProperty("pending");
+    // A context that is not a deep-link parameter is a plain start: the menu.
+    const plain = await olha.startConversation("з сайту ?utm_source=bill");
+    expect(String(plain.text).startsWith(t("uk", "welcome.back"))).toBe(true);
+    expect(olha.received().length).toBe(sent);
   });
 
   it("processes the same callback delivered twice only once", async () => {

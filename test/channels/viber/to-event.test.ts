@@ -126,6 +126,37 @@ describe("toViberInbound", () => {
     });
   });
 
+  it("maps a deep-link context to the same start payload a Telegram ?start= link gives", () => {
+    expect(toViberInbound(valid("conversation-started-deep-link"))).toEqual({
+      kind: "engine",
+      address: `viber:${OKSANA}`,
+      event: { type: "start", payload: "reading_1000000001" },
+      meta: { channel: "viber", updateId: "5741311803571720007", viberUserId: OKSANA, languageCode: "uk" },
+      welcome: true,
+    });
+  });
+
+  it("maps a context that is no deep-link parameter (free text, too long) to a plain start", () => {
+    expect(toViberInbound(valid("conversation-started-free-context"))).toMatchObject({
+      kind: "engine",
+      event: { type: "start" },
+      meta: { updateId: "5741311803571720008", languageCode: "en-GB" },
+      welcome: true,
+    });
+    const base = valid("conversation-started-deep-link");
+    if (base.event !== "conversation_started") throw new Error("expected conversation_started");
+    const cases: [string, object][] = [
+      ["reading".repeat(20), { type: "start" }],
+      ["", { type: "start" }],
+      ["reading_1000000001&text=hi", { type: "start" }],
+      [" outage ", { type: "start", payload: "outage" }],
+    ];
+    for (const [context, event] of cases) {
+      const inbound = toViberInbound({ ...base, context });
+      expect(inbound.kind === "engine" && inbound.event, context).toEqual(event);
+    }
+  });
+
   it("maps subscribed to unblocked and unsubscribed to blocked", () => {
     expect(toViberInbound(valid("subscribed"))).toMatchObject({
       kind: "engine",
