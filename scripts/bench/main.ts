@@ -15,7 +15,7 @@
 // bench-results/<command>-<time>.json. The machine is shared: read the noise columns.
 import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -186,8 +186,33 @@ export interface RunRecord extends LoadResult {
   transactionsPerUpdate: number;
   /** The service process's CPU time per successful update (user + system). */
   serviceCpuMsPerUpdate: number;
+  /** CPU time of the database's backend processes (the service's connections) per update. */
+  postgresCpuMsPerUpdate: number;
+  /** CPU time of this process (load generator + fake platform APIs) per update. */
+  harnessCpuMsPerUpdate: number;
   loadAverage1m: number;
   readingsStored: number;
+}
+
+/** CPU seconds (user + system, from /proc) of each backend process connected to the database. */
+async function backendCpuSeconds(url: string, database: string): Promise<Map<number, number>> {
+  const rows = await sql<{ pid: number }>(
+    url,
+    "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    [database],
+  );
+  const ticks = 100; // USER_HZ on Linux
+  const result = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      result.set(pid, (Number(fields[11]) + Number(fields[12])) / ticks);
+    } catch {
+      // the backend exited, or Postgres runs elsewhere: not counted
+    }
+  }
+  return result;
 }
 
 /** One measured run: a fresh service process, fresh users on unused accounts, then the counters. */
@@ -222,6 +247,8 @@ async function measuredRun(
   );
   const before = await xactCommits(db.url, db.name);
   const cpuBefore = await service.cpuSeconds();
+  const backendsBefore = await backendCpuSeconds(db.url, db.name);
+  const harnessBefore = process.cpuUsage();
   const poster = createPoster(service.url);
   let peakRssMb = 0;
   const sampler = setInterval(() => {
@@ -234,6 +261,10 @@ async function measuredRun(
   clearInterval(sampler);
   peakRssMb = Math.max(peakRssMb, (await service.memory()).peakRssMb);
   const cpuSeconds = (await service.cpuSeconds()) - cpuBefore;
+  const harness = process.cpuUsage(harnessBefore);
+  const backendsAfter = await backendCpuSeconds(db.url, db.name);
+  let postgresSeconds = 0;
+  for (const [pid, seconds] of backendsAfter) postgresSeconds += seconds - (backendsBefore.get(pid) ?? 0);
   poster.close();
   await service.stop(); // backends flush their statistics when they exit
   await new Promise((resolve) => setTimeout(resolve, 700));
@@ -250,6 +281,9 @@ async function measuredRun(
     // Our own counting queries (3 here) are subtracted.
     transactionsPerUpdate: Math.round(((after - before - 3) / Math.max(1, result.sent)) * 100) / 100,
     serviceCpuMsPerUpdate: Math.round((cpuSeconds * 1000 * 100) / Math.max(1, result.ok)) / 100,
+    postgresCpuMsPerUpdate: Math.round((postgresSeconds * 1000 * 100) / Math.max(1, result.ok)) / 100,
+    harnessCpuMsPerUpdate:
+      Math.round(((harness.user + harness.system) / 1000 / Math.max(1, result.ok)) * 100) / 100,
     loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
     readingsStored: readingsAfter - readingsBefore,
   };
@@ -277,6 +311,8 @@ function summarize(label: string, records: RunRecord[]) {
     peakRssMb: Math.max(...records.map((r) => r.peakRssMb)),
     transactionsPerUpdate: median(records.map((r) => r.transactionsPerUpdate)),
     serviceCpuMsPerUpdate: median(records.map((r) => r.serviceCpuMsPerUpdate)),
+    postgresCpuMsPerUpdate: median(records.map((r) => r.postgresCpuMsPerUpdate)),
+    harnessCpuMsPerUpdate: median(records.map((r) => r.harnessCpuMsPerUpdate)),
     loadAverage1m: median(records.map((r) => r.loadAverage1m)),
     updates: records.reduce((sum, r) => sum + r.sent, 0),
     journeysCompleted: records.reduce((sum, r) => sum + r.journeysCompleted, 0),
@@ -298,6 +334,8 @@ function printTable(rows: Summary[]) {
     "peak RSS MB",
     "xact/upd",
     "cpu ms/upd",
+    "pg cpu",
+    "harness cpu",
     "journeys",
     "load1m",
   ];
@@ -311,6 +349,8 @@ function printTable(rows: Summary[]) {
     String(r.peakRssMb),
     String(r.transactionsPerUpdate),
     String(r.serviceCpuMsPerUpdate),
+    String(r.postgresCpuMsPerUpdate),
+    String(r.harnessCpuMsPerUpdate),
     String(r.journeysCompleted),
     String(r.loadAverage1m),
   ]);

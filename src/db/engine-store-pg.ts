@@ -1,9 +1,13 @@
-// The engine's storage ports on node-postgres directly: the same rows, locks and error mapping as the
-// Prisma store (src/db/engine-store.ts), without Prisma's runtime and query compiler, which were half
-// of the service's CPU per update (docs/benchmarks.md). One checked-out client per transaction; every
-// repository method is parameterised SQL on it. Round trips are cut where it is safe: BEGIN travels
-// with the dedupe insert, links come with their accounts in one JOIN, and a reading's supersede and
-// insert are one statement.
+// The engine's storage ports on node-postgres: one checked-out client per update's transaction, every
+// repository method parameterised SQL on it. Built for few round trips, because on a small machine each
+// one (a socket write that wakes Postgres, and the answer) costs more than the statements themselves
+// (docs/benchmarks.md):
+// - open(): BEGIN, the dedupe claim with the conversation upsert-and-lock (one statement), and a
+//   read-ahead of the user's links and latest readings, pipelined in one write: one round trip;
+// - writes whose result nobody needs (the state save, verification attempts, label changes, account
+//   locks before a write) are held back and travel with the next statement or with COMMIT;
+// - so an ordinary update costs two round trips: open, then save + COMMIT.
+// Pipelining needs a pool from createEnginePool(); on a plain pool the same statements run one by one.
 import type pg from "pg";
 import { StoreUnavailableError } from "../engine/errors.js";
 import type {
@@ -213,7 +217,10 @@ interface Session {
   query<R extends object>(text: string, values?: unknown[], name?: string): Promise<pg.QueryResult<R>>;
   /** Statements in order, in one round trip when the client pipelines (BEGIN travels with the first batch). */
   batch(statements: Statement[]): Promise<pg.QueryResult[]>;
-  /** A statement held back to travel with the next batch (or COMMIT), for writes nothing reads before then. */
+  /**
+   * A write held back to travel with the next batch (or COMMIT): for writes whose result nobody needs.
+   * Order is kept (held statements go first in the next batch); a failure fails the update as before.
+   */
   defer(statement: Statement): void;
 }
 
@@ -292,9 +299,15 @@ function createTx(session: Session): EngineTx {
     readAhead.readings.clear();
   };
 
-  const lockAccount = async (accountId: number): Promise<void> => {
+  const lockAccount = (accountId: number): void => {
     // Serialises writes that must see each other per account (the current reading, the one open report).
-    await session.query("SELECT 1 FROM account WHERE id = $1 FOR UPDATE", [accountId], "engine_lock_account");
+    // Its own statement, sent in the same batch as the write that follows it: that one starts (takes
+    // its snapshot) only once the lock is held, so it sees a concurrent write that committed first.
+    session.defer({
+      name: "engine_lock_account",
+      text: "SELECT 1 FROM account WHERE id = $1 FOR UPDATE",
+      values: [accountId],
+    });
   };
 
   return {
@@ -412,18 +425,17 @@ function createTx(session: Session): EngineTx {
       },
       async rename(userId, accountId, label) {
         forgetLinks();
-        await session.query("UPDATE account_link SET label = $3 WHERE user_id = $1 AND account_id = $2", [
-          userId,
-          accountId,
-          label,
-        ]);
+        session.defer({
+          text: "UPDATE account_link SET label = $3 WHERE user_id = $1 AND account_id = $2",
+          values: [userId, accountId, label],
+        });
       },
       async unlink(userId, accountId) {
         forgetLinks();
-        await session.query("DELETE FROM account_link WHERE user_id = $1 AND account_id = $2", [
-          userId,
-          accountId,
-        ]);
+        session.defer({
+          text: "DELETE FROM account_link WHERE user_id = $1 AND account_id = $2",
+          values: [userId, accountId],
+        });
       },
     },
 
@@ -438,11 +450,11 @@ function createTx(session: Session): EngineTx {
         return rows.map((row) => row.created_at);
       },
       async record(input) {
-        await session.query(
-          `INSERT INTO verification_attempt (user_id, method, success, account_number, created_at)
-           VALUES ($1, $2::"VerificationMethod", $3, $4, $5)`,
-          [input.userId, input.method, input.success, input.accountNumber, input.at],
-        );
+        session.defer({
+          text: `INSERT INTO verification_attempt (user_id, method, success, account_number, created_at)
+                 VALUES ($1, $2::"VerificationMethod", $3, $4, $5)`,
+          values: [input.userId, input.method, input.success, input.accountNumber, input.at],
+        });
       },
     },
 
@@ -463,7 +475,7 @@ function createTx(session: Session): EngineTx {
         // The lock is its own statement: the next one must start (take its snapshot) after a
         // concurrent submit for this account has committed, so it supersedes that reading too.
         readAhead.readings.delete(input.accountId);
-        await lockAccount(input.accountId);
+        lockAccount(input.accountId);
         const { rows } = await session.query<ReadingRow & { replaced: number }>(
           `WITH superseded AS (
              UPDATE meter_reading SET status = 'superseded'
@@ -508,7 +520,7 @@ function createTx(session: Session): EngineTx {
         return rows[0] ? toReport(rows[0]) : null;
       },
       async create(input) {
-        await lockAccount(input.accountId);
+        lockAccount(input.accountId);
         const { rows } = await session.query<ReportRow>(
           `INSERT INTO outage_report (account_id, user_id, scope, created_at, updated_at)
            VALUES ($1, $2, $3::"OutageScope", $4, $4)
@@ -547,12 +559,12 @@ function createTx(session: Session): EngineTx {
 
     outageWatches: {
       async watch(input) {
-        await session.query(
-          `INSERT INTO outage_watch (outage_id, user_id, account_id, created_at)
-           VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING`,
-          [input.outageId, input.userId, input.accountId, input.at],
-        );
+        session.defer({
+          text: `INSERT INTO outage_watch (outage_id, user_id, account_id, created_at)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING`,
+          values: [input.outageId, input.userId, input.accountId, input.at],
+        });
       },
     },
 
