@@ -53,7 +53,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         config: config.telegram,
         engine,
         userStatus,
-        logger: logger.child({ channel: "telegram" }),
+        logger,
         metrics: metrics.registry,
       })
     : undefined;
@@ -62,7 +62,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         config: config.viber,
         engine,
         userStatus,
-        logger: logger.child({ channel: "viber" }),
+        logger,
         metrics: metrics.registry,
       })
     : undefined;

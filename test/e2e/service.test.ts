@@ -191,4 +191,25 @@ describe("the assembled service", () => {
       expect(all).not.toContain(secret);
     }
   });
+
+  it("wrote each log line as JSON with every key once (no field bound twice by nested child loggers)", () => {
+    const lines = logLines
+      .join("")
+      .split("\n")
+      .filter((line) => line.trim() !== "");
+    expect(lines.length).toBeGreaterThan(10);
+    const repeated = lines.filter((line) => {
+      // Top-level keys only: count each `"key":` at depth 1.
+      const keys: string[] = [];
+      let depth = 0;
+      for (const match of line.matchAll(/[{}[\]]|"(?:[^"\\]|\\.)*"(\s*:)?/g)) {
+        const token = match[0];
+        if (token === "{" || token === "[") depth += 1;
+        else if (token === "}" || token === "]") depth -= 1;
+        else if (match[1] !== undefined && depth === 1) keys.push(token);
+      }
+      return new Set(keys).size !== keys.length;
+    });
+    expect(repeated).toEqual([]);
+  });
 });

@@ -86,8 +86,8 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
       }
 
       const { address, event, meta } = inbound;
+      // deps.logger is the channel's own (it carries channel: "viber").
       const log = deps.logger.child({
-        channel: "viber",
         reqId: request.id,
         updateId: meta.updateId,
         callback: callback.event,
