@@ -18,11 +18,17 @@ export interface Poster {
   close(): void;
 }
 
-export function createPoster(baseUrl: string, maxSockets = 100): Poster {
-  const url = new URL(baseUrl);
+/**
+ * Posts to one service, or to several (instances behind a load balancer): round robin per request,
+ * so one user's updates reach different instances as they would behind a balancer.
+ */
+export function createPoster(baseUrl: string | string[], maxSockets = 100): Poster {
+  const urls = (Array.isArray(baseUrl) ? baseUrl : [baseUrl]).map((u) => new URL(u));
   const agent = new http.Agent({ keepAlive: true, maxSockets });
+  let next = 0;
   return {
     post(request) {
+      const url = urls[next++ % urls.length]!;
       return new Promise((resolve, reject) => {
         const req = http.request(
           {

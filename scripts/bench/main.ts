@@ -9,6 +9,7 @@
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
 // Common: --runs 3 (medians are reported), --users 2000, --duration 20 (seconds per run),
+//         --instances 1 (service processes on one database, requests spread round robin),
 //         --viber-every 5 (every 5th user on Viber), --server postgresql://root@127.0.0.1:5432/postgres
 // A fresh database per invocation; the service runs as a child process (honest RSS) against fake
 // Telegram and Viber APIs in this process that answer at once. Results: a table on stdout and
@@ -41,6 +42,7 @@ const durationS = Number(option("duration", "20"));
 const viberEvery = Number(option("viber-every", "5"));
 /** Users whose journeys warm the fresh service up (JIT, pools, plans) before anything is counted. */
 const warmupUsers = Number(option("warmup-users", "200"));
+const instances = Number(option("instances", "1"));
 let serverUrl = option(
   "server",
   process.env.BENCH_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/postgres",
@@ -77,9 +79,9 @@ function median(values: number[]): number {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const value =
+    sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return Math.round(value * 100) / 100;
 }
 
 function machine() {
@@ -181,6 +183,8 @@ function serviceEnv(databaseUrl: string, fakes: Fakes): Record<string, string> {
 
 export interface RunRecord extends LoadResult {
   run: number;
+  /** Service processes sharing the load (round robin per request). */
+  instances: number;
   assembly: string;
   peakRssMb: number;
   transactionsPerUpdate: number;
@@ -232,12 +236,20 @@ async function measuredRun(
   });
   const warmup = everyone.slice(0, warmupUsers);
   const users = everyone.slice(warmupUsers);
-  const service = await spawnService({
-    env: serviceEnv(db.url, fakes),
-    logFile: path.join(resultsDir, `service-${command}.log`),
-  });
+  // Several instances on one database, as behind a load balancer (--instances N; state is all in Postgres).
+  const services = await Promise.all(
+    Array.from({ length: instances }, (_, i) =>
+      spawnService({
+        env: serviceEnv(db.url, fakes),
+        logFile: path.join(resultsDir, `service-${command}${instances > 1 ? `-${i + 1}` : ""}.log`),
+      }),
+    ),
+  );
+  const urls = services.map((s) => s.url);
+  const sumOf = async (read: (s: (typeof services)[number]) => Promise<number>) =>
+    (await Promise.all(services.map(read))).reduce((a, b) => a + b, 0);
   if (warmup.length > 0) {
-    const warmPoster = createPoster(service.url);
+    const warmPoster = createPoster(urls);
     await runClosedLoop(warmPoster, warmup, { concurrency: 20, durationMs: 60_000 });
     warmPoster.close();
   }
@@ -246,27 +258,20 @@ async function measuredRun(
       ?.n,
   );
   const before = await xactCommits(db.url, db.name);
-  const cpuBefore = await service.cpuSeconds();
+  const cpuBefore = await sumOf((s) => s.cpuSeconds());
   const backendsBefore = await backendCpuSeconds(db.url, db.name);
   const harnessBefore = process.cpuUsage();
-  const poster = createPoster(service.url);
-  let peakRssMb = 0;
-  const sampler = setInterval(() => {
-    void service.memory().then(
-      (m) => (peakRssMb = Math.max(peakRssMb, m.peakRssMb)),
-      () => undefined,
-    );
-  }, 500);
+  const poster = createPoster(urls);
+  // Peak RSS: VmHWM, the high-water mark of each process, summed over the instances.
   const result = await load(poster, users);
-  clearInterval(sampler);
-  peakRssMb = Math.max(peakRssMb, (await service.memory()).peakRssMb);
-  const cpuSeconds = (await service.cpuSeconds()) - cpuBefore;
+  const peakRssMb = await sumOf(async (s) => (await s.memory()).peakRssMb);
+  const cpuSeconds = (await sumOf((s) => s.cpuSeconds())) - cpuBefore;
   const harness = process.cpuUsage(harnessBefore);
   const backendsAfter = await backendCpuSeconds(db.url, db.name);
   let postgresSeconds = 0;
   for (const [pid, seconds] of backendsAfter) postgresSeconds += seconds - (backendsBefore.get(pid) ?? 0);
   poster.close();
-  await service.stop(); // backends flush their statistics when they exit
+  await Promise.all(services.map((s) => s.stop())); // backends flush their statistics when they exit
   await new Promise((resolve) => setTimeout(resolve, 700));
   const after = await xactCommits(db.url, db.name);
   const readingsAfter = Number(
@@ -276,7 +281,8 @@ async function measuredRun(
   return {
     ...result,
     run: runIndex,
-    assembly: service.assembly,
+    assembly: services.map((s) => s.assembly).join("+"),
+    instances,
     peakRssMb: Math.round(peakRssMb),
     // Our own counting queries (3 here) are subtracted.
     transactionsPerUpdate: Math.round(((after - before - 3) / Math.max(1, result.sent)) * 100) / 100,
@@ -291,7 +297,8 @@ async function measuredRun(
 
 function summarize(label: string, records: RunRecord[]) {
   return {
-    label,
+    label: instances > 1 ? `${label}, ${instances} instances` : label,
+    instances,
     runs: records.length,
     offeredRate: records[0]?.offeredRate ?? null,
     concurrency: records[0]?.concurrency ?? null,
