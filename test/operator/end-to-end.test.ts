@@ -130,6 +130,7 @@ describe("operator API end to end", () => {
         status: "accepted",
         flagReason: null,
         inWindow: true,
+        photoUrl: null,
       },
       {
         accountNumber: "1234567891",
@@ -142,6 +143,7 @@ describe("operator API end to end", () => {
         status: "accepted",
         flagReason: null,
         inWindow: true,
+        photoUrl: null,
       },
     ]);
     const csv = await app.inject({
