@@ -2,8 +2,10 @@
 // and HTTP. main.ts calls startService() and handles signals; end-to-end tests call it in-process.
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import type { ChannelSender } from "./channels/channel.js";
+import { createTelegramFiles } from "./channels/telegram/files.js";
 import { createTelegramChannel, type TelegramChannel } from "./channels/telegram/index.js";
 import { createViberChannel, type ViberChannel } from "./channels/viber/index.js";
+import { createViberMedia } from "./channels/viber/media.js";
 import { createWebChannel } from "./channels/web/index.js";
 import type { Config } from "./config.js";
 import { createPgEngineStore } from "./db/engine-store-pg.js";
@@ -99,6 +101,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         notifyInTransaction: (tx, items) => outbound.notifyInTransaction(tx, items),
       },
       bootstrapToken: config.operator.bootstrapToken,
+      photoSources: {
+        ...(config.telegram.enabled ? { telegram: createTelegramFiles(config.telegram) } : {}),
+        ...(config.viber.enabled ? { viber: createViberMedia() } : {}),
+      },
     }),
   );
   const retention = startRetention(db.prisma, logger.child({ component: "retention" }));

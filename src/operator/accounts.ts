@@ -1,6 +1,7 @@
 // What an operator sees of one account: the account itself, who manages it from which messenger
 // (phones masked: operators identify people, they do not harvest numbers) and its last readings.
 import type { Channel, PrismaClient, ReadingSource, ReadingStatus } from "../generated/prisma/client.js";
+import { readingPhotoPath } from "./api-paths.js";
 import { NotFoundError } from "./errors.js";
 
 /** Readings shown with an account: about a year of monthly submissions. */
@@ -41,6 +42,8 @@ export interface AccountView {
     source: ReadingSource;
     status: ReadingStatus;
     flagReason: string | null;
+    /** Where the operator API serves the meter photo; null without one. */
+    photoUrl: string | null;
   }[];
 }
 
@@ -88,6 +91,7 @@ export async function getAccountView(prisma: PrismaClient, number: string): Prom
       source: r.source,
       status: r.status,
       flagReason: r.flagReason,
+      photoUrl: r.photoRef === null ? null : readingPhotoPath(r.id),
     })),
   };
 }

@@ -28,3 +28,27 @@ export class InvalidChangeError extends Error {
     super(`${path}: ${reason}`);
   }
 }
+
+/** Why a stored photo cannot be shown; the HTTP layer gives each its status (photo-problem table there). */
+export type PhotoProblem =
+  /** The stored reference is of no shape this service can fetch. */
+  | "unreadable_ref"
+  /** The photo's platform is not configured here (no token). */
+  | "not_configured"
+  /** The platform no longer has it (expired link, unknown file), or it was never kept. */
+  | "gone"
+  | "too_large"
+  /** The platform failed or answered with something that is not an image. */
+  | "source_failed"
+  | "timeout";
+
+/** A photo exists on the record but cannot be served. The message is safe to show (never a URL). */
+export class PhotoUnavailableError extends Error {
+  override readonly name = "PhotoUnavailableError";
+  constructor(
+    readonly problem: PhotoProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}

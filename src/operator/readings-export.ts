@@ -4,6 +4,7 @@
 // Runs on the plain pg pool for bulk work (createSqlPool), like the account import.
 import { Readable } from "node:stream";
 import type { ReadingSource } from "../generated/prisma/client.js";
+import { readingPhotoPath } from "./api-paths.js";
 
 /** The part of a pg Pool the bulk paths use (the account importer's SqlRunner is the same shape). */
 export interface BulkSql {
@@ -23,6 +24,8 @@ export interface ExportedReading {
   flagReason: string | null;
   /** Whether it was taken inside the reading window. */
   inWindow: boolean;
+  /** Where the operator API serves the meter photo; null without one. JSON only: the CSV is billing's. */
+  photoUrl: string | null;
 }
 
 interface BatchRow {
@@ -36,6 +39,8 @@ interface BatchRow {
   status: "accepted" | "flagged" | null;
   flag_reason: string | null;
   in_window: boolean | null;
+  reading_id: number | null;
+  has_photo: boolean | null;
 }
 
 /** Accounts per round trip: big enough to amortise the query, small enough to keep memory flat. */
@@ -59,10 +64,10 @@ export async function* countedReadings(
        )
        SELECT b.id AS account_id, b.number AS account_number,
               r.t1, r.t2, r.t3, r.taken_at, r.source::text AS source, r.status::text AS status,
-              r.flag_reason, r.in_window
+              r.flag_reason, r.in_window, r.id AS reading_id, r.photo_ref IS NOT NULL AS has_photo
        FROM batch b
        LEFT JOIN LATERAL (
-         SELECT t1, t2, t3, taken_at, source, status, flag_reason, in_window
+         SELECT id, t1, t2, t3, taken_at, source, status, flag_reason, in_window, photo_ref
          FROM meter_reading
          WHERE account_id = b.id AND period = $3 AND status <> 'superseded'
          ORDER BY created_at DESC, id DESC
@@ -89,6 +94,7 @@ export async function* countedReadings(
         status: row.status,
         flagReason: row.flag_reason,
         inWindow: row.in_window ?? true,
+        photoUrl: row.has_photo === true && row.reading_id !== null ? readingPhotoPath(row.reading_id) : null,
       });
     }
     if (readings.length > 0) yield readings;

@@ -1,6 +1,7 @@
 // Operators schedule and close customers' meter service orders; the customer is told of every
 // change they can see (status, visit window, a new comment), naming the account by its label.
 import type { PrismaClient, ServiceOrderStatus, ServiceType } from "../generated/prisma/client.js";
+import { serviceOrderPhotoPath } from "./api-paths.js";
 import { InvalidChangeError, NotFoundError } from "./errors.js";
 import { accountLabelFor } from "./labels.js";
 import { changeAndNotify, type NotificationItem, type OperatorNotifier } from "./notify.js";
@@ -17,6 +18,8 @@ export interface ServiceOrderView {
   comment: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Where the operator API serves the customer's photo; null without one. */
+  photoUrl: string | null;
 }
 
 const orderSelect = {
@@ -30,14 +33,22 @@ const orderSelect = {
   comment: true,
   createdAt: true,
   updatedAt: true,
+  photoRef: true,
   account: { select: { number: true } },
 } as const;
 
-type OrderRow = Omit<ServiceOrderView, "accountNumber"> & { account: { number: string } };
+type OrderRow = Omit<ServiceOrderView, "accountNumber" | "photoUrl"> & {
+  account: { number: string };
+  photoRef: string | null;
+};
 
 function toView(row: OrderRow): ServiceOrderView {
-  const { account, ...rest } = row;
-  return { ...rest, accountNumber: account.number };
+  const { account, photoRef, ...rest } = row;
+  return {
+    ...rest,
+    accountNumber: account.number,
+    photoUrl: photoRef === null ? null : serviceOrderPhotoPath(row.id),
+  };
 }
 
 export async function listServiceOrders(

@@ -2,7 +2,8 @@
 // channels pointed at fake platform APIs, the web chat, the outbound queue and the operator API.
 // One story across all of them: accounts imported through the operator API, a Telegram customer
 // verifies and reports an outage, the operator moves the report along and publishes a known outage,
-// and the customer hears of every change in their messenger, naming the account by its label.
+// and the customer hears of every change in their messenger, naming the account by its label; the
+// customer orders a meter service with a photo and the operator sees that photo through the API.
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
@@ -182,6 +183,36 @@ describe("the assembled service", () => {
     await operator("PATCH", `/api/v1/outages/${outageId}`, { resolved: true });
     await service.outbound.waitUntilDrained({ timeoutMs: 10_000 });
     expect(user.received().length).toBe(beforeResolve + 1);
+  });
+
+  it("shows the operator the photo a Telegram customer attached to a service order", async () => {
+    const user = new TelegramUser(7_300_000_001, telegramApi);
+    // What Telegram's file server holds for the largest size of the photo the customer sends.
+    const photo = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe1]),
+      Buffer.from("meter fault photo ".repeat(200)),
+    ]);
+    telegramApi.addFile("AgACAgIAAxkBAAIServiceFault-1280", { bytes: photo });
+    await deliver(user.text(uk("menu.order")));
+    await deliver(user.press(uk("serviceType.meter_fault")));
+    await deliver(user.photo("AgACAgIAAxkBAAIServiceFault", "Лічильник не світиться"));
+    await deliver(user.press(uk("order.anyDate")));
+    await deliver(user.text("+380671234001"));
+    await deliver(user.press(uk("common.confirm")));
+    const stored = await db.prisma.serviceOrder.findFirstOrThrow({ where: { type: "meter_fault" } });
+    expect(stored.photoRef).toBe("AgACAgIAAxkBAAIServiceFault-1280");
+
+    const list = await operator("GET", "/api/v1/service-orders?status=received");
+    expect(list.statusCode).toBe(200);
+    const listed = (list.json().items as { id: number; photoUrl: string | null }[]).find(
+      (o) => o.id === stored.id,
+    );
+    expect(listed?.photoUrl).toBe(`/api/v1/service-orders/${stored.id}/photo`);
+    const image = await operator("GET", listed!.photoUrl!);
+    expect(image.statusCode).toBe(200);
+    expect(image.headers["content-type"]).toBe("image/jpeg");
+    expect(image.rawPayload.equals(photo)).toBe(true);
+    expect(telegramApi.downloads).toHaveLength(1);
   });
 
   it("logged no phone number, token, secret or holder name along the way", () => {

@@ -2,7 +2,9 @@
 // `POST /bot<token>/<method>` and answers the way the real one does — including scripted 429
 // (retry_after), 403 (blocked), 5xx and dropped connections — and serves getUpdates from a queue
 // with offset confirmation and long-poll timeouts, so polling runs against it unchanged.
-// It also keeps the webhook that setWebhook registered and can deliver updates to it, secret and all.
+// It also keeps the webhook that setWebhook registered and can deliver updates to it, secret and all,
+// and hosts files: getFile answers for the files a test added (400 "invalid file_id" for others) and
+// GET /file/bot<token>/<file_path> serves their bytes, as Telegram's file server does.
 import Fastify, { type FastifyInstance } from "fastify";
 
 export interface RecordedCall {
@@ -32,6 +34,16 @@ export interface WebhookState {
   max_connections?: number;
 }
 
+export interface FakeFile {
+  bytes: Buffer;
+  /** What getFile reports as file_size (default: the real length); e.g. a huge size to test limits. */
+  reportedSize?: number;
+  /** getFile answers without file_path (Telegram does when the file cannot be downloaded). */
+  noPath?: boolean;
+  /** The download answers 404 (the file_path expired) although getFile still knows the file. */
+  downloadGone?: boolean;
+}
+
 export interface FakeTelegramApi {
   /** Value for TELEGRAM_API_ROOT (no trailing slash). */
   readonly apiRoot: string;
@@ -54,6 +66,10 @@ export interface FakeTelegramApi {
   webhook(): WebhookState | undefined;
   /** POSTs an update to the registered webhook with its secret, like Telegram. */
   deliverWebhook(update: Record<string, unknown>): Promise<{ status: number; body: string }>;
+  /** Hosts a file under this file id (getFile + download). */
+  addFile(fileId: string, file: FakeFile): void;
+  /** file_path of every download with the right token, in order. */
+  readonly downloads: string[];
   /** Resolves once `count` calls of `method` have arrived (or rejects after timeoutMs). */
   waitForCalls(method: string, count: number, timeoutMs?: number): Promise<RecordedCall[]>;
   reset(): void;
@@ -75,6 +91,9 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
   let webhookState: WebhookState | undefined;
   let pollWaiters: Waiter[] = [];
   let callWaiters: { method: string; count: number; resolve: () => void }[] = [];
+  const files = new Map<string, FakeFile & { path: string }>();
+  const downloads: string[] = [];
+  let nextFileNumber = 1;
 
   const app: FastifyInstance = Fastify({ logger: false });
   // grammY sends JSON; an empty body (e.g. getMe) arrives without a content type.
@@ -226,6 +245,22 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
         .code(403)
         .send({ ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" });
     }
+    if (method === "getFile") {
+      const file = files.get(String(params.file_id ?? ""));
+      if (!file) {
+        return reply
+          .code(400)
+          .send({ ok: false, error_code: 400, description: "Bad Request: invalid file_id" });
+      }
+      return reply.send(
+        ok({
+          file_id: String(params.file_id),
+          file_unique_id: `u-${file.path}`,
+          file_size: file.reportedSize ?? file.bytes.length,
+          ...(file.noPath ? {} : { file_path: file.path }),
+        }),
+      );
+    }
     if (method === "getUpdates") {
       if (webhookState) {
         return reply.code(409).send({
@@ -243,6 +278,17 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
       return reply.code(404).send({ ok: false, error_code: 404, description: "Not Found: method not found" });
     }
     return reply.send(ok(result));
+  });
+
+  // Telegram's file server: the token in the path, the bytes as application/octet-stream.
+  app.get<{ Params: { token: string; "*": string } }>("/file/bot:token/*", async (request, reply) => {
+    const path = request.params["*"];
+    const file = [...files.values()].find((f) => f.path === path);
+    if (request.params.token !== options.token || !file || file.downloadGone) {
+      return reply.code(404).send({ ok: false, error_code: 404, description: "Not Found" });
+    }
+    downloads.push(path);
+    return reply.type("application/octet-stream").send(file.bytes);
   });
 
   await app.listen({ host: "127.0.0.1", port: 0 });
@@ -276,6 +322,10 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
       return id;
     },
     pendingUpdates: () => updates.length,
+    addFile(fileId, file) {
+      files.set(fileId, { ...file, path: `photos/file_${nextFileNumber++}.jpg` });
+    },
+    downloads,
     webhook: () => webhookState,
     async deliverWebhook(update) {
       if (!webhookState) throw new Error("no webhook is set on the fake Telegram API");
@@ -309,6 +359,8 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
     },
     reset() {
       calls.length = 0;
+      downloads.length = 0;
+      files.clear();
       scripts.clear();
       blocked.clear();
       updates = [];

@@ -150,6 +150,7 @@ describe("GET /api/v1/accounts/{number}", () => {
         source: "telegram",
         status: "flagged",
         flagReason: "far above forecast",
+        photoUrl: null,
       },
       {
         period: "2026-10",
@@ -160,6 +161,7 @@ describe("GET /api/v1/accounts/{number}", () => {
         source: "billing",
         status: "accepted",
         flagReason: null,
+        photoUrl: null,
       },
     ]);
     expect(response.body).not.toContain("380501110002");

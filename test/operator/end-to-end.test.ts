@@ -134,6 +134,7 @@ describe("operator API end to end", () => {
         status: "accepted",
         flagReason: null,
         inWindow: true,
+        photoUrl: null,
       },
       {
         accountNumber: "1234567891",
@@ -146,6 +147,7 @@ describe("operator API end to end", () => {
         status: "accepted",
         flagReason: null,
         inWindow: true,
+        photoUrl: null,
       },
     ]);
     const csv = await app.inject({

@@ -46,12 +46,41 @@ describe("OpenAPI", () => {
         "GET /api/v1/service-orders",
         "PATCH /api/v1/service-orders/{id}",
         "GET /api/v1/stats",
+        "GET /api/v1/readings/{id}/photo",
+        "GET /api/v1/service-orders/{id}/photo",
       ].sort(),
     );
     const importOp = document.paths["/api/v1/accounts/import"].post;
     expect(Object.keys(importOp.requestBody.content)).toEqual(["text/csv"]);
     const readings = document.paths["/api/v1/readings"].get.responses["200"].content;
     expect(Object.keys(readings).sort()).toEqual(["application/json", "text/csv"]);
+    for (const path of ["/api/v1/readings/{id}/photo", "/api/v1/service-orders/{id}/photo"]) {
+      const photo = document.paths[path].get;
+      expect(Object.keys(photo.responses["200"].content).sort()).toEqual([
+        "image/gif",
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+      ]);
+      expect(photo.responses["200"].content["image/jpeg"].schema).toMatchObject({
+        type: "string",
+        format: "binary",
+      });
+      expect(Object.keys(photo.responses["410"].content)).toEqual(["application/json"]);
+      expect(Object.keys(photo.responses).sort()).toEqual([
+        "200",
+        "400",
+        "401",
+        "404",
+        "409",
+        "410",
+        "422",
+        "502",
+        "504",
+      ]);
+    }
+    const order = document.components.schemas.OperatorServiceOrder;
+    expect(order.properties.photoUrl).toMatchObject({ type: ["string", "null"] });
     const patchReport =
       document.paths["/api/v1/outage-reports/{id}"].patch.requestBody.content["application/json"].schema;
     expect(Object.keys(patchReport.properties).sort()).toEqual(["comment", "expectedRestoreAt", "status"]);

@@ -29,6 +29,7 @@ const expected = [
     status: "accepted",
     flagReason: null,
     inWindow: true,
+    photoUrl: null,
   },
   {
     accountNumber: "4000000002",
@@ -41,6 +42,7 @@ const expected = [
     status: "flagged",
     flagReason: 'far above forecast, "photo" requested',
     inWindow: true,
+    photoUrl: null,
   },
   {
     accountNumber: "4000000003",
@@ -53,6 +55,7 @@ const expected = [
     status: "accepted",
     flagReason: null,
     inWindow: false,
+    photoUrl: null,
   },
   {
     accountNumber: "4000000005",
@@ -66,6 +69,7 @@ const expected = [
     status: "accepted",
     flagReason: null,
     inWindow: true,
+    photoUrl: null,
   },
 ];
 

@@ -1,12 +1,13 @@
 // Shared set-up for the operator API tests: the plugin on a bare fastify instance (inject only),
 // a Notifier that records what it is asked to enqueue, and rows seeded the way the engine and the
 // importer write them.
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Notification, Notifier } from "../../src/engine/notifications.js";
 import type { OperatorNotifier } from "../../src/operator/notify.js";
 import type { Channel, PrismaClient } from "../../src/generated/prisma/client.js";
 import { createSqlPool } from "../../src/db/client.js";
 import { operatorApi } from "../../src/http/operator/plugin.js";
+import type { PhotoSources } from "../../src/operator/photos.js";
 import type { BulkSql } from "../../src/operator/readings-export.js";
 
 export const BOOTSTRAP_TOKEN = "bootstrap-token-for-tests-0123456789";
@@ -31,9 +32,12 @@ export async function buildOperatorApp(
     now?: () => Date;
     currentPeriod?: (now: Date) => string;
     sql?: BulkSql;
+    photoSources?: PhotoSources;
+    /** Logs to this logger (tests that check what is logged); silent otherwise. */
+    logger?: FastifyBaseLogger;
   } = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  const app = options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false });
   let sql = options.sql;
   if (!sql) {
     const pool = createSqlPool(database.url, { max: 2 });
@@ -50,6 +54,7 @@ export async function buildOperatorApp(
       bootstrapToken: BOOTSTRAP_TOKEN,
       ...(options.now ? { now: options.now } : {}),
       ...(options.currentPeriod ? { currentPeriod: options.currentPeriod } : {}),
+      ...(options.photoSources ? { photoSources: options.photoSources } : {}),
     }),
   );
   await app.ready();

@@ -56,7 +56,7 @@ export const textMessageSchema = z.object({
 });
 export const pictureMessageSchema = z.object({
   type: z.literal("picture"),
-  /** A download link for the picture: never stored or logged. */
+  /** A short-lived download link for the picture: kept as the photo's reference, never logged. */
   media: z.string(),
   thumbnail: z.string().optional(),
   file_name: z.string().optional(),

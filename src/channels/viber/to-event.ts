@@ -10,6 +10,7 @@ import {
   type ViberCallback,
   type ViberMessageCallback,
 } from "./callbacks.js";
+import { viberPhotoRef } from "./media.js";
 
 export type ViberInbound =
   | {
@@ -131,12 +132,12 @@ function messageToEvent(callback: ViberMessageCallback): InboundEvent | { issues
     case "picture": {
       const parsed = knownMessageSchemas.picture.safeParse(callback.message);
       if (!parsed.success) return { issues: prefixed(describeIssues(parsed.error)) };
-      // The media URL is a short-lived download link: not a reference worth storing and not safe to
-      // log. The message token identifies the picture in Viber's records.
+      // The media URL is a short-lived signed download link, the only way to fetch the picture later
+      // (operators see it through the API): stored as the reference, never logged (see media.ts).
       const caption = parsed.data.text;
       return {
         type: "photo",
-        ref: `viber-message:${callback.message_token}`,
+        ref: viberPhotoRef(callback.message_token, parsed.data.media),
         ...(caption !== undefined && caption.length > 0 ? { caption } : {}),
       };
     }

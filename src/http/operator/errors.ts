@@ -4,7 +4,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { CsvHeaderError } from "../../import/accounts-csv.js";
-import { ConflictError, InvalidChangeError, NotFoundError } from "../../operator/errors.js";
+import {
+  ConflictError,
+  InvalidChangeError,
+  NotFoundError,
+  PhotoUnavailableError,
+  type PhotoProblem,
+} from "../../operator/errors.js";
 
 export interface FieldIssue {
   path: string;
@@ -16,6 +22,16 @@ function fieldPath(context: string | undefined, instancePath: string): string {
   const segments = instancePath.split("/").filter((segment) => segment.length > 0);
   return [context ?? "request", ...segments].join(".");
 }
+
+/** A photo that exists on a record but cannot be served: what the operator gets, per reason. */
+const PHOTO_PROBLEMS: Record<PhotoProblem, { status: number; error: string }> = {
+  unreadable_ref: { status: 404, error: "photo_ref_unreadable" },
+  not_configured: { status: 409, error: "photo_source_not_configured" },
+  gone: { status: 410, error: "photo_gone" },
+  too_large: { status: 422, error: "photo_too_large" },
+  source_failed: { status: 502, error: "photo_source_failed" },
+  timeout: { status: 504, error: "photo_source_timeout" },
+};
 
 export async function operatorErrorHandler(
   error: FastifyError,
@@ -45,6 +61,12 @@ export async function operatorErrorHandler(
   }
   if (error instanceof NotFoundError) {
     return reply.code(404).send({ error: "not_found", message: error.message });
+  }
+  if (error instanceof PhotoUnavailableError) {
+    const { status, error: code } = PHOTO_PROBLEMS[error.problem];
+    // The message names the platform and its answer, never a URL (see src/channels/media-download.ts).
+    request.log.warn({ problem: error.problem, reason: error.message }, "photo not served");
+    return reply.code(status).send({ error: code, message: error.message });
   }
   if (error instanceof ConflictError) {
     return reply.code(409).send({ error: "conflict", message: error.message });

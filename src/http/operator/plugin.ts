@@ -12,19 +12,22 @@ import {
 } from "fastify-type-provider-zod";
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import { billingPeriodAt } from "../../engine/reading-window.js";
+import { OPERATOR_API_PREFIX } from "../../operator/api-paths.js";
 import type { OperatorNotifier } from "../../operator/notify.js";
+import type { PhotoSources } from "../../operator/photos.js";
 import type { BulkSql } from "../../operator/readings-export.js";
 import { operatorAuthHook } from "./auth.js";
 import { operatorErrorHandler } from "./errors.js";
 import { CSV_IMPORT_URL, accountRoutes } from "./routes/accounts.js";
 import { knownOutageRoutes } from "./routes/known-outages.js";
 import { outageReportRoutes } from "./routes/outage-reports.js";
+import { photoRoutes } from "./routes/photos.js";
 import { readingRoutes } from "./routes/readings.js";
 import { serviceOrderRoutes } from "./routes/service-orders.js";
 import { statsRoutes } from "./routes/stats.js";
 import { operatorSchemas } from "./schemas.js";
 
-export const OPERATOR_API_PREFIX = "/api/v1";
+export { OPERATOR_API_PREFIX };
 export const OPERATOR_DOCS_PREFIX = "/api/docs";
 
 export interface OperatorApiOptions {
@@ -42,6 +45,11 @@ export interface OperatorApiOptions {
   now?: () => Date;
   /** The billing period /stats reports when none is asked for; defaults to the one a reading taken now counts for. */
   currentPeriod?: (now: Date) => string;
+  /**
+   * Telegram's and Viber's file hosts for customers' photos; a platform left out is not configured
+   * (its photos answer 409). Web chat photos come from the database.
+   */
+  photoSources?: PhotoSources;
 }
 
 export interface OperatorApiDeps {
@@ -50,6 +58,7 @@ export interface OperatorApiDeps {
   notifier: OperatorNotifier;
   now: () => Date;
   currentPeriod: (now: Date) => string;
+  photoSources: PhotoSources;
 }
 
 export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
@@ -59,6 +68,7 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
     notifier: options.notifier,
     now: options.now ?? (() => new Date()),
     currentPeriod: options.currentPeriod ?? ((now) => billingPeriodAt(now).period),
+    photoSources: options.photoSources ?? {},
   };
   const docsRoutes = ["", "/", "/json", "/yaml", "/static/*", "/uiConfig", "/initOAuth"].map(
     (suffix) => `${OPERATOR_DOCS_PREFIX}${suffix}`,
@@ -75,7 +85,8 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
         info: {
           title: "Operator API",
           description:
-            "Account import, readings export, outage reports, known outages and service orders. " +
+            "Account import, readings export, outage reports, known outages, service orders and the " +
+            "photos customers attach to readings and orders. " +
             "Every change a customer should know about is sent to them in their messenger.",
           version: "1.0.0",
         },
@@ -118,6 +129,7 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
         await api.register(outageReportRoutes(deps));
         await api.register(knownOutageRoutes(deps));
         await api.register(serviceOrderRoutes(deps));
+        await api.register(photoRoutes(deps));
         await api.register(statsRoutes(deps));
       },
       { prefix: OPERATOR_API_PREFIX },

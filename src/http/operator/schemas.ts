@@ -75,6 +75,12 @@ const channelUsers = z.array(
 
 const readingSource = z.enum(["billing", "telegram", "viber", "web", "operator"]);
 
+/** A link to the photo endpoints below, relative to the API's host; null when there is no photo. */
+const photoUrl = z
+  .string()
+  .nullable()
+  .describe("GET it with the same bearer token for the image; null when the customer attached none");
+
 export const accountView = z
   .object({
     number: z.string(),
@@ -100,6 +106,7 @@ export const accountView = z
         source: readingSource,
         status: z.enum(["accepted", "flagged", "superseded"]),
         flagReason: z.string().nullable(),
+        photoUrl,
       }),
     ),
   })
@@ -124,6 +131,7 @@ export const exportedReading = z
     status: z.enum(["accepted", "flagged"]),
     flagReason: z.string().nullable(),
     inWindow: z.boolean(),
+    photoUrl: photoUrl.describe("The meter photo (JSON export only; the CSV has no such column)"),
   })
   .register(operatorSchemas, { id: "OperatorExportedReading" });
 
@@ -229,6 +237,7 @@ export const serviceOrderView = z
     comment: z.string().nullable(),
     createdAt: z.date(),
     updatedAt: z.date(),
+    photoUrl,
   })
   .register(operatorSchemas, { id: "OperatorServiceOrder" });
 
@@ -244,6 +253,19 @@ export const serviceOrderPatch = z
     message: "must not be before visitFrom",
     path: ["visitTo"],
   });
+
+/* ---------- photos ---------- */
+
+export const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"] as const;
+
+/** Raw bytes in the document (the metadata must live in this registry for the OpenAPI transform to see it). */
+const imageBytes = z.string().register(operatorSchemas, { format: "binary", description: "The image bytes" });
+
+/** The 200 of a photo endpoint: the image itself, its type read from the bytes. */
+export const photoResponse = {
+  description: "The image, typed by its magic number",
+  content: Object.fromEntries(PHOTO_TYPES.map((type) => [type, { schema: imageBytes }])),
+};
 
 /* ---------- stats ---------- */
 

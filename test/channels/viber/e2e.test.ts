@@ -2,12 +2,14 @@
 // the real engine on Postgres), and a fake Chat API recording every send_message. Covers the
 // welcome as the response body, verification through the fallback path (Viber cannot prove a
 // shared phone), a reading and its receipt, keyboards on every message, exact 64-bit tokens,
-// exactly-once processing, signature refusal, and status 6.
+// exactly-once processing, signature refusal, status 6, and a picture whose stored reference (the
+// media link) lets an operator fetch it later.
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signViberBody } from "../../../src/channels/viber/signature.js";
 import { createViberChannel, type ViberChannel } from "../../../src/channels/viber/index.js";
+import { createViberMedia } from "../../../src/channels/viber/media.js";
 import { createSqlPool } from "../../../src/db/client.js";
 import { createPgEngineStore } from "../../../src/db/engine-store-pg.js";
 import { createUserStatusStore } from "../../../src/db/user-status-store.js";
@@ -16,6 +18,8 @@ import { t } from "../../../src/engine/i18n/index.js";
 import { defaultEngineSettings } from "../../../src/engine/settings.js";
 import { createMetrics } from "../../../src/http/metrics.js";
 import { buildServer } from "../../../src/http/server.js";
+import { serviceOrderPhoto } from "../../../src/operator/photos.js";
+import { startFakeMediaHost } from "../../fakes/media-host.js";
 import { startFakeViberApi, type FakeViberApi, type RecordedViberCall } from "../../fakes/viber-api.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
 
@@ -400,6 +404,36 @@ describe("Viber end to end", () => {
     const plain = await olha.startConversation("з сайту ?utm_source=bill");
     expect(String(plain.text).startsWith(t("uk", "welcome.back"))).toBe(true);
     expect(olha.received().length).toBe(sent);
+  });
+
+  it("keeps a picture's media link as its reference, so the operator can fetch the photo while it lasts", async () => {
+    const maria = new ViberPerson("M4r1aKQ2mZp9Lw3xVb0aRc1=", "Марія", "uk"); // verified above
+    const host = await startFakeMediaHost();
+    try {
+      const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from("fault ".repeat(300))]);
+      const path = "/1/share/2/long/vibes/icon/image/0x0/95e0/fault.jpg";
+      host.serve(path, { kind: "file", bytes, contentType: "image/jpeg" });
+      const media = host.url(`${path}?token=signedByViber123`);
+
+      await maria.press("m:order");
+      await maria.press("type:meter_fault");
+      await maria.say({ type: "picture", text: "Лічильник не світиться", media, size: bytes.length });
+      await maria.press("date:any");
+      await maria.text("0671234567");
+      await maria.press("ok");
+      const order = await db.prisma.serviceOrder.findFirstOrThrow({ where: { type: "meter_fault" } });
+      expect(order).toMatchObject({
+        description: "Лічильник не світиться",
+        photoRef: `viber-media:${media}`,
+      });
+
+      const photo = await serviceOrderPhoto(db.prisma, { viber: createViberMedia() }, order.id);
+      expect(photo).toMatchObject({ source: "viber", contentType: "image/jpeg" });
+      expect(photo.bytes.equals(bytes)).toBe(true);
+      expect(host.requests).toEqual([`${path}?token=signedByViber123`]);
+    } finally {
+      await host.close();
+    }
   });
 
   it("processes the same callback delivered twice only once", async () => {

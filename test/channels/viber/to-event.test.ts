@@ -1,5 +1,5 @@
 // The mapper on recorded callbacks: exact tokens, choices from button bodies, unproven contacts,
-// no download links in photo references.
+// photo references that keep Viber's download link (the only way to fetch the picture later).
 import { describe, expect, it } from "vitest";
 import { parseViberCallback, type ViberCallback } from "../../../src/channels/viber/callbacks.js";
 import { toViberInbound } from "../../../src/channels/viber/to-event.js";
@@ -87,14 +87,33 @@ describe("toViberInbound", () => {
     });
   });
 
-  it("maps a picture to a photo whose reference is the message token, never the download link", () => {
+  it("maps a picture to a photo whose reference keeps the media link, the only handle to fetch it", () => {
     const inbound = toViberInbound(valid("message-picture"));
+    const media = JSON.parse(viberFixture("message-picture")).message.media as string;
+    expect(media).toMatch(/^https:\/\/dl-media\.viber\.com\/.+\?token=secretDownloadToken123$/);
     expect(inbound).toMatchObject({
       kind: "engine",
-      event: { type: "photo", ref: "viber-message:5741311803571721091", caption: "Лічильник" },
+      event: { type: "photo", ref: `viber-media:${media}`, caption: "Лічильник" },
     });
-    expect(JSON.stringify(inbound)).not.toContain("dl-media.viber.com");
-    expect(JSON.stringify(inbound)).not.toContain("secretDownloadToken123");
+    // The thumbnail is not kept.
+    expect(JSON.stringify(inbound)).not.toContain("thumb.jpg");
+  });
+
+  it("falls back to the message token when the link is not http(s) or would not fit a reference", () => {
+    const picture = (media: string) => {
+      const callback = valid("message-picture");
+      if (callback.event !== "message") throw new Error("fixture");
+      return toViberInbound({ ...callback, message: { ...callback.message, media } });
+    };
+    const tokenRef = { type: "photo", ref: "viber-message:5741311803571721091" };
+    expect(picture("ftp://dl-media.viber.com/a.jpg")).toMatchObject({ event: tokenRef });
+    expect(picture("not a url")).toMatchObject({ event: tokenRef });
+    const long = `https://dl-media.viber.com/${"a".repeat(480)}.jpg`;
+    expect(picture(long)).toMatchObject({ event: tokenRef });
+    // The longest link that fits the engine's 512-character reference is kept.
+    const fits = `https://dl-media.viber.com/${"a".repeat(512 - "viber-media:".length - 31)}.jpg`;
+    expect(`viber-media:${fits}`).toHaveLength(512);
+    expect(picture(fits)).toMatchObject({ event: { type: "photo", ref: `viber-media:${fits}` } });
   });
 
   it("maps a location, including a latitude too long for a plain number", () => {

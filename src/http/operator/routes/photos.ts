@@ -1,0 +1,83 @@
+// The photos customers attach, as images: a reading's meter photo and a service order's photo, fetched
+// from where the customer's channel keeps them (web_photo, Telegram's or Viber's file host). Listings
+// link here with photoUrl. The URL names the record, never the stored reference: a Viber reference is
+// a signed download link and must not travel in URLs or access logs.
+import type { FastifyReply } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { readingPhoto, serviceOrderPhoto, type Photo } from "../../../operator/photos.js";
+import { errorResponse, idParams, photoResponse } from "../schemas.js";
+import type { OperatorApiDeps } from "../plugin.js";
+
+/** Error answers are JSON whatever the 200 is; each documented with what it means here. */
+function jsonError(description: string) {
+  return { description, content: { "application/json": { schema: errorResponse } } };
+}
+
+const photoErrors = {
+  400: jsonError("The id is not a positive integer"),
+  401: jsonError("No valid bearer token"),
+  404: jsonError("No such record, no photo on it, or a stored reference this service cannot read"),
+  409: jsonError("The photo's messenger is not configured here (no token)"),
+  410: jsonError("The messenger no longer has the photo (its link expired, the file is gone)"),
+  422: jsonError("The photo is larger than the service relays (10 MB)"),
+  502: jsonError("The messenger failed or did not send an image"),
+  504: jsonError("The messenger did not answer in time"),
+};
+
+function sendPhoto(reply: FastifyReply, photo: Photo, name: string): FastifyReply {
+  const extension = photo.contentType.slice("image/".length).replace("jpeg", "jpg");
+  return reply
+    .type(photo.contentType)
+    .header("content-disposition", `inline; filename="${name}.${extension}"`)
+    .header("cache-control", "private, max-age=300")
+    .header("x-content-type-options", "nosniff")
+    .send(photo.bytes);
+}
+
+export function photoRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
+  return async (api) => {
+    api.get(
+      "/readings/:id/photo",
+      {
+        schema: {
+          summary: "The meter photo a customer attached to a reading (the photoUrl of a reading)",
+          tags: ["photos"],
+          params: idParams,
+          response: { 200: photoResponse, ...photoErrors },
+        },
+      },
+      async (request, reply) => {
+        const photo = await readingPhoto(deps.prisma, deps.photoSources, request.params.id);
+        // Audit: operators looking at customers' photos.
+        request.log.info(
+          { readingId: request.params.id, source: photo.source, bytes: photo.bytes.length },
+          "reading photo viewed",
+        );
+        // A Buffer bypasses the serializer; the typed reply knows only the documented shapes.
+        const untyped: FastifyReply = reply;
+        return sendPhoto(untyped, photo, `reading-${request.params.id}`);
+      },
+    );
+
+    api.get(
+      "/service-orders/:id/photo",
+      {
+        schema: {
+          summary: "The photo a customer attached to a service order (the photoUrl of an order)",
+          tags: ["photos"],
+          params: idParams,
+          response: { 200: photoResponse, ...photoErrors },
+        },
+      },
+      async (request, reply) => {
+        const photo = await serviceOrderPhoto(deps.prisma, deps.photoSources, request.params.id);
+        request.log.info(
+          { orderId: request.params.id, source: photo.source, bytes: photo.bytes.length },
+          "service order photo viewed",
+        );
+        const untyped: FastifyReply = reply;
+        return sendPhoto(untyped, photo, `service-order-${request.params.id}`);
+      },
+    );
+  };
+}
