@@ -86,6 +86,8 @@ export interface LoadResult {
   journeysCompleted: number;
   /** Updates that waited for their user's previous answer past their due time (open loop). */
   lateStarts: number;
+  /** The slowest answer in each second of the run, in order. */
+  worstLatencyPerSecondMs: number[];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -96,6 +98,9 @@ export function percentile(sorted: number[], p: number): number {
 
 class Tally {
   latencies: number[] = [];
+  /** Worst latency per second of the run (when answered), to see whether slow answers cluster in time. */
+  worstPerSecond = new Map<number, number>();
+  readonly startedAt = performance.now();
   sent = 0;
   ok = 0;
   errors = 0;
@@ -133,6 +138,9 @@ class Tally {
       },
       journeysCompleted: this.completed,
       lateStarts: this.lateStarts,
+      worstLatencyPerSecondMs: [...this.worstPerSecond.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([, worst]) => round(worst)),
     };
   }
 }
@@ -156,7 +164,11 @@ async function sendStep(poster: Poster, cursor: Cursor, tally: Tally, dueAt: num
   } catch (error) {
     problem = error instanceof Error ? error.message : "network error";
   }
-  tally.latencies.push(performance.now() - dueAt);
+  const answeredAt = performance.now();
+  const latency = answeredAt - dueAt;
+  tally.latencies.push(latency);
+  const second = Math.floor((answeredAt - tally.startedAt) / 1000);
+  tally.worstPerSecond.set(second, Math.max(tally.worstPerSecond.get(second) ?? 0, latency));
   if (problem) {
     tally.error(problem);
     cursor.retries += 1;
