@@ -1,6 +1,6 @@
 // Operators see the photos customers attach: GET /api/v1/readings/{id}/photo and
 // /api/v1/service-orders/{id}/photo return the image from where the customer's channel keeps it —
-// web_photo for the web chat, the fake Bot API's getFile + file server for Telegram, a fake media
+// customer_photo for the web chat, the fake Bot API's getFile + file server for Telegram, a fake media
 // host for Viber's download links — with its type read from the bytes; every way it can fail is a
 // JSON error with a clear status; listings link to it with photoUrl; no token or link is logged.
 import { randomBytes, randomUUID } from "node:crypto";
@@ -87,7 +87,7 @@ async function order(photoRef: string | null) {
 
 async function webPhoto(bytes: Buffer, mimeType: string): Promise<string> {
   const id = randomUUID();
-  await db.prisma.webPhoto.create({
+  await db.prisma.customerPhoto.create({
     data: { id, address: "web:photo-test-client-01", mimeType, bytes: new Uint8Array(bytes) },
   });
   return `web-photo:${id}`;
@@ -101,7 +101,7 @@ function viberRef(path: string): string {
 const get = (url: string, target = app) => target.inject({ method: "GET", url, headers: AUTH });
 
 describe("each source returns the right bytes and content type", () => {
-  it("serves a web chat photo from web_photo", async () => {
+  it("serves a web chat photo from customer_photo", async () => {
     const bytes = png();
     const row = await reading(await webPhoto(bytes, "image/png"));
     const response = await get(`/api/v1/readings/${row.id}/photo`);

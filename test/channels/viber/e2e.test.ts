@@ -12,6 +12,7 @@ import { createViberChannel, type ViberChannel } from "../../../src/channels/vib
 import { createViberMedia } from "../../../src/channels/viber/media.js";
 import { createSqlPool } from "../../../src/db/client.js";
 import { createPgEngineStore } from "../../../src/db/engine-store-pg.js";
+import { createCustomerPhotoStore } from "../../../src/db/customer-photo-store.js";
 import { createUserStatusStore } from "../../../src/db/user-status-store.js";
 import { createEngine } from "../../../src/engine/engine.js";
 import { t } from "../../../src/engine/i18n/index.js";
@@ -49,6 +50,7 @@ async function startApp(engineStoreUrl?: string) {
     config: { authToken: AUTH_TOKEN, botName: BOT.name, botAvatar: BOT.avatar, apiUrl: fake.url },
     engine,
     userStatus: createUserStatusStore(db.prisma),
+    photoStore: createCustomerPhotoStore(db.prisma),
     logger: silent,
     metrics: metrics.registry,
     sendTimeoutMs: 2000,
