@@ -8,6 +8,7 @@ import { createViberChannel, type ViberChannel } from "./channels/viber/index.js
 import { createViberMedia } from "./channels/viber/media.js";
 import { createWebChannel } from "./channels/web/index.js";
 import type { Config } from "./config.js";
+import { createCustomerPhotoStore } from "./db/customer-photo-store.js";
 import { createPgEngineStore } from "./db/engine-store-pg.js";
 import { databaseReadiness, openDatabase, type OpenDatabase } from "./db/open.js";
 import { startRetention } from "./db/retention.js";
@@ -64,6 +65,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         config: config.viber,
         engine,
         userStatus,
+        photoStore: createCustomerPhotoStore(db.prisma),
         logger,
         metrics: metrics.registry,
       })

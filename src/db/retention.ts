@@ -1,23 +1,74 @@
 // Housekeeping that keeps hot tables small: processed update ids are needed only while a platform may
 // still redeliver (Viber retries for an hour, Telegram keeps updates for 24 h), so ids older than
-// seven days are deleted. Safe with many instances: the delete is idempotent.
+// seven days are deleted. Kept customer photos (customer_photo) that nothing refers to are deleted
+// after two days: a Viber picture is kept before the engine sees it, so one sent where no flow takes
+// a photo, or whose update then failed, is left without a reading or order. Safe with many
+// instances: both deletes are idempotent.
+import { KEPT_PHOTO_REF_PREFIXES } from "../channels/customer-photos.js";
 import type { Logger } from "../logger.js";
 import type { PrismaClient } from "./client.js";
 
 export const PROCESSED_UPDATE_RETENTION_DAYS = 7;
+/**
+ * A kept photo nothing refers to is deleted once it is this old. Its reference is saved with a
+ * reading or order, or held in a half-finished journey's state, within the update it arrived in;
+ * the state is checked too, so the margin only covers updates still running.
+ */
+export const UNREFERENCED_PHOTO_RETENTION_DAYS = 2;
+/** The photo sweep reads every reference (three table scans): once a day is enough. */
+const PHOTO_SWEEP_EVERY_MS = 86_400_000;
 
 export async function pruneProcessedUpdates(prisma: PrismaClient, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - PROCESSED_UPDATE_RETENTION_DAYS * 86_400_000);
   return prisma.$executeRaw`DELETE FROM processed_update WHERE processed_at < ${cutoff}`;
 }
 
+/** A kept photo's reference, capturing its id (`web-photo:<uuid>`, `viber-photo:<uuid>`). */
+const KEPT_REF_PATTERN = `^(?:${Object.values(KEPT_PHOTO_REF_PREFIXES)
+  .map((prefix) => prefix.replace(/[^a-z-]/g, ""))
+  .join("|")}):([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`;
+
+/**
+ * Deletes kept photos older than the retention that no reading, service order or conversation state
+ * refers to. Referenced photos are kept as long as their record.
+ */
+export async function pruneUnreferencedPhotos(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - UNREFERENCED_PHOTO_RETENTION_DAYS * 86_400_000);
+  return prisma.$executeRaw`
+    WITH referenced AS (
+      SELECT substring(photo_ref FROM ${KEPT_REF_PATTERN})::uuid AS id
+        FROM meter_reading WHERE photo_ref ~ ${KEPT_REF_PATTERN}
+      UNION
+      SELECT substring(photo_ref FROM ${KEPT_REF_PATTERN})::uuid
+        FROM service_order WHERE photo_ref ~ ${KEPT_REF_PATTERN}
+      UNION
+      SELECT substring(state -> 'step' ->> 'photoRef' FROM ${KEPT_REF_PATTERN})::uuid
+        FROM messenger_user WHERE state -> 'step' ->> 'photoRef' ~ ${KEPT_REF_PATTERN}
+    )
+    DELETE FROM customer_photo p
+     WHERE p.created_at < ${cutoff}
+       AND NOT EXISTS (SELECT 1 FROM referenced r WHERE r.id = p.id)`;
+}
+
 export function startRetention(prisma: PrismaClient, logger: Logger, everyMs = 3_600_000): { stop(): void } {
+  let lastPhotoSweep = 0;
   const run = () => {
     pruneProcessedUpdates(prisma).then(
       (deleted) => {
         if (deleted > 0) logger.info({ deleted }, "pruned processed update ids");
       },
       (error: unknown) => logger.warn({ err: error }, "pruning processed update ids failed"),
+    );
+    if (Date.now() - lastPhotoSweep < PHOTO_SWEEP_EVERY_MS) return;
+    lastPhotoSweep = Date.now();
+    pruneUnreferencedPhotos(prisma).then(
+      (deleted) => {
+        if (deleted > 0) logger.info({ deleted }, "pruned customer photos nothing refers to");
+      },
+      (error: unknown) => {
+        lastPhotoSweep = 0; // try again at the next run
+        logger.warn({ err: error }, "pruning unreferenced customer photos failed");
+      },
     );
   };
   const first = setTimeout(run, 60_000);

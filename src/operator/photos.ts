@@ -1,15 +1,17 @@
 // The photos customers attach (a meter photo with a reading, a fault photo with a service order), for
-// operators. A record stores its channel's reference (see src/channels/README.md): the web chat's
-// bytes are in web_photo; Telegram and Viber keep the file and are asked for it on every view
-// (nothing is cached here: their copies expire, and customers' photos are not ours to hoard).
+// operators. A record stores its channel's reference (see src/channels/README.md): web chat photos
+// and Viber pictures are kept by the service in customer_photo (`web-photo:` / `viber-photo:<uuid>`),
+// served from the database; Telegram keeps its files and is asked on every view. Older Viber rows
+// carry the picture's download link (`viber-media:`), fetched while Viber still serves it, or only
+// its message token (`viber-message:`), which cannot be fetched.
 import {
   MediaFetchError,
   isHttpUrl,
   sniffImageType,
   type DownloadedImage,
 } from "../channels/media-download.js";
+import { parseKeptPhotoRef, type KeepingChannel } from "../channels/customer-photos.js";
 import { VIBER_MEDIA_REF_PREFIX, VIBER_MESSAGE_REF_PREFIX } from "../channels/viber/media.js";
-import { PHOTO_REF_PREFIX } from "../channels/web/wire.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { NotFoundError, PhotoUnavailableError, type PhotoProblem } from "./errors.js";
 
@@ -20,10 +22,14 @@ export interface PhotoSources {
 }
 
 export type PhotoRef =
-  | { source: "web"; id: string }
+  /** A photo the service keeps in customer_photo (web chat uploads, Viber pictures since they are copied). */
+  | { source: KeepingChannel; kept: true; id: string }
   | { source: "telegram"; fileId: string }
-  /** url undefined: a Viber picture stored by its message token only, which cannot be fetched. */
-  | { source: "viber"; url: string | undefined };
+  /**
+   * An older Viber row: the picture's download link, or undefined when only its message token was
+   * stored (cannot be fetched).
+   */
+  | { source: "viber"; kept: false; url: string | undefined };
 
 export interface Photo {
   source: PhotoRef["source"];
@@ -31,23 +37,22 @@ export interface Photo {
   contentType: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const KEPT_BY: Record<KeepingChannel, string> = { web: "web chat", viber: "Viber" };
+
 /** Telegram file ids are URL-safe base64 (no ":"; so they cannot collide with the prefixed refs). */
 const TELEGRAM_FILE_ID = /^[A-Za-z0-9_-]{8,255}$/;
 
 /** Reads a stored reference, or undefined when it has no shape a channel writes. */
 export function parsePhotoRef(ref: string): PhotoRef | undefined {
-  if (ref.startsWith(PHOTO_REF_PREFIX)) {
-    const id = ref.slice(PHOTO_REF_PREFIX.length);
-    return UUID.test(id) ? { source: "web", id: id.toLowerCase() } : undefined;
-  }
+  const kept = parseKeptPhotoRef(ref);
+  if (kept) return { source: kept.channel, kept: true, id: kept.id };
   if (ref.startsWith(VIBER_MEDIA_REF_PREFIX)) {
     const url = ref.slice(VIBER_MEDIA_REF_PREFIX.length);
-    return isHttpUrl(url) ? { source: "viber", url } : undefined;
+    return isHttpUrl(url) ? { source: "viber", kept: false, url } : undefined;
   }
   if (ref.startsWith(VIBER_MESSAGE_REF_PREFIX)) {
     return /^\d{1,20}$/.test(ref.slice(VIBER_MESSAGE_REF_PREFIX.length))
-      ? { source: "viber", url: undefined }
+      ? { source: "viber", kept: false, url: undefined }
       : undefined;
   }
   return TELEGRAM_FILE_ID.test(ref) ? { source: "telegram", fileId: ref } : undefined;
@@ -79,35 +84,31 @@ async function fetchPhoto(prisma: PrismaClient, sources: PhotoSources, stored: s
       "The stored photo reference is not one this service can fetch",
     );
   }
-  switch (ref.source) {
-    case "web": {
-      const row = await prisma.webPhoto.findUnique({
-        where: { id: ref.id },
-        select: { mimeType: true, bytes: true },
-      });
-      if (!row) throw new PhotoUnavailableError("gone", "The web chat photo is no longer stored");
-      const bytes = Buffer.from(row.bytes);
-      // Checked at upload; read from the bytes again so the header always matches what is sent.
-      return { source: "web", bytes, contentType: sniffImageType(bytes) ?? row.mimeType };
-    }
-    case "telegram": {
-      const telegram = sources.telegram;
-      if (!telegram) throw notConfigured("Telegram", "TELEGRAM_BOT_TOKEN");
-      return { source: "telegram", ...(await fromPlatform(() => telegram.download(ref.fileId))) };
-    }
-    case "viber": {
-      const viber = sources.viber;
-      const url = ref.url;
-      if (url === undefined) {
-        throw new PhotoUnavailableError(
-          "gone",
-          "This Viber photo was stored without its download link and cannot be fetched",
-        );
-      }
-      if (!viber) throw notConfigured("Viber", "VIBER_AUTH_TOKEN");
-      return { source: "viber", ...(await fromPlatform(() => viber.download(url))) };
-    }
+  if (ref.source === "telegram") {
+    const telegram = sources.telegram;
+    if (!telegram) throw notConfigured("Telegram", "TELEGRAM_BOT_TOKEN");
+    return { source: "telegram", ...(await fromPlatform(() => telegram.download(ref.fileId))) };
   }
+  if (ref.kept) {
+    const row = await prisma.customerPhoto.findUnique({
+      where: { id: ref.id },
+      select: { mimeType: true, bytes: true },
+    });
+    if (!row) throw new PhotoUnavailableError("gone", `The ${KEPT_BY[ref.source]} photo is no longer stored`);
+    const bytes = Buffer.from(row.bytes);
+    // Checked when it was kept; read from the bytes again so the header always matches what is sent.
+    return { source: ref.source, bytes, contentType: sniffImageType(bytes) ?? row.mimeType };
+  }
+  const viber = sources.viber;
+  const url = ref.url;
+  if (url === undefined) {
+    throw new PhotoUnavailableError(
+      "gone",
+      "This Viber photo was stored without its download link and cannot be fetched",
+    );
+  }
+  if (!viber) throw notConfigured("Viber", "VIBER_AUTH_TOKEN");
+  return { source: "viber", ...(await fromPlatform(() => viber.download(url))) };
 }
 
 function notConfigured(platform: string, variable: string): PhotoUnavailableError {

@@ -187,7 +187,7 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     const order = await db.prisma.serviceOrder.findFirstOrThrow();
     expect(order).toMatchObject({ type: "meter_fault", description: "Лічильник не світиться після грози" });
     expect(order.photoRef).toMatch(/^web-photo:[0-9a-f-]{36}$/);
-    const photo = await db.prisma.webPhoto.findUniqueOrThrow({
+    const photo = await db.prisma.customerPhoto.findUniqueOrThrow({
       where: { id: order.photoRef!.slice("web-photo:".length) },
     });
     expect(photo.mimeType).toBe("image/jpeg");

@@ -1,6 +1,6 @@
 // Operators see the photos customers attach: GET /api/v1/readings/{id}/photo and
 // /api/v1/service-orders/{id}/photo return the image from where the customer's channel keeps it —
-// web_photo for the web chat, the fake Bot API's getFile + file server for Telegram, a fake media
+// customer_photo for the web chat, the fake Bot API's getFile + file server for Telegram, a fake media
 // host for Viber's download links — with its type read from the bytes; every way it can fail is a
 // JSON error with a clear status; listings link to it with photoUrl; no token or link is logged.
 import { randomBytes, randomUUID } from "node:crypto";
@@ -87,7 +87,7 @@ async function order(photoRef: string | null) {
 
 async function webPhoto(bytes: Buffer, mimeType: string): Promise<string> {
   const id = randomUUID();
-  await db.prisma.webPhoto.create({
+  await db.prisma.customerPhoto.create({
     data: { id, address: "web:photo-test-client-01", mimeType, bytes: new Uint8Array(bytes) },
   });
   return `web-photo:${id}`;
@@ -101,7 +101,7 @@ function viberRef(path: string): string {
 const get = (url: string, target = app) => target.inject({ method: "GET", url, headers: AUTH });
 
 describe("each source returns the right bytes and content type", () => {
-  it("serves a web chat photo from web_photo", async () => {
+  it("serves a web chat photo from customer_photo", async () => {
     const bytes = png();
     const row = await reading(await webPhoto(bytes, "image/png"));
     const response = await get(`/api/v1/readings/${row.id}/photo`);
@@ -128,7 +128,42 @@ describe("each source returns the right bytes and content type", () => {
     expect(telegram.downloads).toHaveLength(1);
   });
 
-  it("serves a Viber photo from its stored media link", async () => {
+  it("serves a kept Viber photo from customer_photo, also where Viber is not configured", async () => {
+    const bytes = jpeg();
+    const id = randomUUID();
+    // As the Viber channel keeps a picture when it arrives (the type read from the bytes).
+    await db.prisma.customerPhoto.create({
+      data: {
+        id,
+        address: "viber:M4r1aKQ2mZp9Lw3xVb0aRc1=",
+        mimeType: "image/jpeg",
+        bytes: new Uint8Array(bytes),
+      },
+    });
+    const row = await order(`viber-photo:${id}`);
+    const requests = media.requests.length;
+    for (const target of [app, bare]) {
+      const response = await get(`/api/v1/service-orders/${row.id}/photo`, target);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers["content-type"]).toBe("image/jpeg");
+      expect(response.rawPayload.equals(bytes)).toBe(true);
+    }
+    expect(media.requests.length).toBe(requests);
+    expect(logLines.some((line) => line.includes('"source":"viber"') && line.includes("photo viewed"))).toBe(
+      true,
+    );
+
+    const deleted = await order(`viber-photo:${randomUUID()}`);
+    const gone = await get(`/api/v1/service-orders/${deleted.id}/photo`);
+    expect(gone.statusCode).toBe(410);
+    expect(gone.json()).toEqual({ error: "photo_gone", message: "The Viber photo is no longer stored" });
+    const unreadable = await order("viber-photo:not-a-uuid");
+    expect((await get(`/api/v1/service-orders/${unreadable.id}/photo`)).json().error).toBe(
+      "photo_ref_unreadable",
+    );
+  });
+
+  it("still serves an older Viber photo from its stored media link (viber-media:)", async () => {
     const bytes = jpeg();
     media.serve("/1/share/2/long/vibes/icon/image/0x0/95e0/meter.jpg", {
       kind: "file",

@@ -7,7 +7,10 @@ import type { Registry } from "prom-client";
 import type { Config } from "../../config.js";
 import type { Logger } from "../../logger.js";
 import type { EngineHandle, UserStatusPort } from "../channel.js";
+import type { CustomerPhotoStore } from "../customer-photos.js";
+import type { MediaLimits } from "../media-download.js";
 import { createChatApi, type ChatApi } from "./chat-api.js";
+import { createViberPictures } from "./media.js";
 import { createViberMetrics } from "./metrics.js";
 import { viberWebhookRoutes } from "./routes.js";
 import { createViberSender, type ViberSender } from "./sender.js";
@@ -18,6 +21,10 @@ export interface ViberChannelDeps {
   config: Pick<ViberConfig, "authToken" | "botName" | "botAvatar" | "apiUrl">;
   engine: EngineHandle;
   userStatus: UserStatusPort;
+  /** Where pictures are kept when they arrive (Viber's media links expire). */
+  photoStore: CustomerPhotoStore;
+  /** Download limits for incoming pictures. Default 10 MB, 10 s (media.ts). */
+  pictureLimits?: MediaLimits;
   logger: Logger;
   /** The service's prom-client registry (Metrics["registry"]). */
   metrics: Registry;
@@ -64,6 +71,7 @@ export function createViberChannel(deps: ViberChannelDeps): ViberChannel {
     botAvatar: deps.config.botAvatar,
     engine: deps.engine,
     sender,
+    pictures: createViberPictures(deps.photoStore, deps.pictureLimits),
     userStatus: deps.userStatus,
     logger,
     metrics,

@@ -11,6 +11,8 @@ export interface ViberMetrics {
   sendRetries: Counter<"reason">;
   /** Sends given up, by why (unsubscribed, rate_limited, timeout, transport, status). */
   sendFailures: Counter<"reason">;
+  /** Pictures received, by what became of them (kept, already_kept, or why they were unusable). */
+  pictures: Counter<"outcome">;
 }
 
 export function createViberMetrics(registry: Registry): ViberMetrics {
@@ -36,6 +38,12 @@ export function createViberMetrics(registry: Registry): ViberMetrics {
       name: "viber_send_failures_total",
       help: "Viber sends given up, by reason",
       labelNames: ["reason"],
+      registers: [registry],
+    }),
+    pictures: new Counter({
+      name: "viber_pictures_total",
+      help: "Viber pictures received, by outcome (kept, already_kept, or why unusable)",
+      labelNames: ["outcome"],
       registers: [registry],
     }),
   };

@@ -1,18 +1,26 @@
 // POST /webhooks/viber: our own inbound route (viber-bot's middleware is never mounted). Order of
-// work: verify the signature over the raw bytes -> bigint-safe parse -> zod -> map -> engine ->
-// send the replies -> only then answer 200, so a callback Viber does not see acknowledged is
-// redelivered and nothing is lost. The engine's dedupe on message_token makes redelivery safe.
+// work: verify the signature over the raw bytes -> bigint-safe parse -> zod -> map -> (a picture:
+// download and keep it) -> engine -> send the replies -> only then answer 200, so a callback Viber
+// does not see acknowledged is redelivered and nothing is lost. The engine's dedupe on
+// message_token makes redelivery safe; a picture's copy is keyed by the same token (media.ts).
+//
+// The picture is kept before the engine's transaction, not inside it: the engine's transaction is
+// its own (one per update, row lock held), and a download of seconds must not hold it. The cost is
+// a copy nothing refers to when the engine then fails or the picture came where no flow takes one;
+// the retention sweep (src/db/retention.ts) deletes such copies after two days.
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import type { Logger } from "../../logger.js";
 import { StoreUnavailableError, UpdateFailedError } from "../../engine/errors.js";
+import type { Address, EventMeta, InboundEvent } from "../../engine/events.js";
 import type { Reply } from "../../engine/replies.js";
 import type { EngineHandle, UserStatusPort } from "../channel.js";
 import { parseViberCallback } from "./callbacks.js";
+import type { ViberPictures } from "./media.js";
 import type { ViberMetrics } from "./metrics.js";
 import { renderWelcome } from "./render.js";
 import type { ViberSender } from "./sender.js";
 import { isValidViberSignature, pickViberSignature } from "./signature.js";
-import { toViberInbound } from "./to-event.js";
+import { pictureEvent, toViberInbound } from "./to-event.js";
 
 export const VIBER_WEBHOOK_PATH = "/webhooks/viber";
 
@@ -22,6 +30,8 @@ export interface ViberRouteDeps {
   botAvatar: string | undefined;
   engine: EngineHandle;
   sender: ViberSender;
+  /** Downloads and keeps pictures before the engine sees them. */
+  pictures: ViberPictures;
   userStatus: UserStatusPort;
   logger: Logger;
   metrics: ViberMetrics;
@@ -82,17 +92,26 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
           );
           return reply.code(400).send({ error: "bad_request", issues: inbound.issues });
         case "engine":
+        case "picture":
           break;
       }
 
-      const { address, event, meta } = inbound;
+      const { address, meta } = inbound;
       // deps.logger is the channel's own (it carries channel: "viber").
-      const log = deps.logger.child({
+      const baseLog = deps.logger.child({
         reqId: request.id,
         updateId: meta.updateId,
         callback: callback.event,
-        eventType: event.type,
       });
+      let event: InboundEvent;
+      if (inbound.kind === "picture") {
+        const kept = await keepPicture(inbound, baseLog);
+        if (kept === "unavailable") return reply.code(503).send({ error: "unavailable" });
+        event = kept;
+      } else {
+        event = inbound.event;
+      }
+      const log = baseLog.child({ eventType: event.type });
       // Known from the callback itself: no need to learn it from a status 13.
       const userApiVersion =
         callback.event === "message"
@@ -121,7 +140,7 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
         replies = [error.apology];
       }
 
-      if (inbound.welcome) return sendWelcome(reply, replies, apiLevel3, log);
+      if (inbound.kind === "engine" && inbound.welcome) return sendWelcome(reply, replies, apiLevel3, log);
       if (event.type === "blocked") {
         // The engine marks the user inactive ("blocked"); on Viber the precise state is
         // "unsubscribed", the same one a status 6 answer leads to. Nothing can be sent to them.
@@ -136,6 +155,40 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
       return reply.code(200).send();
     });
   };
+
+  /**
+   * Downloads and keeps a picture; its event for the engine. A picture that cannot be used becomes an
+   * unsupported event (the customer is asked again; never a 5xx: Viber would redeliver for an hour).
+   * Only a database that cannot be reached answers 503, so Viber redelivers once it is back.
+   */
+  async function keepPicture(
+    picture: { address: Address; meta: EventMeta; messageToken: string; media: string; caption?: string },
+    log: Logger,
+  ): Promise<InboundEvent | "unavailable"> {
+    try {
+      const outcome = await deps.pictures.keep(picture);
+      if (outcome.kind === "kept") {
+        deps.metrics.pictures.inc({ outcome: outcome.alreadyKept ? "already_kept" : "kept" });
+        log.info(
+          { picture: outcome.alreadyKept ? "already_kept" : "kept", bytes: outcome.bytes },
+          "viber picture kept",
+        );
+      } else {
+        deps.metrics.pictures.inc({ outcome: outcome.failure });
+        log.warn({ failure: outcome.failure, reason: outcome.message }, "viber picture unusable");
+      }
+      return pictureEvent(outcome, picture.caption);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        deps.metrics.pictures.inc({ outcome: "store_unavailable" });
+        log.error({ err: error }, "store unavailable while keeping a picture; viber will redeliver");
+        return "unavailable";
+      }
+      deps.metrics.pictures.inc({ outcome: "store_failed" });
+      log.error({ err: error }, "keeping a viber picture failed; handled as unusable");
+      return pictureEvent({ kind: "unusable" }, picture.caption);
+    }
+  }
 
   /** conversation_started: the reply goes back as the response body, the only way to greet a user
    *  who has not subscribed yet. Built from this request's replies alone. */

@@ -1,6 +1,6 @@
 // Pure mapping of a validated Viber callback to what the route does with it: an engine event with
-// its address and meta, a delivery receipt to count, the webhook check, or nothing. Tested on
-// recorded callback payloads (test/fixtures/viber).
+// its address and meta, a picture to keep first (media.ts) before it becomes one, a delivery receipt
+// to count, the webhook check, or nothing. Tested on recorded callback payloads (test/fixtures/viber).
 import { startEvent } from "../../engine/deep-link.js";
 import type { Address, EventMeta, InboundEvent } from "../../engine/events.js";
 import { choiceIdFromText } from "./action-body.js";
@@ -10,7 +10,6 @@ import {
   type ViberCallback,
   type ViberMessageCallback,
 } from "./callbacks.js";
-import { viberPhotoRef } from "./media.js";
 
 export type ViberInbound =
   | {
@@ -20,6 +19,19 @@ export type ViberInbound =
       meta: EventMeta;
       /** conversation_started: the reply goes back as the HTTP response body (the welcome). */
       welcome: boolean;
+    }
+  /**
+   * A picture message: the route downloads and keeps it (media.ts), then hands the engine a photo
+   * event with the kept copy's reference, or an unsupported one when the picture cannot be used.
+   * `media` is Viber's signed download link: used once, never stored or logged.
+   */
+  | {
+      kind: "picture";
+      address: Address;
+      meta: EventMeta;
+      messageToken: string;
+      media: string;
+      caption?: string;
     }
   | { kind: "receipt"; event: "delivered" | "seen" | "failed"; token: string; description?: string }
   | { kind: "webhook_check" }
@@ -100,6 +112,19 @@ function meta(updateId: string, userId: string, language: string | undefined): E
 }
 
 function messageToInbound(callback: ViberMessageCallback): ViberInbound {
+  if (callback.message.type === "picture") {
+    const parsed = knownMessageSchemas.picture.safeParse(callback.message);
+    if (!parsed.success) return { kind: "invalid", issues: prefixed(describeIssues(parsed.error)) };
+    const caption = parsed.data.text;
+    return {
+      kind: "picture",
+      address: viberAddress(callback.sender.id),
+      meta: meta(callback.message_token, callback.sender.id, callback.sender.language),
+      messageToken: callback.message_token,
+      media: parsed.data.media,
+      ...(caption !== undefined && caption.length > 0 ? { caption } : {}),
+    };
+  }
   const event = messageToEvent(callback);
   if ("issues" in event) return { kind: "invalid", issues: event.issues };
   return {
@@ -111,6 +136,7 @@ function messageToInbound(callback: ViberMessageCallback): ViberInbound {
   };
 }
 
+/** The event of a message other than a picture (pictures are kept first: see messageToInbound). */
 function messageToEvent(callback: ViberMessageCallback): InboundEvent | { issues: string[] } {
   const type = callback.message.type;
   switch (type) {
@@ -128,18 +154,6 @@ function messageToEvent(callback: ViberMessageCallback): InboundEvent | { issues
       // Viber's share-phone result carries no user id: nothing proves the number is the sender's
       // own (and Viber desktop sends it empty), so it is never proven; the engine's fallback applies.
       return { type: "contact", phone: parsed.data.contact.phone_number ?? "", provenOwn: false };
-    }
-    case "picture": {
-      const parsed = knownMessageSchemas.picture.safeParse(callback.message);
-      if (!parsed.success) return { issues: prefixed(describeIssues(parsed.error)) };
-      // The media URL is a short-lived signed download link, the only way to fetch the picture later
-      // (operators see it through the API): stored as the reference, never logged (see media.ts).
-      const caption = parsed.data.text;
-      return {
-        type: "photo",
-        ref: viberPhotoRef(callback.message_token, parsed.data.media),
-        ...(caption !== undefined && caption.length > 0 ? { caption } : {}),
-      };
     }
     case "location": {
       const parsed = knownMessageSchemas.location.safeParse(callback.message);
@@ -159,3 +173,21 @@ function messageToEvent(callback: ViberMessageCallback): InboundEvent | { issues
 function prefixed(issues: string[]): string[] {
   return issues.map((issue) => `message.${issue}`);
 }
+
+/**
+ * The engine event of a picture once the route tried to keep it: a photo with the kept copy's
+ * reference, or, when it could not be downloaded or is no image, an unsupported event, which the
+ * flows answer as they answer anything but a photo where one is asked for (ask again, or Skip).
+ */
+export function pictureEvent(
+  outcome: { kind: "kept"; ref: string } | { kind: "unusable" },
+  caption: string | undefined,
+): InboundEvent {
+  if (outcome.kind === "unusable") return { type: "unsupported", what: UNUSABLE_PICTURE };
+  return caption === undefined
+    ? { type: "photo", ref: outcome.ref }
+    : { type: "photo", ref: outcome.ref, caption };
+}
+
+/** The `what` of the unsupported event a picture becomes when it cannot be used. */
+export const UNUSABLE_PICTURE = "unusable_picture";

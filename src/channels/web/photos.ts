@@ -1,6 +1,6 @@
 // Photos uploaded in the web chat. Messengers keep the file and give the bot a reference; the web
-// chat has no such host, so the (downscaled, small) bytes go into web_photo and the engine gets
-// `web-photo:<uuid>` as its reference, just like a Telegram file id.
+// chat has no such host, so the (downscaled, small) bytes go into customer_photo and the engine gets
+// `web-photo:<uuid>` as its reference, just like a Telegram file id (see ../customer-photos.ts).
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import { MAX_PHOTO_BYTES, PHOTO_REF_PREFIX, type WebEvent } from "./wire.js";
 
@@ -31,7 +31,7 @@ export async function storePhoto(
   photo: { id: string; address: string; mimeType: string; bytes: Buffer },
 ): Promise<string> {
   const bytes = new Uint8Array(photo.bytes);
-  await prisma.webPhoto.upsert({
+  await prisma.customerPhoto.upsert({
     where: { id: photo.id },
     create: { id: photo.id, address: photo.address, mimeType: photo.mimeType, bytes },
     update: {},

@@ -2,6 +2,7 @@
 // untrusted input like any webhook) and what the server sends back (a rendered engine reply).
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { derivedPhotoId, KEPT_PHOTO_REF_PREFIXES } from "../customer-photos.js";
 import type { InboundEvent } from "../../engine/events.js";
 import type { Reply } from "../../engine/replies.js";
 
@@ -69,13 +70,11 @@ export function updateIdOf(clientId: string, eventId: string): string {
 
 /** A stable UUID per (client, event), so a retried photo upload overwrites instead of duplicating. */
 export function photoIdOf(clientId: string, eventId: string): string {
-  const hex = createHash("sha256").update(`photo\u0000${clientId}\u0000${eventId}`).digest("hex");
-  // Shape as an RFC 4122 version-5-style UUID (variant bits set) so Postgres' uuid type accepts it.
-  const variant = ((parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return derivedPhotoId("photo", clientId, eventId);
 }
 
-export const PHOTO_REF_PREFIX = "web-photo:";
+/** Web chat photos are kept in customer_photo (src/channels/customer-photos.ts). */
+export const PHOTO_REF_PREFIX = KEPT_PHOTO_REF_PREFIXES.web;
 
 /** Maps a validated page event to the engine's vocabulary. Photos arrive here already stored. */
 export function toInboundEvent(event: Exclude<WebEvent, { type: "photo" }>): InboundEvent;

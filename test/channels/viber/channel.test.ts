@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EngineHandle, UserStatusPort } from "../../../src/channels/channel.js";
+import type { CustomerPhotoStore } from "../../../src/channels/customer-photos.js";
 import { createViberChannel } from "../../../src/channels/viber/index.js";
 import { startFakeViberApi, type FakeViberApi } from "../../fakes/viber-api.js";
 
@@ -25,12 +26,17 @@ const unusedEngine: EngineHandle = {
 const unusedStatus: UserStatusPort = {
   setStatus: () => Promise.reject(new Error("the readiness probe must not change users")),
 };
+const unusedPhotos: CustomerPhotoStore = {
+  has: () => Promise.reject(new Error("the readiness probe must not read photos")),
+  keep: () => Promise.reject(new Error("the readiness probe must not keep photos")),
+};
 
 function channel(apiUrl: string, authToken = AUTH_TOKEN) {
   return createViberChannel({
     config: { authToken, botName: "ДТЕК Дніпро", botAvatar: undefined, apiUrl },
     engine: unusedEngine,
     userStatus: unusedStatus,
+    photoStore: unusedPhotos,
     logger: pino({ level: "silent" }),
     metrics: new Registry(),
     sendTimeoutMs: 500,

@@ -8,6 +8,7 @@ import type { EngineHandle } from "../../../src/channels/channel.js";
 import { createViberChannel } from "../../../src/channels/viber/index.js";
 import { signViberBody } from "../../../src/channels/viber/signature.js";
 import { createPgEngineStore } from "../../../src/db/engine-store-pg.js";
+import { createCustomerPhotoStore } from "../../../src/db/customer-photo-store.js";
 import { createUserStatusStore } from "../../../src/db/user-status-store.js";
 import { createEngine } from "../../../src/engine/engine.js";
 import { defaultEngineSettings } from "../../../src/engine/settings.js";
@@ -84,6 +85,7 @@ async function makeViberHarness(): Promise<ChannelHarness> {
     config: { authToken: AUTH_TOKEN, botName: "ДТЕК Дніпро", botAvatar: undefined, apiUrl: fake.url },
     engine: recordingEngine,
     userStatus: createUserStatusStore(db.prisma),
+    photoStore: createCustomerPhotoStore(db.prisma),
     logger: silent,
     metrics: metrics.registry,
   });

@@ -2,24 +2,27 @@
 // the real engine on Postgres), and a fake Chat API recording every send_message. Covers the
 // welcome as the response body, verification through the fallback path (Viber cannot prove a
 // shared phone), a reading and its receipt, keyboards on every message, exact 64-bit tokens,
-// exactly-once processing, signature refusal, status 6, and a picture whose stored reference (the
-// media link) lets an operator fetch it later.
+// exactly-once processing, signature refusal, status 6, and pictures: kept in customer_photo when
+// they arrive (an operator sees exactly those bytes after Viber's link has expired), once across
+// redeliveries, and a picture that cannot be downloaded answered like any non-photo, never a 5xx.
+import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signViberBody } from "../../../src/channels/viber/signature.js";
 import { createViberChannel, type ViberChannel } from "../../../src/channels/viber/index.js";
-import { createViberMedia } from "../../../src/channels/viber/media.js";
-import { createSqlPool } from "../../../src/db/client.js";
+import { viberPhotoId } from "../../../src/channels/viber/media.js";
+import { createPrisma, createSqlPool, type PrismaClient } from "../../../src/db/client.js";
 import { createPgEngineStore } from "../../../src/db/engine-store-pg.js";
+import { createCustomerPhotoStore } from "../../../src/db/customer-photo-store.js";
 import { createUserStatusStore } from "../../../src/db/user-status-store.js";
 import { createEngine } from "../../../src/engine/engine.js";
 import { t } from "../../../src/engine/i18n/index.js";
 import { defaultEngineSettings } from "../../../src/engine/settings.js";
 import { createMetrics } from "../../../src/http/metrics.js";
 import { buildServer } from "../../../src/http/server.js";
-import { serviceOrderPhoto } from "../../../src/operator/photos.js";
-import { startFakeMediaHost } from "../../fakes/media-host.js";
+import { startFakeMediaHost, type FakeMediaHost } from "../../fakes/media-host.js";
+import { AUTH, buildOperatorApp } from "../../operator/support.js";
 import { startFakeViberApi, type FakeViberApi, type RecordedViberCall } from "../../fakes/viber-api.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
 
@@ -30,6 +33,17 @@ const EXACT_TOKEN = "5741311803571721087";
 
 const clock = { now: () => new Date("2026-11-30T10:00:00Z") };
 const silent = pino({ level: "silent" });
+/** What the channel logs, to check that no media link (a signed download token) reaches a log line. */
+const channelLogLines: string[] = [];
+const channelLog = pino(
+  { level: "debug" },
+  new Writable({
+    write(chunk, _encoding, done) {
+      channelLogLines.push(String(chunk));
+      done();
+    },
+  }),
+);
 
 let db: TestDatabase;
 let fake: FakeViberApi;
@@ -37,19 +51,26 @@ let viber: ViberChannel;
 let app: FastifyInstance;
 let baseUrl: string;
 
-async function startApp(engineStoreUrl?: string) {
+/** Small enough that the oversize and timeout cases run fast. */
+const PICTURE_LIMITS = { maxBytes: 64 * 1024, timeoutMs: 1_000 };
+
+async function startApp(engineStoreUrl?: string, photoPrisma?: PrismaClient) {
   const metrics = createMetrics({ defaultMetrics: false });
   const pool = engineStoreUrl === undefined ? db.enginePool : createSqlPool(engineStoreUrl, { max: 1 });
   const engine = createEngine({
     store: createPgEngineStore(pool),
     clock,
-    settings: defaultEngineSettings,
+    // The clock is pinned, so a flood window never passes: a limit high enough for the long
+    // conversations here (the flood limit has its own tests in test/reliability).
+    settings: { ...defaultEngineSettings, flood: { windowSeconds: 10, maxUpdates: 10_000 } },
   });
   const channel = createViberChannel({
     config: { authToken: AUTH_TOKEN, botName: BOT.name, botAvatar: BOT.avatar, apiUrl: fake.url },
     engine,
     userStatus: createUserStatusStore(db.prisma),
-    logger: silent,
+    photoStore: createCustomerPhotoStore(photoPrisma ?? db.prisma),
+    pictureLimits: PICTURE_LIMITS,
+    logger: channelLog,
     metrics: metrics.registry,
     sendTimeoutMs: 2000,
     rateLimitDelaysMs: [20],
@@ -61,7 +82,7 @@ async function startApp(engineStoreUrl?: string) {
     plugins: [channel.plugin],
   });
   const url = await server.listen({ host: "127.0.0.1", port: 0 });
-  return { channel, server, url, pool };
+  return { channel, server, url, pool, metrics };
 }
 
 beforeAll(async () => {
@@ -406,36 +427,6 @@ describe("Viber end to end", () => {
     expect(olha.received().length).toBe(sent);
   });
 
-  it("keeps a picture's media link as its reference, so the operator can fetch the photo while it lasts", async () => {
-    const maria = new ViberPerson("M4r1aKQ2mZp9Lw3xVb0aRc1=", "Марія", "uk"); // verified above
-    const host = await startFakeMediaHost();
-    try {
-      const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from("fault ".repeat(300))]);
-      const path = "/1/share/2/long/vibes/icon/image/0x0/95e0/fault.jpg";
-      host.serve(path, { kind: "file", bytes, contentType: "image/jpeg" });
-      const media = host.url(`${path}?token=signedByViber123`);
-
-      await maria.press("m:order");
-      await maria.press("type:meter_fault");
-      await maria.say({ type: "picture", text: "Лічильник не світиться", media, size: bytes.length });
-      await maria.press("date:any");
-      await maria.text("0671234567");
-      await maria.press("ok");
-      const order = await db.prisma.serviceOrder.findFirstOrThrow({ where: { type: "meter_fault" } });
-      expect(order).toMatchObject({
-        description: "Лічильник не світиться",
-        photoRef: `viber-media:${media}`,
-      });
-
-      const photo = await serviceOrderPhoto(db.prisma, { viber: createViberMedia() }, order.id);
-      expect(photo).toMatchObject({ source: "viber", contentType: "image/jpeg" });
-      expect(photo.bytes.equals(bytes)).toBe(true);
-      expect(host.requests).toEqual([`${path}?token=signedByViber123`]);
-    } finally {
-      await host.close();
-    }
-  });
-
   it("processes the same callback delivered twice only once", async () => {
     const petro = new ViberPerson("P3tr0KQ2mZp9Lw3xVb0aRc1=", "Петро", "uk");
     await petro.startConversation();
@@ -575,6 +566,177 @@ describe("Viber end to end", () => {
     } finally {
       await down.server.close();
       await down.pool.end();
+    }
+  });
+});
+
+describe("Viber pictures are kept when they arrive", () => {
+  // Марія was verified in the first describe block; each case takes her to the order's photo step.
+  const maria = new ViberPerson("M4r1aKQ2mZp9Lw3xVb0aRc1=", "Марія", "uk");
+  let host: FakeMediaHost;
+  let operator: FastifyInstance;
+  beforeAll(async () => {
+    host = await startFakeMediaHost();
+    // No Viber source configured: kept photos come from the database, nothing is downloaded.
+    operator = await buildOperatorApp(db, { photoSources: {} });
+  });
+  afterAll(async () => {
+    await operator.close();
+    await host.close();
+  });
+
+  const jpeg = (size: number, fill: string) =>
+    Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(size - 4, fill)]);
+  let paths = 0;
+  /** Serves `answer` at a fresh path and returns Viber-style signed link to it. */
+  function link(answer: Parameters<FakeMediaHost["serve"]>[1]): { path: string; media: string } {
+    paths += 1;
+    const path = `/1/share/2/long/vibes/icon/image/0x0/${paths}/photo.jpg`;
+    host.serve(path, answer);
+    return { path, media: host.url(`${path}?token=signedByViber${paths}`) };
+  }
+  async function toPhotoStep(): Promise<void> {
+    await maria.text("/menu");
+    await maria.press("m:order");
+    await maria.press("type:meter_fault");
+    await maria.text("Лічильник не світиться");
+  }
+  const photoCount = () => db.prisma.customerPhoto.count({ where: { address: maria.address } });
+
+  it("keeps the bytes once; the operator gets exactly them after the link expired, with no Viber token", async () => {
+    const bytes = jpeg(3000, "m");
+    const { path, media } = link({ kind: "file", bytes, contentType: "application/octet-stream" });
+    await toPhotoStep();
+    const before = await photoCount();
+    const token = nextToken();
+    const [answer] = await maria.say({ type: "picture", media, size: bytes.length }, token);
+    expect(String(answer!.body.text)).toBe(t("uk", "order.askDate"));
+    expect(host.requests.filter((r) => r.startsWith(path))).toHaveLength(1);
+
+    const kept = await db.prisma.customerPhoto.findUniqueOrThrow({ where: { id: viberPhotoId(token) } });
+    expect(kept).toMatchObject({ address: maria.address, mimeType: "image/jpeg" });
+    expect(Buffer.from(kept.bytes).equals(bytes)).toBe(true);
+    expect(await photoCount()).toBe(before + 1);
+
+    await maria.press("date:any");
+    await maria.text("0671234567");
+    await maria.press("ok");
+    const order = await db.prisma.serviceOrder.findFirstOrThrow({
+      where: { user: { address: maria.address } },
+      orderBy: { id: "desc" },
+    });
+    expect(order.photoRef).toBe(`viber-photo:${viberPhotoId(token)}`);
+    // Nothing of the link is stored anywhere the order or the state can reach.
+    expect(JSON.stringify(order)).not.toContain("signedByViber");
+
+    // Viber's link has expired: the media host answers 403 from now on.
+    host.serve(path, { kind: "status", status: 403 });
+    const response = await operator.inject({
+      method: "GET",
+      url: `/api/v1/service-orders/${order.id}/photo`,
+      headers: AUTH,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("image/jpeg");
+    expect(response.rawPayload.equals(bytes)).toBe(true);
+    expect(host.requests.filter((r) => r.startsWith(path))).toHaveLength(1);
+  });
+
+  it("a redelivered picture callback downloads and stores nothing twice and is answered once", async () => {
+    const bytes = jpeg(2000, "r");
+    const { path, media } = link({ kind: "file", bytes, contentType: "image/jpeg" });
+    await toPhotoStep();
+    const raw = maria.messageJson({ type: "picture", media });
+    const before = await photoCount();
+    const processed = await processedCount();
+    const sent = maria.received().length;
+    expect((await post(raw)).status).toBe(200);
+    expect((await post(raw)).status).toBe(200);
+    expect(maria.received().length).toBe(sent + 1);
+    expect(await photoCount()).toBe(before + 1);
+    expect(await processedCount()).toBe(processed + 1);
+    // The second delivery found the copy by the message token and did not fetch the link again.
+    expect(host.requests.filter((r) => r.startsWith(path))).toHaveLength(1);
+
+    // Two deliveries at the same time: still one copy, one answer.
+    const again = link({ kind: "file", bytes: jpeg(2500, "s"), contentType: "image/jpeg" });
+    await toPhotoStep();
+    const twice = maria.messageJson({ type: "picture", media: again.media });
+    const answers = await Promise.all([post(twice), post(twice)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(await photoCount()).toBe(before + 2);
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/viber_pictures_total\{outcome="kept"\} [1-9]/);
+  });
+
+  it.each([
+    ["a dead link", { kind: "status", status: 404 } as const],
+    ["an expired link", { kind: "status", status: 403 } as const],
+    [
+      "a picture over the size limit",
+      { kind: "stream", bytes: jpeg(PICTURE_LIMITS.maxBytes + 1, "x"), contentType: "image/jpeg" } as const,
+    ],
+    [
+      "a file that is not an image",
+      { kind: "file", bytes: Buffer.from("<html>not a picture</html>"), contentType: "image/jpeg" } as const,
+    ],
+    ["a link that never answers", { kind: "hang" } as const],
+    ["a media host that fails", { kind: "status", status: 500 } as const],
+  ])("%s: answered 200, the customer is asked again with Skip, nothing is kept", async (_case, answer) => {
+    await toPhotoStep();
+    const before = await photoCount();
+    const { media } = link(answer);
+    const [reply] = await maria.say({ type: "picture", media, text: "ось фото" });
+    expect(reply!.body.text).toBe(t("uk", "order.photoHint"));
+    expect(actionBodies(reply!)).toContain("choice:skip");
+    expect(await photoCount()).toBe(before);
+    const user = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: maria.address } });
+    expect(user.state).toMatchObject({ step: { name: "order_photo", photoRef: null } });
+
+    // Sending a good picture then goes on as usual.
+    const good = link({ kind: "file", bytes: jpeg(1500, "g"), contentType: "image/jpeg" });
+    const [next] = await maria.say({ type: "picture", media: good.media });
+    expect(next!.body.text).toBe(t("uk", "order.askDate"));
+    expect(await photoCount()).toBe(before + 1);
+  });
+
+  it("a picture sent with a link that is not http(s) is unusable, fetched from nowhere", async () => {
+    await toPhotoStep();
+    const before = await photoCount();
+    const requests = host.requests.length;
+    const [reply] = await maria.say({ type: "picture", media: "file:///etc/passwd" });
+    expect(reply!.body.text).toBe(t("uk", "order.photoHint"));
+    expect(await photoCount()).toBe(before);
+    expect(host.requests.length).toBe(requests);
+  });
+
+  it("logs what became of each picture, never its link", async () => {
+    const pictureLines = channelLogLines.filter((line) => line.includes("viber picture"));
+    expect(pictureLines.some((line) => line.includes('"msg":"viber picture kept"'))).toBe(true);
+    for (const failure of ["gone", "too_large", "not_image", "timeout", "unreachable", "bad_url"]) {
+      expect(
+        pictureLines.some((line) => line.includes(`"failure":"${failure}"`)),
+        failure,
+      ).toBe(true);
+    }
+    expect(channelLogLines.filter((line) => /signedByViber|\/share\/2\/long|etc\/passwd/.test(line))).toEqual(
+      [],
+    );
+  });
+
+  it("answers 503 when the photo cannot be kept because the database is down, so Viber redelivers", async () => {
+    const unreachable = createPrisma("postgresql://root@127.0.0.1:1/unreachable", { poolSize: 1 });
+    const down = await startApp(undefined, unreachable);
+    try {
+      const { path, media } = link({ kind: "file", bytes: jpeg(1000, "d"), contentType: "image/jpeg" });
+      const sent = maria.received().length;
+      const response = await post(maria.messageJson({ type: "picture", media }), { base: down.url });
+      expect(response.status).toBe(503);
+      expect(maria.received().length).toBe(sent);
+      expect(host.requests.filter((r) => r.startsWith(path))).toEqual([]);
+    } finally {
+      await down.server.close();
+      await unreachable.$disconnect();
     }
   });
 });

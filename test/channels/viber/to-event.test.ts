@@ -1,8 +1,9 @@
 // The mapper on recorded callbacks: exact tokens, choices from button bodies, unproven contacts,
-// photo references that keep Viber's download link (the only way to fetch the picture later).
+// pictures handed to the route to keep (the link used once), and the event a kept or unusable
+// picture becomes.
 import { describe, expect, it } from "vitest";
 import { parseViberCallback, type ViberCallback } from "../../../src/channels/viber/callbacks.js";
-import { toViberInbound } from "../../../src/channels/viber/to-event.js";
+import { pictureEvent, toViberInbound, UNUSABLE_PICTURE } from "../../../src/channels/viber/to-event.js";
 import { viberFixture } from "./fixtures.js";
 
 function valid(name: string): ViberCallback {
@@ -87,33 +88,63 @@ describe("toViberInbound", () => {
     });
   });
 
-  it("maps a picture to a photo whose reference keeps the media link, the only handle to fetch it", () => {
+  it("maps a picture to one the route keeps first: its link, token and caption, not the thumbnail", () => {
     const inbound = toViberInbound(valid("message-picture"));
     const media = JSON.parse(viberFixture("message-picture")).message.media as string;
     expect(media).toMatch(/^https:\/\/dl-media\.viber\.com\/.+\?token=secretDownloadToken123$/);
-    expect(inbound).toMatchObject({
-      kind: "engine",
-      event: { type: "photo", ref: `viber-media:${media}`, caption: "Лічильник" },
+    expect(inbound).toEqual({
+      kind: "picture",
+      address: `viber:${OKSANA}`,
+      meta: { channel: "viber", updateId: "5741311803571721091", viberUserId: OKSANA, languageCode: "uk" },
+      messageToken: "5741311803571721091",
+      media,
+      caption: "Лічильник",
     });
-    // The thumbnail is not kept.
     expect(JSON.stringify(inbound)).not.toContain("thumb.jpg");
   });
 
-  it("falls back to the message token when the link is not http(s) or would not fit a reference", () => {
-    const picture = (media: string) => {
+  it("hands any link on, whatever its shape: the download decides (a non-http(s) one is unusable there)", () => {
+    const picture = (media: string, text?: string) => {
       const callback = valid("message-picture");
       if (callback.event !== "message") throw new Error("fixture");
-      return toViberInbound({ ...callback, message: { ...callback.message, media } });
+      const { text: _caption, ...message } = callback.message;
+      return toViberInbound({
+        ...callback,
+        message: { ...message, type: "picture", media, ...(text !== undefined ? { text } : {}) },
+      });
     };
-    const tokenRef = { type: "photo", ref: "viber-message:5741311803571721091" };
-    expect(picture("ftp://dl-media.viber.com/a.jpg")).toMatchObject({ event: tokenRef });
-    expect(picture("not a url")).toMatchObject({ event: tokenRef });
-    const long = `https://dl-media.viber.com/${"a".repeat(480)}.jpg`;
-    expect(picture(long)).toMatchObject({ event: tokenRef });
-    // The longest link that fits the engine's 512-character reference is kept.
-    const fits = `https://dl-media.viber.com/${"a".repeat(512 - "viber-media:".length - 31)}.jpg`;
-    expect(`viber-media:${fits}`).toHaveLength(512);
-    expect(picture(fits)).toMatchObject({ event: { type: "photo", ref: `viber-media:${fits}` } });
+    expect(picture("ftp://dl-media.viber.com/a.jpg")).toMatchObject({
+      kind: "picture",
+      media: "ftp://dl-media.viber.com/a.jpg",
+    });
+    const long = `https://dl-media.viber.com/${"a".repeat(2000)}.jpg`;
+    expect(picture(long)).toMatchObject({ kind: "picture", media: long });
+    // An empty caption is no caption.
+    expect(picture("https://dl-media.viber.com/b.jpg", "")).not.toHaveProperty("caption");
+  });
+
+  it("refuses a picture message without its media link", () => {
+    const callback = valid("message-picture");
+    if (callback.event !== "message") throw new Error("fixture");
+    const { media: _media, ...message } = callback.message as Record<string, unknown>;
+    expect(toViberInbound({ ...callback, message: message as typeof callback.message })).toEqual({
+      kind: "invalid",
+      issues: ["message.media: invalid_type"],
+    });
+  });
+
+  it("turns a kept picture into a photo with the copy's reference, an unusable one into unsupported", () => {
+    const ref = "viber-photo:0d6f3c1e-8a4b-5c2d-9e1f-2a3b4c5d6e7f";
+    expect(pictureEvent({ kind: "kept", ref }, "Лічильник")).toEqual({
+      type: "photo",
+      ref,
+      caption: "Лічильник",
+    });
+    expect(pictureEvent({ kind: "kept", ref }, undefined)).toEqual({ type: "photo", ref });
+    expect(pictureEvent({ kind: "unusable" }, "Лічильник")).toEqual({
+      type: "unsupported",
+      what: UNUSABLE_PICTURE,
+    });
   });
 
   it("maps a location, including a latitude too long for a plain number", () => {

@@ -137,7 +137,7 @@ describe("web chat access", () => {
     expect(photoLies.statusCode).toBe(400);
     expect(photoLies.json()).toEqual({ error: "invalid_photo", message: "not a image/jpeg image" });
     expect(await db.prisma.processedUpdate.count()).toBe(0);
-    expect(await db.prisma.webPhoto.count()).toBe(0);
+    expect(await db.prisma.customerPhoto.count()).toBe(0);
   });
 
   it("prints a URL to open", () => {

@@ -113,7 +113,7 @@ describe("web chat events", () => {
     );
     expect(photo.status).toBe(200);
     expect(photo.body.messages.length).toBeGreaterThan(0);
-    const stored = await db.prisma.webPhoto.findMany({ where: { address: `web:${clientId}` } });
+    const stored = await db.prisma.customerPhoto.findMany({ where: { address: `web:${clientId}` } });
     expect(stored).toHaveLength(1);
     expect(stored[0]!.mimeType).toBe("image/jpeg");
     expect(Buffer.from(stored[0]!.bytes).equals(jpeg)).toBe(true);
@@ -123,7 +123,7 @@ describe("web chat events", () => {
       { type: "photo", mimeType: "image/jpeg", dataBase64: jpeg.toString("base64") },
       "photo-event-0001",
     );
-    expect(await db.prisma.webPhoto.count({ where: { address: `web:${clientId}` } })).toBe(1);
+    expect(await db.prisma.customerPhoto.count({ where: { address: `web:${clientId}` } })).toBe(1);
   });
 
   it("limits events per client id, not per server", async () => {

@@ -1,7 +1,8 @@
 // The photos customers attach, as images: a reading's meter photo and a service order's photo, fetched
-// from where the customer's channel keeps them (web_photo, Telegram's or Viber's file host). Listings
-// link here with photoUrl. The URL names the record, never the stored reference: a Viber reference is
-// a signed download link and must not travel in URLs or access logs.
+// from where the customer's channel keeps them (customer_photo for web chat photos and Viber pictures,
+// Telegram's file host, or an older Viber row's download link). Listings link here with photoUrl. The
+// URL names the record, never the stored reference: an older Viber reference is a signed download
+// link and must not travel in URLs or access logs.
 import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { readingPhoto, serviceOrderPhoto, type Photo } from "../../../operator/photos.js";
