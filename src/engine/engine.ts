@@ -3,7 +3,7 @@
 // versioned state, runs the current step of the current journey, saves, and hands back the replies.
 // Commands that work everywhere (/start, /cancel, Menu, Back, menu and global buttons) and the idle
 // timeout are decided here; everything else belongs to the flow files.
-import type { Address, EventMeta, InboundEvent } from "./events.js";
+import { UNUSABLE_PHOTO, type Address, type EventMeta, type InboundEvent } from "./events.js";
 import { StoreUnavailableError, UpdateFailedError } from "./errors.js";
 import { sanitizeEvent } from "./event-schema.js";
 import {
@@ -83,6 +83,8 @@ function toInput(event: InboundEvent): Input {
       return event.caption === undefined
         ? { kind: "photo", ref: event.ref }
         : { kind: "photo", ref: event.ref, caption: event.caption };
+    case "unsupported":
+      return event.what === UNUSABLE_PHOTO ? { kind: "photo_unusable" } : { kind: "other" };
     default:
       return { kind: "other" };
   }

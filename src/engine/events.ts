@@ -19,7 +19,10 @@ export type InboundEvent =
   /** A photo; ref is the platform's file reference (never a download link), caption optional. */
   | { type: "photo"; ref: string; caption?: string }
   | { type: "location"; latitude: number; longitude: number }
-  /** Something the bot cannot take (sticker, file, voice...). */
+  /**
+   * Something the bot cannot take (sticker, file, voice...). what = UNUSABLE_PHOTO: a photo was sent
+   * but the channel could not receive it (e.g. its download failed); photo steps ask for it again.
+   */
   | { type: "unsupported"; what: string }
   /** The person blocked / unsubscribed from the bot, or came back. */
   | { type: "blocked" }
@@ -35,3 +38,6 @@ export interface EventMeta {
   telegramChatId?: bigint;
   viberUserId?: string;
 }
+
+/** The `what` of an unsupported event for a photo the channel could not receive. */
+export const UNUSABLE_PHOTO = "unusable_picture";

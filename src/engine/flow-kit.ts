@@ -27,6 +27,8 @@ export type Input =
   | { kind: "text"; text: string }
   | { kind: "contact"; phone: string; provenOwn: boolean }
   | { kind: "photo"; ref: string; caption?: string }
+  /** A photo was sent but could not be received: photo steps ask for it again. */
+  | { kind: "photo_unusable" }
   | { kind: "other" };
 
 export interface Transition {

@@ -1,6 +1,7 @@
 // Journey 4 as conversations: type, description (+ optional photo), preferred date among the next
 // working days or any, contact phone (verified one or another, validated), summary, confirm -> number.
 import { describe, expect, test } from "vitest";
+import { UNUSABLE_PHOTO } from "../../src/engine/events.js";
 import { t } from "../../src/engine/i18n/index.js";
 import { linkByPhone, seedAccount, setup } from "./harness.js";
 
@@ -33,6 +34,10 @@ describe("order a service", () => {
       expect(c.text_).toBe(t(language, "order.descriptionHint"));
       await c.text("Перейти на двозонний облік");
       expect(c.text_).toBe(t(language, "order.askPhoto"));
+      await c.send({ type: "unsupported", what: UNUSABLE_PHOTO });
+      expect(c.text_).toBe(t(language, "photo.unusable"));
+      await c.send({ type: "unsupported", what: "sticker" });
+      expect(c.text_).toBe(t(language, "order.photoHint"));
       await c.photo("photo-7");
       expect(c.text_).toBe(t(language, "order.askDate"));
       const day = (weekday: number, date: string) =>

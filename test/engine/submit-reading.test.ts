@@ -2,6 +2,7 @@
 // last, plausibility warn + photo + flag, absurd with the accepted range), summary with consumption,
 // Confirm / Fix, the receipt (period, replacement, outside the window) and the menu forecast.
 import { describe, expect, test } from "vitest";
+import { UNUSABLE_PHOTO } from "../../src/engine/events.js";
 import { t } from "../../src/engine/i18n/index.js";
 import type { Language } from "../../src/engine/replies.js";
 import { linkByPhone, seedAccount, setup, type Conversation } from "./harness.js";
@@ -196,6 +197,10 @@ describe("plausibility", () => {
       expect(c.text_).toBe(t(language, "reading.photoAsk"));
       await c.text("here");
       expect(c.text_).toBe(t(language, "reading.photoHint"));
+      // A photo the channel could not receive (a Viber link that failed): said so, asked again.
+      await c.send({ type: "unsupported", what: UNUSABLE_PHOTO });
+      expect(c.text_).toBe(t(language, "photo.unusable"));
+      expect(c.choiceIds).toContain("skip");
       await c.photo("tg-file-1");
       expect(c.text_.startsWith(t(language, "reading.photoReceived"))).toBe(true);
       expect(c.text_).toContain(t(language, "reading.summaryPhoto"));

@@ -2,7 +2,7 @@
 // its address and meta, a picture to keep first (media.ts) before it becomes one, a delivery receipt
 // to count, the webhook check, or nothing. Tested on recorded callback payloads (test/fixtures/viber).
 import { startEvent } from "../../engine/deep-link.js";
-import type { Address, EventMeta, InboundEvent } from "../../engine/events.js";
+import { UNUSABLE_PHOTO, type Address, type EventMeta, type InboundEvent } from "../../engine/events.js";
 import { choiceIdFromText } from "./action-body.js";
 import {
   describeIssues,
@@ -189,5 +189,5 @@ export function pictureEvent(
     : { type: "photo", ref: outcome.ref, caption };
 }
 
-/** The `what` of the unsupported event a picture becomes when it cannot be used. */
-export const UNUSABLE_PICTURE = "unusable_picture";
+/** The `what` of the unsupported event a picture becomes when it cannot be used (the engine's). */
+export const UNUSABLE_PICTURE = UNUSABLE_PHOTO;

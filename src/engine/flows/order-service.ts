@@ -157,6 +157,7 @@ export const orderHandlers: Pick<
     async handle(ctx, step, input) {
       if (input.kind === "photo")
         return ctx.enter({ ...draftOf(step), name: "order_date", photoRef: input.ref });
+      if (input.kind === "photo_unusable") return ctx.stay(step, ctx.t("photo.unusable"));
       if (input.kind === "choice" && input.id === SKIP)
         return ctx.enter({ ...draftOf(step), name: "order_date" });
       return ctx.stay(step, ctx.t("order.photoHint"));

@@ -376,6 +376,7 @@ export const readingHandlers: Pick<
           ctx.t("reading.photoReceived"),
         );
       }
+      if (input.kind === "photo_unusable") return ctx.stay(step, ctx.t("photo.unusable"));
       if (input.kind === "choice" && input.id === SKIP) {
         return ctx.enter({
           name: "reading_summary",

@@ -174,6 +174,7 @@ export const en: Record<MessageKey, string> = {
   "order.descriptionHint": "A description has 3 to 1000 characters. Send it as text.",
   "order.askPhoto": "Would you like to add a photo (of the meter, for example)? Send it or tap “Skip”.",
   "order.photoHint": "Send a photo or tap “Skip”.",
+  "photo.unusable": "We could not receive that photo. Please send it again or tap “Skip”.",
   "order.askDate": "When would suit you for the specialist's visit?",
   "order.dateButton": "{weekday} {date}",
   "order.anyDate": "Any day",

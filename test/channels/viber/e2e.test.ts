@@ -682,30 +682,33 @@ describe("Viber pictures are kept when they arrive", () => {
     ],
     ["a link that never answers", { kind: "hang" } as const],
     ["a media host that fails", { kind: "status", status: 500 } as const],
-  ])("%s: answered 200, the customer is asked again with Skip, nothing is kept", async (_case, answer) => {
-    await toPhotoStep();
-    const before = await photoCount();
-    const { media } = link(answer);
-    const [reply] = await maria.say({ type: "picture", media, text: "ось фото" });
-    expect(reply!.body.text).toBe(t("uk", "order.photoHint"));
-    expect(actionBodies(reply!)).toContain("choice:skip");
-    expect(await photoCount()).toBe(before);
-    const user = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: maria.address } });
-    expect(user.state).toMatchObject({ step: { name: "order_photo", photoRef: null } });
+  ])(
+    "%s: answered 200, the customer is told the photo did not arrive and asked again with Skip, nothing is kept",
+    async (_case, answer) => {
+      await toPhotoStep();
+      const before = await photoCount();
+      const { media } = link(answer);
+      const [reply] = await maria.say({ type: "picture", media, text: "ось фото" });
+      expect(reply!.body.text).toBe(t("uk", "photo.unusable"));
+      expect(actionBodies(reply!)).toContain("choice:skip");
+      expect(await photoCount()).toBe(before);
+      const user = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: maria.address } });
+      expect(user.state).toMatchObject({ step: { name: "order_photo", photoRef: null } });
 
-    // Sending a good picture then goes on as usual.
-    const good = link({ kind: "file", bytes: jpeg(1500, "g"), contentType: "image/jpeg" });
-    const [next] = await maria.say({ type: "picture", media: good.media });
-    expect(next!.body.text).toBe(t("uk", "order.askDate"));
-    expect(await photoCount()).toBe(before + 1);
-  });
+      // Sending a good picture then goes on as usual.
+      const good = link({ kind: "file", bytes: jpeg(1500, "g"), contentType: "image/jpeg" });
+      const [next] = await maria.say({ type: "picture", media: good.media });
+      expect(next!.body.text).toBe(t("uk", "order.askDate"));
+      expect(await photoCount()).toBe(before + 1);
+    },
+  );
 
   it("a picture sent with a link that is not http(s) is unusable, fetched from nowhere", async () => {
     await toPhotoStep();
     const before = await photoCount();
     const requests = host.requests.length;
     const [reply] = await maria.say({ type: "picture", media: "file:///etc/passwd" });
-    expect(reply!.body.text).toBe(t("uk", "order.photoHint"));
+    expect(reply!.body.text).toBe(t("uk", "photo.unusable"));
     expect(await photoCount()).toBe(before);
     expect(host.requests.length).toBe(requests);
   });
