@@ -199,6 +199,11 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     expect(photo.bytes.length).toBeLessThanOrEqual(512 * 1024);
     await shot("08-service-order");
 
+    // A deep link opens the page at a journey, once: the parameter leaves the address bar.
+    await page.goto(`${server.url}/?start=order`);
+    await expectBot("яка послуга потрібна?");
+    expect(new URL(page.url()).searchParams.has("start")).toBe(false);
+
     // The language switch changes the page's own texts.
     await page.locator("#language-switch").click();
     expect(await page.locator("#text-input").getAttribute("placeholder")).toBe("Message…");

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { derivedPhotoId, KEPT_PHOTO_REF_PREFIXES } from "../customer-photos.js";
+import { startEvent } from "../../engine/deep-link.js";
 import type { InboundEvent } from "../../engine/events.js";
 import type { Reply } from "../../engine/replies.js";
 
@@ -82,7 +83,8 @@ export function toInboundEvent(event: WebEvent, photoRef: string): InboundEvent;
 export function toInboundEvent(event: WebEvent, photoRef?: string): InboundEvent {
   switch (event.type) {
     case "start":
-      return event.payload === undefined ? { type: "start" } : { type: "start", payload: event.payload };
+      // The deep-link grammar all channels share: a malformed payload is a plain start.
+      return startEvent(event.payload);
     case "text":
       return { type: "text", text: event.text };
     case "choice":

@@ -18,6 +18,12 @@ const clientId = "AbCdEfGhIjKlMnOp_-12";
 describe("web chat wire format", () => {
   it("maps page events to engine events; a typed phone is never proven", () => {
     expect(toInboundEvent({ type: "start" })).toEqual({ type: "start" });
+    // Deep links: the payload grammar all channels share; anything else is a plain start.
+    expect(toInboundEvent({ type: "start", payload: "reading_1000000001" })).toEqual({
+      type: "start",
+      payload: "reading_1000000001",
+    });
+    expect(toInboundEvent({ type: "start", payload: "з сайту?utm=1" })).toEqual({ type: "start" });
     expect(toInboundEvent({ type: "text", text: "12345" })).toEqual({ type: "text", text: "12345" });
     expect(toInboundEvent({ type: "choice", id: "menu:reading" })).toEqual({
       type: "choice",

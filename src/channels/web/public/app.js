@@ -145,6 +145,17 @@ function saveState() {
 })();
 const accessToken = () => localStorage.getItem(TOKEN_KEY);
 
+// A deep link (/?start=<payload>: the same payloads as t.me/<bot>?start= and Viber's context) opens
+// its journey once; the parameter leaves the address bar so a reload does not repeat it.
+const deepLink = (() => {
+  const url = new URL(location.href);
+  const payload = url.searchParams.get("start");
+  if (payload === null) return null;
+  url.searchParams.delete("start");
+  history.replaceState(null, "", url.pathname + url.search + url.hash);
+  return /^[A-Za-z0-9_-]{1,64}$/.test(payload) ? payload : null;
+})();
+
 // ---------------------------------------------------------------- language
 
 function browserLanguage() {
@@ -528,4 +539,5 @@ elements.newChat.addEventListener("click", () => {
 applyChrome();
 redrawHistory();
 openStream();
-if (!state.started) void sendEvent({ type: "start" }, null);
+if (deepLink) void sendEvent({ type: "start", payload: deepLink }, null);
+else if (!state.started) void sendEvent({ type: "start" }, null);
