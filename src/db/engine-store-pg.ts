@@ -730,7 +730,8 @@ export function createPgEngineStore(pool: pg.Pool, options: PgEngineStoreOptions
       try {
         const result = await fn(createTx(session));
         ensureOpen();
-        if (begun) await session.batch([{ text: "COMMIT" }]);
+        // Held writes are never dropped: with nothing sent yet they still go, inside BEGIN ... COMMIT.
+        if (begun || deferred.length > 0) await session.batch([{ text: "COMMIT" }]);
         clearTimeout(timer);
         release();
         return result;

@@ -287,6 +287,32 @@ describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
     expect(after.floodCount).toBe(before.floodCount);
   });
 
+  test("a held-back write is sent even when it is the transaction's only statement", async () => {
+    const now = new Date("2026-11-30T10:00:00Z");
+    const address = `telegram:held-${kind.name}`;
+    const user = await store.transaction((tx) =>
+      tx.open(
+        { channel: "telegram", updateId: `held-${kind.name}`, now },
+        { address, channel: "telegram", language: "uk", now },
+      ),
+    );
+    if (!user) throw new Error("a new update id must open the conversation");
+    await store.transaction(async (tx) => {
+      await tx.saveConversation(user.userId, {
+        language: "en",
+        status: "active",
+        remindersEnabled: false,
+        phone: null,
+        phoneProven: false,
+        state: {},
+        stateVersion: 1,
+        stateUpdatedAt: now,
+      });
+    });
+    const row = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address } });
+    expect(row).toMatchObject({ language: "en", remindersEnabled: false });
+  });
+
   test("links and readings read with the lock reflect what this transaction and an earlier update wrote", async () => {
     const now = new Date("2026-11-30T10:00:00Z");
     const address = `telegram:readahead-${kind.name}`;
