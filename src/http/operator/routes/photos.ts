@@ -35,50 +35,51 @@ function sendPhoto(reply: FastifyReply, photo: Photo, name: string): FastifyRepl
     .send(photo.bytes);
 }
 
+/** The records that can carry a customer's photo: one route each, the same shape. */
+const photoOwners = [
+  {
+    path: "/readings/:id/photo",
+    summary: "The meter photo a customer attached to a reading (the photoUrl of a reading)",
+    load: readingPhoto,
+    auditKey: "readingId",
+    viewed: "reading photo viewed",
+    filePrefix: "reading",
+  },
+  {
+    path: "/service-orders/:id/photo",
+    summary: "The photo a customer attached to a service order (the photoUrl of an order)",
+    load: serviceOrderPhoto,
+    auditKey: "orderId",
+    viewed: "service order photo viewed",
+    filePrefix: "service-order",
+  },
+] as const;
+
 export function photoRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {
-    api.get(
-      "/readings/:id/photo",
-      {
-        schema: {
-          summary: "The meter photo a customer attached to a reading (the photoUrl of a reading)",
-          tags: ["photos"],
-          params: idParams,
-          response: { 200: photoResponse, ...photoErrors },
+    for (const owner of photoOwners) {
+      api.get(
+        owner.path,
+        {
+          schema: {
+            summary: owner.summary,
+            tags: ["photos"],
+            params: idParams,
+            response: { 200: photoResponse, ...photoErrors },
+          },
         },
-      },
-      async (request, reply) => {
-        const photo = await readingPhoto(deps.prisma, deps.photoSources, request.params.id);
-        // Audit: operators looking at customers' photos.
-        request.log.info(
-          { readingId: request.params.id, source: photo.source, bytes: photo.bytes.length },
-          "reading photo viewed",
-        );
-        // A Buffer bypasses the serializer; the typed reply knows only the documented shapes.
-        const untyped: FastifyReply = reply;
-        return sendPhoto(untyped, photo, `reading-${request.params.id}`);
-      },
-    );
-
-    api.get(
-      "/service-orders/:id/photo",
-      {
-        schema: {
-          summary: "The photo a customer attached to a service order (the photoUrl of an order)",
-          tags: ["photos"],
-          params: idParams,
-          response: { 200: photoResponse, ...photoErrors },
+        async (request, reply) => {
+          const photo = await owner.load(deps.prisma, deps.photoSources, request.params.id);
+          // Audit: operators looking at customers' photos.
+          request.log.info(
+            { [owner.auditKey]: request.params.id, source: photo.source, bytes: photo.bytes.length },
+            owner.viewed,
+          );
+          // A Buffer bypasses the serializer; the typed reply knows only the documented shapes.
+          const untyped: FastifyReply = reply;
+          return sendPhoto(untyped, photo, `${owner.filePrefix}-${request.params.id}`);
         },
-      },
-      async (request, reply) => {
-        const photo = await serviceOrderPhoto(deps.prisma, deps.photoSources, request.params.id);
-        request.log.info(
-          { orderId: request.params.id, source: photo.source, bytes: photo.bytes.length },
-          "service order photo viewed",
-        );
-        const untyped: FastifyReply = reply;
-        return sendPhoto(untyped, photo, `service-order-${request.params.id}`);
-      },
-    );
+      );
+    }
   };
 }
