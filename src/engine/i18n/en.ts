@@ -245,5 +245,9 @@ export const en: Record<MessageKey, string> = {
   "notify.reminderAccount": "• {label}",
   "notify.submitFor": "Submit: {label}",
   "notify.stopReminders": "🔕 No more reminders",
+  "notify.readingAccepted": "📟 {label}: your reading for {period} was checked and accepted. Thank you!",
+  "notify.readingRejected": "📟 {label}: your reading for {period} was not accepted after a check.",
+  "notify.readingRejectedReason": "Reason: {reason}",
+  "notify.readingAgain": "Please submit the reading again, with a photo of the meter.",
   "notify.myRequests": "📋 My requests",
 };

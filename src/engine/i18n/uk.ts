@@ -243,6 +243,10 @@ export const uk = {
   "notify.reminderAccount": "• {label}",
   "notify.submitFor": "Передати: {label}",
   "notify.stopReminders": "🔕 Не нагадувати",
+  "notify.readingAccepted": "📟 {label}: показники за {period} перевірено й прийнято. Дякуємо!",
+  "notify.readingRejected": "📟 {label}: показники за {period} не прийнято після перевірки.",
+  "notify.readingRejectedReason": "Причина: {reason}",
+  "notify.readingAgain": "Будь ласка, передайте показники ще раз — з фото лічильника.",
   "notify.myRequests": "📋 Мої заявки",
 } as const;
 
