@@ -22,6 +22,7 @@ import { CSV_IMPORT_URL, accountRoutes } from "./routes/accounts.js";
 import { knownOutageRoutes } from "./routes/known-outages.js";
 import { outageReportRoutes } from "./routes/outage-reports.js";
 import { photoRoutes } from "./routes/photos.js";
+import { readingReviewRoutes } from "./routes/reading-reviews.js";
 import { readingRoutes } from "./routes/readings.js";
 import { serviceOrderRoutes } from "./routes/service-orders.js";
 import { statsRoutes } from "./routes/stats.js";
@@ -85,8 +86,8 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
         info: {
           title: "Operator API",
           description:
-            "Account import, readings export, outage reports, known outages, service orders and the " +
-            "photos customers attach to readings and orders. " +
+            "Account import, readings export, the review of flagged readings, outage reports, known outages, " +
+            "service orders and the photos customers attach to readings and orders. " +
             "Every change a customer should know about is sent to them in their messenger.",
           version: "1.0.0",
         },
@@ -126,6 +127,7 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
         );
         await api.register(accountRoutes(deps));
         await api.register(readingRoutes(deps));
+        await api.register(readingReviewRoutes(deps));
         await api.register(outageReportRoutes(deps));
         await api.register(knownOutageRoutes(deps));
         await api.register(serviceOrderRoutes(deps));

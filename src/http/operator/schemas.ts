@@ -286,3 +286,68 @@ export const statsView = z
     activeKnownOutages: z.number().int(),
   })
   .register(operatorSchemas, { id: "OperatorStats" });
+
+/* ---------- readings flagged for review ---------- */
+
+export const flaggedReadingsQuery = z.object({
+  after: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z_\d+$/, "must be <ISO time>_<id> from the previous page's next")
+    .optional()
+    .describe("Keyset pagination: the previous page's `next`"),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const zoneValue = z.number().int().nullable();
+
+export const flaggedReadingView = z
+  .object({
+    id: z.number().int(),
+    accountNumber: z.string(),
+    areaCode: z.string(),
+    period,
+    t1: z.number().int(),
+    t2: zoneValue,
+    t3: zoneValue,
+    takenAt: z.date(),
+    source: z.string(),
+    flagReason: z.string().nullable(),
+    previous: z
+      .object({ period, t1: z.number().int(), t2: zoneValue, t3: zoneValue, takenAt: z.date() })
+      .nullable()
+      .describe("The last accepted reading before this one"),
+    photoUrl: z.string().nullable(),
+    createdAt: z.date(),
+  })
+  .register(operatorSchemas, { id: "OperatorFlaggedReading" });
+
+export const flaggedReadingsPage = z.object({
+  items: z.array(flaggedReadingView),
+  next: z.string().nullable().describe("Pass as `after` for the next page; null on the last"),
+});
+
+export const readingReviewBody = z
+  .strictObject({
+    decision: z.enum(["accepted", "rejected"]),
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe("Required to reject; the customer reads it"),
+  })
+  .refine((body) => body.decision === "accepted" || body.reason !== undefined, {
+    message: "a rejection needs a reason",
+    path: ["reason"],
+  });
+
+export const reviewedReadingView = z
+  .object({
+    id: z.number().int(),
+    status: z.enum(["accepted", "flagged", "superseded"]),
+    reviewDecision: z.enum(["accepted", "rejected"]).nullable(),
+    reviewReason: z.string().nullable(),
+    reviewedAt: z.date().nullable(),
+  })
+  .register(operatorSchemas, { id: "OperatorReviewedReading" });
