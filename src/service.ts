@@ -17,6 +17,7 @@ import { createEngine, type Engine } from "./engine/engine.js";
 import type { ChannelName } from "./engine/events.js";
 import { engineSettingsFrom } from "./engine/settings.js";
 import { createMetrics, type Metrics } from "./http/metrics.js";
+import { consolePlugin } from "./http/console/plugin.js";
 import { operatorApi } from "./http/operator/plugin.js";
 import { buildServer } from "./http/server.js";
 import { createOutbound, type Outbound } from "./jobs/outbound.js";
@@ -94,19 +95,31 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const plugins: FastifyPluginAsync[] = [web.plugin];
   if (telegram?.plugin) plugins.push(telegram.plugin);
   if (viber) plugins.push(viber.plugin);
+  const operatorNotifier = {
+    notify: (items: Parameters<Outbound["notifier"]["notify"]>[0]) => outbound.notifier.notify(items),
+    notifyInTransaction: (
+      tx: Parameters<Outbound["notifyInTransaction"]>[0],
+      items: Parameters<Outbound["notifyInTransaction"]>[1],
+    ) => outbound.notifyInTransaction(tx, items),
+  };
+  const photoSources = {
+    ...(config.telegram.enabled ? { telegram: createTelegramFiles(config.telegram) } : {}),
+    ...(config.viber.enabled ? { viber: createViberMedia() } : {}),
+  };
   plugins.push(
     operatorApi({
       prisma: db.prisma,
       sql: db.sql,
-      notifier: {
-        notify: (items) => outbound.notifier.notify(items),
-        notifyInTransaction: (tx, items) => outbound.notifyInTransaction(tx, items),
-      },
+      notifier: operatorNotifier,
       bootstrapToken: config.operator.bootstrapToken,
-      photoSources: {
-        ...(config.telegram.enabled ? { telegram: createTelegramFiles(config.telegram) } : {}),
-        ...(config.viber.enabled ? { viber: createViberMedia() } : {}),
-      },
+      photoSources,
+    }),
+    consolePlugin({
+      prisma: db.prisma,
+      notifier: operatorNotifier,
+      photoSources,
+      secureCookies: config.console.secureCookies,
+      trustProxy: config.console.trustProxy,
     }),
   );
   const retention = startRetention(db.prisma, logger.child({ component: "retention" }));

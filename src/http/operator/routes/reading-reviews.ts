@@ -2,6 +2,7 @@
 // the customer is told of (accepted, or rejected with the reason and a button to submit again).
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { recordAudit } from "../../../operator/audit.js";
+import { decodeCursor, encodeCursor } from "../../../operator/paging.js";
 import { listFlaggedReadings, reviewReading } from "../../../operator/reading-reviews.js";
 import { actorOf } from "../auth.js";
 import {
@@ -13,18 +14,6 @@ import {
   reviewedReadingView,
 } from "../schemas.js";
 import type { OperatorApiDeps } from "../plugin.js";
-
-export function encodeCursor(cursor: { createdAt: Date; id: number } | undefined): string | null {
-  return cursor ? `${cursor.createdAt.toISOString()}_${cursor.id}` : null;
-}
-
-export function decodeCursor(value: string | undefined): { createdAt: Date; id: number } | undefined {
-  if (!value) return undefined;
-  const [at, id] = value.split("_");
-  const createdAt = new Date(at ?? "");
-  const n = Number(id);
-  return Number.isNaN(createdAt.getTime()) || !Number.isInteger(n) ? undefined : { createdAt, id: n };
-}
 
 export function readingReviewRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {
