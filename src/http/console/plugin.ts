@@ -147,7 +147,8 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
         scope.addHook("preHandler", async (request, reply) => {
           if (request.method === "GET" || request.method === "HEAD") return;
           const identity = request.consoleUser;
-          if (!identity) return; // sign-in: checked by its route (origin)
+          // Sign-in has no session token yet; its route checks the Origin instead (login CSRF).
+          if (!identity || isPublic(request.url.split("?")[0] ?? "")) return;
           const body = request.body as Record<string, unknown> | undefined;
           const presented = typeof body?._csrf === "string" ? body._csrf : request.headers["x-csrf-token"];
           if (typeof presented !== "string" || !sameToken(presented, identity.csrfToken)) {
