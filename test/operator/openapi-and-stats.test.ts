@@ -37,6 +37,8 @@ describe("OpenAPI", () => {
         "POST /api/v1/accounts/import",
         "GET /api/v1/accounts/{number}",
         "GET /api/v1/readings",
+        "GET /api/v1/readings/flagged",
+        "POST /api/v1/readings/{id}/review",
         "GET /api/v1/outage-reports",
         "PATCH /api/v1/outage-reports/{id}",
         "POST /api/v1/outages",
