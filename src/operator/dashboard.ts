@@ -58,8 +58,9 @@ async function submissionCurve(
   const days: SubmissionCurve["days"] = [];
   let cumulative = before;
   for (let i = 0; i < CURVE_DAYS; i++) {
+    // Days that have begun only (a day's noon names it, clear of DST shifts).
+    if (opensAt.getTime() + i * 86_400_000 > now.getTime()) break;
     const instant = new Date(opensAt.getTime() + i * 86_400_000 + 12 * 3_600_000);
-    if (instant.getTime() > now.getTime() + 86_400_000) break;
     const date = isoDay(instant);
     cumulative += perDay.get(date) ?? 0;
     days.push({ day: i + 1, date, submitted: cumulative, rate: accounts === 0 ? 0 : cumulative / accounts });

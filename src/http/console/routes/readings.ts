@@ -57,7 +57,7 @@ export function readingRoutes(deps: ConsoleDeps): FastifyPluginAsync {
         reply,
         "reading",
         { reading },
-        { identity, language: identity.language, current: "readings", title: `📟 ${reading.id}` },
+        { identity, language: identity.language, current: "readings", title: `№ ${reading.id}` },
       );
     });
 
