@@ -32,27 +32,30 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export async function searchAccounts(prisma: PrismaClient, query: string, limit = 25): Promise<AccountHit[]> {
   const q = query.trim().slice(0, 100);
   if (q.length < 2) return [];
-  const exact = Prisma.sql`
+  // An account number or a meter serial answers from its index; only when neither matches is the
+  // query taken as address words.
+  let rows = await prisma.$queryRaw<Row[]>`
     SELECT number, holder_name, settlement, street, building, apartment, area_code, meter_serial,
            CASE WHEN number = ${q} THEN 'number' ELSE 'meter_serial' END AS matched_by
-    FROM account WHERE number = ${q} OR meter_serial = ${q}`;
-  const words = q
-    .split(/[\s,]+/)
-    .filter((w) => w.length > 0)
-    .slice(0, 5);
-  const addressConditions = words.map(
-    (w) =>
-      Prisma.sql`(settlement || ' ' || street || ' ' || building || ' ' || coalesce(apartment, '')) ILIKE ${`%${escapeLike(w)}%`}`,
-  );
-  const rows = await prisma.$queryRaw<Row[]>`
-    ${exact}
-    UNION ALL
-    (SELECT number, holder_name, settlement, street, building, apartment, area_code, meter_serial, 'address'
-     FROM account
-     WHERE ${Prisma.join(addressConditions, " AND ")} AND number <> ${q} AND meter_serial <> ${q}
-     ORDER BY settlement, street, building, apartment NULLS FIRST, number
-     LIMIT ${limit})`;
-  return rows.slice(0, limit).map((r) => ({
+    FROM account WHERE number = ${q} OR meter_serial = ${q}
+    LIMIT ${limit}`;
+  if (rows.length === 0) {
+    const words = q
+      .split(/[\s,]+/)
+      .filter((w) => w.length > 0)
+      .slice(0, 5);
+    const conditions = words.map(
+      (w) =>
+        Prisma.sql`(settlement || ' ' || street || ' ' || building || ' ' || coalesce(apartment, '')) ILIKE ${`%${escapeLike(w)}%`}`,
+    );
+    rows = await prisma.$queryRaw<Row[]>`
+      SELECT number, holder_name, settlement, street, building, apartment, area_code, meter_serial, 'address' AS matched_by
+      FROM account
+      WHERE ${Prisma.join(conditions, " AND ")}
+      ORDER BY settlement, street, building, apartment NULLS FIRST, number
+      LIMIT ${limit}`;
+  }
+  return rows.map((r) => ({
     number: r.number,
     holderName: r.holder_name,
     address: formatAddress(r),
