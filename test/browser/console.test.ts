@@ -45,11 +45,15 @@ const pageProblems: string[] = [];
 let reportId: number;
 let readingId: number;
 
+/** The README's pictures: docs/console-<name>.png when UPDATE_DOCS_SCREENSHOT=1. */
+const DOCS_SHOTS = new Set(["inbox", "record", "dashboard", "reading"]);
+
 async function shot(name: string): Promise<void> {
   const file = path.join(resultsDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
-  if (process.env.UPDATE_DOCS_SCREENSHOT === "1")
+  if (process.env.UPDATE_DOCS_SCREENSHOT === "1" && DOCS_SHOTS.has(name)) {
     await copyFile(file, path.resolve("docs", `console-${name}.png`));
+  }
 }
 
 async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
