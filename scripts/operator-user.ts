@@ -4,9 +4,8 @@
 // The password is asked twice on a terminal (not echoed), or read from stdin's first line with
 // --password-stdin (for scripts: `printf '%s\n' "$PW" | npm run operator:user -- create ...`).
 import { createInterface } from "node:readline";
-import { ConfigError, loadConfig } from "../src/config.js";
-import { openDatabase } from "../src/db/open.js";
 import { runUserCommand } from "../src/operator/user-cli.js";
+import { withConfiguredDatabase } from "./with-database.js";
 
 async function firstLineOfStdin(): Promise<string> {
   const lines = createInterface({ input: process.stdin });
@@ -53,17 +52,8 @@ function askHidden(prompt: string): Promise<string> {
   });
 }
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-}
-
-const db = await openDatabase(config.db, { migrate: true });
-try {
-  process.exitCode = await runUserCommand(db.prisma, process.argv.slice(2), {
+await withConfiguredDatabase((db) =>
+  runUserCommand(db.prisma, process.argv.slice(2), {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
     async readPassword(fromStdin) {
@@ -73,10 +63,5 @@ try {
       if (first !== second) throw new Error("the two passwords differ; nothing changed");
       return first;
     },
-  });
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-} finally {
-  await db.close();
-}
+  }),
+);

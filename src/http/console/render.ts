@@ -56,7 +56,7 @@ export interface PageOptions {
   /** Which navigation entry is lit. */
   current?: PageId;
   title: string;
-  /** A notice after a change (?done=...). */
+  /** A notice to show; by default the one a change redirected with (?done=saved -> notice.saved). */
   notice?: string;
   status?: number;
 }
@@ -76,6 +76,9 @@ export function renderPage(
       }))
     : [];
   const titleKey = `title.${options.title}`;
+  const done = (reply.request.query as Record<string, unknown> | undefined)?.done;
+  const notice =
+    options.notice ?? (typeof done === "string" && /^[a-z_]{1,32}$/.test(done) ? done : undefined);
   const html = eta.render(view, {
     ...data,
     h,
@@ -85,7 +88,7 @@ export function renderPage(
       nav,
       identity: options.identity,
       csrf: options.identity?.csrfToken ?? "",
-      notice: options.notice,
+      notice,
       language: options.language,
     },
   });

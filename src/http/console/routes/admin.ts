@@ -26,18 +26,11 @@ export function adminRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       const identity = userOf(request);
       if (!mayOpen(identity.role, "users")) throw forbidden();
       const users = await listOperatorUsers(deps.prisma, deps.now());
-      const done = (request.query as Record<string, unknown>).done;
       return renderPage(
         reply,
         "users",
         { users, roles: OPERATOR_ROLES },
-        {
-          identity,
-          language: identity.language,
-          current: "users",
-          title: "users",
-          ...(typeof done === "string" && /^[a-z_]{1,32}$/.test(done) ? { notice: done } : {}),
-        },
+        { identity, language: identity.language, current: "users", title: "users" },
       );
     });
 

@@ -51,11 +51,6 @@ function kindsFor(request: FastifyRequest): InboxKind[] {
   return kinds;
 }
 
-const notice = (request: FastifyRequest) => {
-  const done = (request.query as Record<string, unknown>).done;
-  return typeof done === "string" && /^[a-z_]{1,32}$/.test(done) ? done : undefined;
-};
-
 export function inboxRoutes(deps: ConsoleDeps): FastifyPluginAsync {
   async function recordPage(request: FastifyRequest, reply: FastifyReply, kind: InboxKind, id: number) {
     const identity = userOf(request);
@@ -67,7 +62,6 @@ export function inboxRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       const phone = await serviceOrderContactPhone(deps.prisma, id);
       contactPhone = mayDo(identity.role, "seeContactPhone") ? phone : maskPhone(phone);
     }
-    const done = notice(request);
     return renderPage(
       reply,
       kind === "outage" ? "outage-report" : "service-order",
@@ -84,7 +78,6 @@ export function inboxRoutes(deps: ConsoleDeps): FastifyPluginAsync {
         language: identity.language,
         current: "inbox",
         title: `${kind === "outage" ? "⚡" : "🛠"} ${record.id}`,
-        ...(done ? { notice: done } : {}),
       },
     );
   }

@@ -28,8 +28,6 @@ export function outageRoutes(deps: ConsoleDeps): FastifyPluginAsync {
         showResolved ? listKnownOutages(deps.prisma, { active: false, limit: 200 }) : Promise.resolve([]),
         listAreas(deps.prisma),
       ]);
-      const done =
-        typeof query.done === "string" && /^[a-z_]{1,32}$/.test(query.done) ? query.done : undefined;
       return renderPage(
         reply,
         "outages",
@@ -39,7 +37,6 @@ export function outageRoutes(deps: ConsoleDeps): FastifyPluginAsync {
           language: identity.language,
           current: "outages",
           title: "outages",
-          ...(done ? { notice: done } : {}),
         },
       );
     });

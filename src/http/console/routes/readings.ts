@@ -33,8 +33,6 @@ export function readingRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       ]);
       const items = rows.slice(0, PAGE_SIZE);
       const last = items[items.length - 1];
-      const done =
-        typeof query.done === "string" && /^[a-z_]{1,32}$/.test(query.done) ? query.done : undefined;
       return renderPage(
         reply,
         "readings",
@@ -44,7 +42,6 @@ export function readingRoutes(deps: ConsoleDeps): FastifyPluginAsync {
           language: identity.language,
           current: "readings",
           title: "readings",
-          ...(done ? { notice: done } : {}),
         },
       );
     });
