@@ -5,6 +5,8 @@
 // shows a full phone number to a role that does not need it.
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneConsoleSessions } from "../../src/db/retention.js";
+import { authenticateSession, signIn } from "../../src/operator/console-sessions.js";
 import { disableOperatorUser } from "../../src/operator/operator-users.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { AUTH, RecordingNotifier, link, seedAccount, seedUser } from "../operator/support.js";
@@ -200,6 +202,32 @@ describe("sessions", () => {
     const replay = new ConsoleBrowser(app, "10.7.0.3");
     replay.cookie = kept;
     expect((await replay.get("/console/inbox")).statusCode).toBe(303);
+  });
+});
+
+describe("session lifetime", () => {
+  it("ends a session after 2 idle hours or 12 hours in all; old sessions and attempts are pruned", async () => {
+    await createUser(db.prisma, "clock", "billing");
+    const t0 = new Date("2026-12-01T08:00:00Z");
+    const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
+    const result = await signIn(db.prisma, { login: "clock", password: PASSWORD, ip: "10.20.0.1" }, t0);
+    if (result.kind !== "signed_in") throw new Error(result.kind);
+    // Used every 100 minutes it lives on (each use moves the idle clock) ...
+    for (const minutes of [100, 200, 300, 400, 500, 600, 700]) {
+      expect(await authenticateSession(db.prisma, result.token, at(minutes)), `${minutes}`).not.toBeNull();
+    }
+    // ... until 12 hours after sign-in.
+    expect(await authenticateSession(db.prisma, result.token, at(721))).toBeNull();
+    const idle = await signIn(db.prisma, { login: "clock", password: PASSWORD, ip: "10.20.0.1" }, t0);
+    if (idle.kind !== "signed_in") throw new Error(idle.kind);
+    expect(await authenticateSession(db.prisma, idle.token, at(119))).not.toBeNull();
+    expect(await authenticateSession(db.prisma, idle.token, at(119 + 121))).toBeNull();
+
+    const sessions = await db.prisma.operatorSession.count({ where: { user: { login: "clock" } } });
+    expect(sessions).toBe(2);
+    await pruneConsoleSessions(db.prisma, at(12 * 60 + 24 * 60 + 1));
+    expect(await db.prisma.operatorSession.count({ where: { user: { login: "clock" } } })).toBe(0);
+    expect(await db.prisma.signInAttempt.count({ where: { createdAt: { lte: t0 } } })).toBe(0);
   });
 });
 
