@@ -165,6 +165,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       `web chat: open ${chatUrl}${web.needsToken ? "?token=<WEB_CHAT_TOKEN>" : ""} in a browser`,
     );
   }
+  logger.info(
+    { url: `${url}/console` },
+    `operator console: ${url}/console (users: npm run operator:user -- create <login> --role <role>)`,
+  );
   const server = app;
   let stopping: Promise<void> | undefined;
   return {
