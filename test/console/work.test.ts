@@ -185,6 +185,7 @@ describe("a report and an order worked from the console", () => {
       visitTo: "2026-12-03T09:00",
     });
     expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain("Кінець візиту не може бути раніше за початок.");
     expect(notifier.items.length).toBe(before);
     const ok = await service.post(`/console/service-orders/${order.id}`, {
       status: "scheduled",

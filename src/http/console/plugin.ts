@@ -22,7 +22,7 @@ import {
 } from "../../operator/errors.js";
 import type { OperatorNotifier } from "../../operator/notify.js";
 import type { PhotoSources } from "../../operator/photos.js";
-import { languageFromHeader, type ConsoleLanguage } from "./i18n.js";
+import { ct, isConsoleKey, languageFromHeader, type ConsoleLanguage } from "./i18n.js";
 import { CONSOLE_PREFIX, homeOf } from "./nav.js";
 import { renderPage } from "./render.js";
 import { accountRoutes } from "./routes/accounts.js";
@@ -175,9 +175,15 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
             if (error instanceof NotFoundError) [status, message] = [404, "not_found"];
             else if (error instanceof ConflictError)
               [status, message, detail] = [409, "conflict", error.message];
-            else if (error instanceof InvalidChangeError)
-              [status, message, detail] = [400, "invalid", error.reason];
-            else if (error instanceof PhotoUnavailableError)
+            else if (error instanceof InvalidChangeError) {
+              // The field's own explanation from the catalogue when there is one, else the service's words.
+              const key = `invalid.${error.path.replace(/^body\./, "")}`;
+              [status, message, detail] = [
+                400,
+                "invalid",
+                isConsoleKey(key) ? ct(language, key) : error.reason,
+              ];
+            } else if (error instanceof PhotoUnavailableError)
               [status, message, detail] = [502, "photo", error.message];
             else if (error.statusCode === 403) [status, message] = [403, "forbidden"];
             else if (error.statusCode === 404) [status, message] = [404, "not_found"];
