@@ -79,6 +79,10 @@ export interface AccountRecord {
   meterSerial: string;
   meterDigits: number;
   zones: number;
+  /** Outage-schedule queue code ("3.2") from billing, or null when unknown. */
+  outageQueue: string | null;
+  /** Billing's average daily consumption in kWh (what a forecast bill uses), or null when unknown. */
+  avgDailyKwh: number | null;
 }
 
 export interface LinkedAccount {

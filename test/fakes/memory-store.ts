@@ -98,6 +98,8 @@ export class MemoryStore implements EngineStore {
       meterSerial: "AB123456",
       meterDigits: 6,
       zones: 1,
+      outageQueue: null,
+      avgDailyKwh: null,
       ...seed,
     };
     this.data.accounts.push(account);

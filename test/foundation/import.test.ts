@@ -96,6 +96,44 @@ describe("importAccountsCsv", () => {
     await expect(importing).rejects.toThrow("client aborted");
   });
 
+  it("imports the optional outage_queue and avg_daily_kwh columns; a 16-column file keeps them", async () => {
+    const wide = (...lines: string[]) =>
+      Readable.from([`${header},outage_queue,avg_daily_kwh\n${lines.join("\n")}\n`]);
+    const report = await importAccountsCsv(
+      sql,
+      wide(
+        "2000000020,,Черговий,,Дніпро,вул. Робоча,5,,DNP-01,Q001,6,1,,,,,3.2,7.45",
+        "2000000021,,Міський,,Дніпро,вул. Робоча,6,,DNP-01,Q002,6,1,,,,,1001.1,",
+        "2000000022,,Без черги,,Дніпро,вул. Робоча,7,,DNP-01,Q003,6,1,,,,,,",
+        "2000000023,,Погана черга,,Дніпро,вул. Робоча,8,,DNP-01,Q004,6,1,,,,,черга 3,",
+        "2000000024,,Погане середнє,,Дніпро,вул. Робоча,9,,DNP-01,Q005,6,1,,,,,3.1,-4",
+      ),
+    );
+    expect(report.imported).toBe(3);
+    expect(report.rejected.map((r) => r.line)).toEqual([5, 6]);
+    expect(report.rejected[0]?.reason).toMatch(/outage_queue must be a queue code/);
+    expect(report.rejected[1]?.reason).toMatch(/avg_daily_kwh must be a non-negative number/);
+    const stored = await db.prisma.account.findMany({
+      where: { number: { in: ["2000000020", "2000000021", "2000000022"] } },
+      orderBy: { number: "asc" },
+      select: { outageQueue: true, avgDailyKwh: true },
+    });
+    expect(stored).toEqual([
+      { outageQueue: "3.2", avgDailyKwh: 7.45 },
+      { outageQueue: "1001.1", avgDailyKwh: null },
+      { outageQueue: null, avgDailyKwh: null },
+    ]);
+
+    // The old 16-column format still imports and leaves the new columns as they were.
+    const again = await importAccountsCsv(
+      sql,
+      csv("2000000020,,Черговий,,Дніпро,вул. Робоча,5,,DNP-01,Q001,6,1,,,,"),
+    );
+    expect(again.imported).toBe(1);
+    const kept = await db.prisma.account.findUniqueOrThrow({ where: { number: "2000000020" } });
+    expect(kept).toMatchObject({ outageQueue: "3.2", avgDailyKwh: 7.45 });
+  });
+
   it("refuses a file without the expected header", async () => {
     await expect(importAccountsCsv(sql, Readable.from(["number,name\n1,x\n"]))).rejects.toBeInstanceOf(
       CsvHeaderError,
