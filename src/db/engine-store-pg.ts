@@ -25,6 +25,7 @@ import type {
 import type { Language } from "../engine/replies.js";
 import { preparesStatements } from "./client.js";
 import { isConnectivityError } from "./connectivity.js";
+import { createScheduleRepositories } from "./schedule-store-pg.js";
 
 export interface PgEngineStoreOptions {
   /** Name (prepare) the hot statements; default: what the pool allows (see createEnginePool). */
@@ -605,6 +606,7 @@ function createTx(session: Session): EngineTx {
         return rows.map(toOrder);
       },
     },
+    ...createScheduleRepositories(session),
   };
 }
 
