@@ -105,10 +105,73 @@ describe("happy path", () => {
     await c.choose("same");
     expect(c.text_).toBe(t("uk", "reading.askZone", { zone: t("uk", "zone.semipeak"), digits: 5 }));
     await c.choose("same");
-    expect(c.text_).toBe(t("uk", "reading.askZone", { zone: t("uk", "zone.night"), digits: 5 }));
+    expect(c.text_).toBe(t("uk", "reading.askZone", { zone: t("uk", "zone.nightT3"), digits: 5 }));
     await c.text("2600");
     expect(c.stepName).toBe("reading_summary");
   });
+
+  test.each(["uk", "en"] as const)(
+    "three zones: night is T3 in the intro, prompts, summary, receipt, replacement note and history (%s)",
+    async (language) => {
+      const s = setup();
+      seedAccount(s.store, { number: "3333333333", zones: 3 });
+      const c = s.conversation("telegram:3", { languageCode: language });
+      await linkByPhone(c, "3333333333");
+      const texts: string[] = [];
+      const zone = (key: "zone.peak" | "zone.semipeak" | "zone.nightT3", value: number) =>
+        t(language, "reading.zoneValue", { zone: t(language, key), value });
+      expect(t(language, "zone.peak")).toContain("T1");
+      expect(t(language, "zone.semipeak")).toContain("T2");
+      expect(t(language, "zone.nightT3")).toContain("T3");
+
+      await c.choose("m:read");
+      texts.push(c.text_);
+      expect(c.text_).toContain(
+        [zone("zone.peak", 12200), zone("zone.semipeak", 6100), zone("zone.nightT3", 2550)].join("\n"),
+      );
+      await c.choose("same");
+      await c.choose("same");
+      texts.push(c.text_);
+      expect(c.text_).toBe(t(language, "reading.askZone", { zone: t(language, "zone.nightT3"), digits: 5 }));
+      await c.text("2600");
+      texts.push(c.text_);
+      expect(c.text_).toContain(
+        t(language, "reading.zoneValueUsed", { zone: t(language, "zone.nightT3"), value: 2600, used: 50 }),
+      );
+      await c.choose("ok");
+      texts.push(c.text_);
+      expect(c.text_).toContain(
+        [zone("zone.peak", 12200), zone("zone.semipeak", 6100), zone("zone.nightT3", 2600)].join("\n"),
+      );
+      await c.choose("m:read");
+      texts.push(c.text_);
+      expect(c.text_).toContain(
+        [
+          t(language, "reading.alreadySubmitted", { period: "12.2026" }),
+          zone("zone.peak", 12200),
+          zone("zone.semipeak", 6100),
+          zone("zone.nightT3", 2600),
+        ].join("\n"),
+      );
+      await c.choose("nav:menu");
+      await c.choose("m:history");
+      texts.push(c.text_);
+      expect(c.text_.split("\n")[1]).toBe(
+        t(language, "history.line", {
+          date: "30.11.2026",
+          period: "12.2026",
+          values: [
+            t(language, "history.zoneValue", { zone: t(language, "zone.peak"), value: 12200 }),
+            t(language, "history.zoneValue", { zone: t(language, "zone.semipeak"), value: 6100 }),
+            t(language, "history.zoneValue", { zone: t(language, "zone.nightT3"), value: 2600 }),
+          ].join(" / "),
+          used: 50,
+        }),
+      );
+      // No text of a three-zone meter calls any zone the two-zone night (T2).
+      for (const text of texts) expect(text).not.toContain(t(language, "zone.night"));
+    },
+  );
 
   test("Fix starts the zones again; nothing is stored until Confirm", async () => {
     const { s, c } = await linked();

@@ -39,8 +39,9 @@ const SKIP = "skip";
 const CONFIRM = "ok";
 const FIX = "fix";
 
+/** The zones' names in entry order: T1, T2 (two zones: day, night), T3 (three zones: peak, semi-peak, night). */
 export function zoneKeys(zones: number): MessageKey[] {
-  if (zones >= 3) return ["zone.peak", "zone.semipeak", "zone.night"];
+  if (zones >= 3) return ["zone.peak", "zone.semipeak", "zone.nightT3"];
   if (zones === 2) return ["zone.day", "zone.night"];
   return ["zone.total"];
 }

@@ -94,6 +94,7 @@ export const en: Record<MessageKey, string> = {
   "zone.night": "Night (T2)",
   "zone.peak": "Peak (T1)",
   "zone.semipeak": "Semi-peak (T2)",
+  "zone.nightT3": "Night (T3)",
   "reading.pickAccount": "Which account are the readings for?",
   "reading.intro": "{label} (account No. {number}).",
   "reading.last": "Last readings of {date}:",
@@ -205,6 +206,7 @@ export const en: Record<MessageKey, string> = {
   "history.title": "{label} (No. {number}), latest readings:",
   "history.line": "{date} (period {period}): {values} — {used} kWh used",
   "history.lineFirst": "{date} (period {period}): {values}",
+  "history.zoneValue": "{zone} {value}",
 
   "settings.title": "Settings.\nLanguage: {language}\nReading reminders: {reminders}",
   "settings.language": "🌐 Мова / Language",

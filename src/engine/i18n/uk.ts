@@ -93,6 +93,7 @@ export const uk = {
   "zone.night": "Ніч (T2)",
   "zone.peak": "Пік (T1)",
   "zone.semipeak": "Напівпік (T2)",
+  "zone.nightT3": "Ніч (T3)",
   "reading.pickAccount": "Для якого рахунку передаєте показники?",
   "reading.intro": "{label} (рахунок № {number}).",
   "reading.last": "Останні показники від {date}:",
@@ -203,6 +204,7 @@ export const uk = {
   "history.title": "{label} (№ {number}), останні показники:",
   "history.line": "{date} (період {period}): {values} — спожито {used} кВт·год",
   "history.lineFirst": "{date} (період {period}): {values}",
+  "history.zoneValue": "{zone} {value}",
 
   "settings.title": "Налаштування.\nМова: {language}\nНагадування про показники: {reminders}",
   "settings.language": "🌐 Мова / Language",
