@@ -321,6 +321,100 @@ describe("plausibility", () => {
   });
 });
 
+describe("what the customer reads as usual or forecast comes from their data or billing", () => {
+  /** A linked account with one billing reading on 01.11.2026 (no history to average). */
+  async function oneReading(zones: number, avgDailyKwh: number | null, language: Language = "uk") {
+    const s = setup();
+    const account = s.store.addAccount({ number: "5555555555", meterDigits: 6, zones, avgDailyKwh });
+    s.store.addReading({
+      accountId: account.id,
+      period: "2026-11",
+      t1: 1000,
+      t2: zones >= 2 ? 500 : null,
+      t3: zones >= 3 ? 200 : null,
+      takenAt: new Date("2026-11-01T09:00:00Z"),
+    });
+    const c = s.conversation("telegram:5", { languageCode: language });
+    await linkByPhone(c, "5555555555");
+    return { s, c, account };
+  }
+  const menuLine = (c: Conversation) => c.text_.split("\n").slice(-1)[0];
+
+  test.each(["uk", "en"] as const)(
+    "one reading and neither history nor billing's average: a forecast without a number (%s)",
+    async (language) => {
+      for (const zones of [1, 2, 3]) {
+        const { c } = await oneReading(zones, null, language);
+        await c.choose("nav:menu");
+        expect(menuLine(c)).toBe(
+          t(language, "menu.readingMissing", { label: t(language, "label.flat"), period: "12.2026" }),
+        );
+        expect(c.text_).not.toMatch(/≈|\d+ (кВт·год|kWh)/);
+      }
+    },
+  );
+
+  test.each(["uk", "en"] as const)(
+    "billing's avg_daily_kwh gives the forecast, whatever the number of zones (%s)",
+    async (language) => {
+      // 7.5 kWh a day x 29.5 days from 01.11 09:00 UTC to 01.12 00:00 Kyiv.
+      for (const zones of [1, 2, 3]) {
+        const { c } = await oneReading(zones, 7.5, language);
+        await c.choose("nav:menu");
+        expect(menuLine(c)).toBe(
+          t(language, "menu.readingForecast", {
+            label: t(language, "label.flat"),
+            period: "12.2026",
+            kwh: 222,
+          }),
+        );
+      }
+    },
+  );
+
+  test("billing's avg_daily_kwh is preferred to the history's average", async () => {
+    const s = setup();
+    seedAccount(s.store, { number: "1234567890", avgDailyKwh: 5 });
+    const c = s.conversation();
+    await linkByPhone(c);
+    await c.choose("nav:menu");
+    // 5 kWh a day x 29.5 days, not the history's 9.85 a day (291, the test above).
+    expect(menuLine(c)).toBe(
+      t("uk", "menu.readingForecast", { label: t("uk", "label.flat"), period: "12.2026", kwh: 148 }),
+    );
+  });
+
+  test.each(["uk", "en"] as const)(
+    "far above the default with no usual figure known: asked to check, no '≈ usual' number (%s)",
+    async (language) => {
+      const { c } = await oneReading(1, null, language);
+      await c.choose("m:read");
+      // 29 days since 01.11 x the default 10 kWh: the check warns above 870.
+      await c.text("2000");
+      expect(c.text_).toBe(t(language, "reading.highAskNoUsual", { value: 2000, used: 1000 }));
+      await c.choose("yes");
+      await c.choose("skip");
+      await c.choose("ok");
+      expect(c.text_).toContain(t(language, "reading.flaggedNote"));
+    },
+  );
+
+  test("a one-zone meter's usual figure is billing's average", async () => {
+    const { c } = await oneReading(1, 2, "uk");
+    await c.choose("m:read");
+    // 29 days x 2 kWh = 58 usual; warn above max(174, 100).
+    await c.text("1200");
+    expect(c.text_).toBe(t("uk", "reading.highAsk", { value: 1200, used: 200, expected: 58 }));
+  });
+
+  test("a two-zone meter with only billing's whole-meter average: no per-zone usual number", async () => {
+    const { c } = await oneReading(2, 2, "uk");
+    await c.choose("m:read");
+    await c.text("1200");
+    expect(c.text_).toBe(t("uk", "reading.highAskNoUsual", { value: 1200, used: 200 }));
+  });
+});
+
 describe("receipt and window", () => {
   async function submit(c: Conversation, day: string): Promise<void> {
     await c.choose("m:read");

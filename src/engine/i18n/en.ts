@@ -31,7 +31,8 @@ export const en: Record<MessageKey, string> = {
   "menu.readingIn": "✅ {label}: readings for {period} are in.",
   "menu.readingForecast":
     "📟 {label}: readings for {period} are not in yet. Without them you will be billed on a forecast: ≈ {kwh} kWh.",
-  "menu.readingMissing": "📟 {label}: readings for {period} are not in yet.",
+  "menu.readingMissing":
+    "📟 {label}: readings for {period} are not in yet. Without them you will be billed on a forecast.",
   "menu.reading": "📟 Submit readings",
   "menu.outage": "⚡ No electricity",
   "menu.order": "🛠 Order a service",
@@ -121,6 +122,8 @@ export const en: Record<MessageKey, string> = {
   "reading.reenter": "No, enter again",
   "reading.highAsk":
     "The reading {value} means {used} kWh used: much more than usual (≈ {expected} kWh). Check the value. If it is right, confirm it.",
+  "reading.highAskNoUsual":
+    "The reading {value} means {used} kWh used: a great deal for this length of time. Check the value. If it is right, confirm it.",
   "reading.highYes": "Yes, it is right",
   "reading.photoAsk":
     "Please send a photo of the meter showing the readings and the serial number: it helps us check the readings faster. Or tap “Skip”.",
@@ -134,7 +137,7 @@ export const en: Record<MessageKey, string> = {
     "You had already submitted readings for this period: the last ones count, that is these.",
   "reading.outsideWindowNote":
     "The readings were submitted outside the window, so they are kept as input data. The next window opens on {opens}.",
-  "reading.flaggedNote": "The readings are much higher than usual, so a specialist will check them.",
+  "reading.flaggedNote": "The readings are unusually high, so a specialist will check them.",
 
   "outage.pickAccount": "Which address has no electricity?",
   "outage.knownPlanned": "{label}: there is a planned outage in your area since {since}.",
