@@ -2,6 +2,7 @@
 // messenger's contact button and matches it against the phones on file for the account number; the
 // fallback (no proven phone, outdated phone, declined) takes account number + meter serial + the
 // holder's surname. Failures are limited per user per hour and never reveal whether the account exists.
+// After a failure, an account number typed instead of a button is a new try on the same path.
 import { showInstant } from "../calendar.js";
 import { navRow, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
 import type { AccountRecord } from "../ports.js";
@@ -107,6 +108,16 @@ async function concludeAttempt(
   );
 }
 
+/** One phone-path attempt for a typed account number: counted, and limited like every attempt. */
+async function tryPhone(ctx: FlowContext, number: string): Promise<Transition> {
+  const until = await lockedUntil(ctx);
+  if (until) return ctx.menu(lockedMessage(ctx, until));
+  const account = await ctx.tx.accounts.findByNumber(number);
+  const phone = ctx.user.phoneProven ? ctx.user.phone : null;
+  const matches = account !== null && phone !== null && account.phones.includes(phone);
+  return concludeAttempt(ctx, "phone", number, account, matches);
+}
+
 export const verifyHandlers: VerifyHandlers = {
   verify_phone: {
     async prompt(ctx) {
@@ -150,12 +161,7 @@ export const verifyHandlers: VerifyHandlers = {
       if (input.kind !== "text") return ctx.stay(step, ctx.t("verify.askAccountHint"));
       const number = accountNumberFrom(input.text);
       if (!number) return ctx.stay(step, ctx.t("verify.accountFormat"));
-      const until = await lockedUntil(ctx);
-      if (until) return ctx.menu(lockedMessage(ctx, until));
-      const account = await ctx.tx.accounts.findByNumber(number);
-      const phone = ctx.user.phoneProven ? ctx.user.phone : null;
-      const matches = account !== null && phone !== null && account.phones.includes(phone);
-      return concludeAttempt(ctx, "phone", number, account, matches);
+      return tryPhone(ctx, number);
     },
     async back(ctx) {
       return ctx.enter({ name: "verify_phone" });
@@ -234,7 +240,17 @@ export const verifyHandlers: VerifyHandlers = {
         if (step.method === "serial_surname") return ctx.enter({ name: "verify_fallback_account" });
         return startVerification(ctx);
       }
-      return ctx.stay(step, ctx.t("hint.useButtons"));
+      // People type another account number instead of tapping "Try again": take it as the retry.
+      if (input.kind !== "text") return ctx.stay(step, ctx.t("verify.failedHint"));
+      const number = accountNumberFrom(input.text);
+      if (!number) {
+        const digitsOnly = /^[\d\s-]+$/.test(input.text.trim());
+        return ctx.stay(step, ctx.t(digitsOnly ? "verify.accountFormat" : "verify.failedHint"));
+      }
+      if (step.method === "phone" && ctx.user.phone && ctx.user.phoneProven) return tryPhone(ctx, number);
+      const until = await lockedUntil(ctx);
+      if (until) return ctx.menu(lockedMessage(ctx, until));
+      return ctx.enter({ name: "verify_fallback_serial", accountNumber: number });
     },
   },
 };

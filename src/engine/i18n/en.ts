@@ -62,7 +62,8 @@ export const en: Record<MessageKey, string> = {
   "verify.surnameHint": "Send the account holder's surname as text.",
   "verify.failed":
     "We could not verify the account with these details. Check the account number and the other details and try again.",
-  "verify.failedWhatNext": "What next?",
+  "verify.failedWhatNext": "What next? Pick an option below or just send an account number.",
+  "verify.failedHint": "Send the personal account number in digits or pick an option below.",
   "verify.retry": "🔁 Try again",
   "verify.locked":
     "Too many failed verification attempts. Try again after {until} or call the contact centre.",
