@@ -126,6 +126,21 @@ describe("fallback: account number, meter serial, surname", () => {
     expect(s.store.data.links[0]?.verifiedBy).toBe("serial_surname");
   });
 
+  test("a serial typed with Cyrillic look-alike letters matches the plate's Latin ones; one with no digit is refused", async () => {
+    const s = setup();
+    seedAccount(s.store, { number: "1234567890", meterSerial: "CE102 0123456" });
+    const c = s.conversation();
+    await c.start();
+    await c.choose("v:fallback");
+    await c.text("1234567890");
+    await c.text("немає");
+    expect(c.text_).toBe(t("uk", "verify.serialHint"));
+    // "СЕ" typed on a Ukrainian keyboard.
+    await c.text("се102-0123456");
+    await c.text("Шевченко");
+    expect(c.text_.startsWith(t("uk", "verify.linked", { number: "1234567890" }))).toBe(true);
+  });
+
   test("Back walks the fallback questions backwards", async () => {
     const s = setup();
     const c = s.conversation();

@@ -6,6 +6,7 @@
 import { showInstant } from "../calendar.js";
 import { navRow, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
 import type { AccountRecord } from "../ports.js";
+import { isMeterSerial, normalizeMeterSerial } from "../meter-serial.js";
 import { normalizeSharedPhone } from "../phone.js";
 
 const FALLBACK = "v:fallback";
@@ -49,10 +50,6 @@ export async function startVerification(ctx: FlowContext, notice?: string): Prom
 function accountNumberFrom(text: string): string | null {
   const compact = text.replace(/[\s-]/g, "");
   return /^\d{5,20}$/.test(compact) ? compact : null;
-}
-
-function normalizeSerial(value: string): string {
-  return value.toUpperCase().replace(/[\s\-_/.]/g, "");
 }
 
 function normalizeName(value: string): string {
@@ -189,8 +186,8 @@ export const verifyHandlers: VerifyHandlers = {
     },
     async handle(ctx, step, input) {
       if (input.kind !== "text") return ctx.stay(step, ctx.t("verify.serialHint"));
-      const serial = normalizeSerial(input.text);
-      if (!/^[\p{Lu}0-9]{3,32}$/u.test(serial)) return ctx.stay(step, ctx.t("verify.serialHint"));
+      const serial = normalizeMeterSerial(input.text);
+      if (!isMeterSerial(serial)) return ctx.stay(step, ctx.t("verify.serialHint"));
       return ctx.enter({ name: "verify_fallback_surname", accountNumber: step.accountNumber, serial });
     },
     async back(ctx) {
@@ -213,7 +210,7 @@ export const verifyHandlers: VerifyHandlers = {
       const account = await ctx.tx.accounts.findByNumber(step.accountNumber);
       const matches =
         account !== null &&
-        normalizeSerial(account.meterSerial) === step.serial &&
+        normalizeMeterSerial(account.meterSerial) === normalizeMeterSerial(step.serial) &&
         surnameMatches(account.holderName, surname);
       return concludeAttempt(ctx, "serial_surname", step.accountNumber, account, matches);
     },
