@@ -2,7 +2,16 @@
 // the hourly failure limit with its lockout time, labels (presets, own text), several accounts, unlink.
 import { describe, expect, test } from "vitest";
 import { t } from "../../src/engine/i18n/index.js";
-import { linkByPhone, seedAccount, setup } from "./harness.js";
+import { linkByPhone, seedAccount, setup, type Conversation } from "./harness.js";
+
+/** The fallback questions from the start: account number, meter serial, surname. */
+async function viaFallback(c: Conversation, number: string, serial: string, surname: string): Promise<void> {
+  await c.start();
+  await c.choose("v:fallback");
+  await c.text(number);
+  await c.text(serial);
+  await c.text(surname);
+}
 
 describe("verify by phone", () => {
   test.each(["uk", "en"] as const)("happy path links the account and names it (%s)", async (language) => {
@@ -136,9 +145,9 @@ describe("fallback: account number, meter serial, surname", () => {
     await c.text("немає");
     expect(c.text_).toBe(t("uk", "verify.serialHint"));
     // "СЕ" typed on a Ukrainian keyboard.
-    await c.text("се102-0123456");
-    await c.text("Шевченко");
-    expect(c.text_.startsWith(t("uk", "verify.linked", { number: "1234567890" }))).toBe(true);
+    const typed = s.conversation("telegram:2");
+    await viaFallback(typed, "1234567890", "се102-0123456", "Шевченко");
+    expect(typed.text_.startsWith(t("uk", "verify.linked", { number: "1234567890" }))).toBe(true);
   });
 
   test("Back walks the fallback questions backwards", async () => {
@@ -261,11 +270,7 @@ describe("after a failure, a typed account number is a new try", () => {
     const s = setup();
     seedAccount(s.store);
     const c = s.conversation();
-    await c.start();
-    await c.choose("v:fallback");
-    await c.text("7777777777");
-    await c.text("AB123456");
-    await c.text("Шевченко");
+    await viaFallback(c, "7777777777", "AB123456", "Шевченко");
     expect(c.stepName).toBe("verify_failed");
     await c.text("1234567890");
     expect(c.text_).toBe(t("uk", "verify.fallbackAskSerial"));
@@ -302,11 +307,7 @@ describe("after a failure, a typed account number is a new try", () => {
     const s = setup("2026-11-30T10:00:00Z", { verification: { maxFailures: 2, windowMinutes: 60 } });
     seedAccount(s.store);
     const c = s.conversation();
-    await c.start();
-    await c.choose("v:fallback");
-    await c.text("7777777777");
-    await c.text("AB123456");
-    await c.text("Шевченко");
+    await viaFallback(c, "7777777777", "AB123456", "Шевченко");
     expect(c.stepName).toBe("verify_failed");
     // Another failure elsewhere in the meantime (a second device would do the same).
     s.store.data.attempts.push({ ...s.store.data.attempts[0]!, id: 999 });
