@@ -25,6 +25,7 @@ import type {
 import type { Language } from "../engine/replies.js";
 import { preparesStatements } from "./client.js";
 import { isConnectivityError } from "./connectivity.js";
+import { createScheduleRepositories } from "./schedule-store-pg.js";
 
 export interface PgEngineStoreOptions {
   /** Name (prepare) the hot statements; default: what the pool allows (see createEnginePool). */
@@ -45,7 +46,7 @@ class TransactionTimeoutError extends Error {
 }
 
 const ACCOUNT_COLUMNS = `id, number, holder_name, phones, settlement, street, building, apartment, area_code,
-  meter_serial, meter_digits, zones`;
+  meter_serial, meter_digits, zones, outage_queue, avg_daily_kwh`;
 const READING_COLUMNS = `id, account_id, period, t1, t2, t3, taken_at, source::text AS source, status::text AS status,
   flag_reason, photo_ref, in_window`;
 const REPORT_COLUMNS = `id, account_id, scope::text AS scope, status::text AS status, expected_restore_at, comment, created_at`;
@@ -68,6 +69,8 @@ interface AccountRow {
   meter_serial: string;
   meter_digits: number;
   zones: number;
+  outage_queue: string | null;
+  avg_daily_kwh: number | null;
 }
 
 interface ConversationRow {
@@ -146,6 +149,8 @@ function toAccount(row: AccountRow): AccountRecord {
     meterSerial: row.meter_serial,
     meterDigits: row.meter_digits,
     zones: row.zones,
+    outageQueue: row.outage_queue,
+    avgDailyKwh: row.avg_daily_kwh,
   };
 }
 
@@ -258,7 +263,7 @@ const OPEN_SQL = `WITH claim AS (
              phone, phone_proven, state, state_version, state_updated_at, flood_count`;
 
 const LINKS_COLUMNS = `l.id AS link_id, l.label, a.id, a.number, a.holder_name, a.phones, a.settlement, a.street,
-  a.building, a.apartment, a.area_code, a.meter_serial, a.meter_digits, a.zones`;
+  a.building, a.apartment, a.area_code, a.meter_serial, a.meter_digits, a.zones, a.outage_queue, a.avg_daily_kwh`;
 
 // Read ahead by address: the row may have been created by the statement just before in this batch.
 const LINKS_BY_ADDRESS_SQL = `SELECT ${LINKS_COLUMNS}
@@ -601,6 +606,7 @@ function createTx(session: Session): EngineTx {
         return rows.map(toOrder);
       },
     },
+    ...createScheduleRepositories(session),
   };
 }
 

@@ -3,6 +3,7 @@
 // Everything an update touches happens inside one EngineStore.transaction so a failure changes nothing.
 import type { ChannelName } from "./events.js";
 import type { Language } from "./replies.js";
+import type { DaySlots, OutageMode, QueueInfo } from "../schedules/types.js";
 
 export interface Clock {
   now(): Date;
@@ -79,6 +80,10 @@ export interface AccountRecord {
   meterSerial: string;
   meterDigits: number;
   zones: number;
+  /** Outage-schedule queue code ("3.2") from billing, or null when unknown. */
+  outageQueue: string | null;
+  /** Billing's average daily consumption in kWh (what a forecast bill uses), or null when unknown. */
+  avgDailyKwh: number | null;
 }
 
 export interface LinkedAccount {
@@ -160,6 +165,37 @@ export interface NewServiceOrder {
   contactPhone: string;
 }
 
+/** One queue's Kyiv day as currently in force (the newest publication that changed it). */
+export interface QueueDayRecord {
+  queue: string;
+  /** Kyiv calendar date "YYYY-MM-DD". */
+  date: string;
+  slots: DaySlots;
+  /** The publication (version) that last changed this queue's day. */
+  version: number;
+  publishedAt: Date;
+}
+
+export interface OutageModeRecord {
+  mode: OutageMode;
+  /** The operator's message to customers, or null. */
+  message: string | null;
+  /** When the mode was set; null when it was never set (schedules apply). */
+  since: Date | null;
+}
+
+/** A queue a person follows in the schedule view. */
+export interface FollowedQueue {
+  queue: string;
+  /** The address they found it by, or null when picked by button. */
+  label: string | null;
+}
+
+export interface AddressBuilding {
+  building: string;
+  queue: string;
+}
+
 /** The repositories available inside one transaction. */
 export interface EngineTx {
   /**
@@ -225,6 +261,28 @@ export interface EngineTx {
   serviceOrders: {
     create(input: NewServiceOrder & { at: Date }): Promise<ServiceOrderRecord>;
     listOpenForAccounts(accountIds: number[]): Promise<ServiceOrderRecord[]>;
+  };
+  schedules: {
+    /** The configured queues, in display order. */
+    queues(): Promise<QueueInfo[]>;
+    /** The schedule in force for a queue on each date that has one (a date nothing was published for is absent). */
+    days(queue: string, dates: string[]): Promise<QueueDayRecord[]>;
+    /** The region-wide mode in force. */
+    mode(): Promise<OutageModeRecord>;
+    /** The queues the person follows, oldest first. */
+    followed(userId: number): Promise<FollowedQueue[]>;
+    /** Idempotent; a new label replaces the old one. */
+    follow(input: { userId: number; queue: string; label: string | null; at: Date }): Promise<void>;
+    unfollow(userId: number, queue: string): Promise<void>;
+  };
+  /** The address directory (settlement, street, building -> queue), for finding a queue by address. */
+  addresses: {
+    /** Distinct settlement names as published. */
+    settlements(): Promise<string[]>;
+    /** Distinct street names of a settlement (matched by its key, see src/schedules/address-key.ts). */
+    streets(settlement: string): Promise<string[]>;
+    /** The buildings of a street with their queues. */
+    buildings(settlement: string, street: string): Promise<AddressBuilding[]>;
   };
 }
 

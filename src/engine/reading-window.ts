@@ -3,39 +3,13 @@
 // that month is the reading's billing period (YYYY-MM). A reading outside the window is still
 // accepted as input data and belongs to the next period whose 1st comes after it.
 
-export const COMPANY_TIME_ZONE = "Europe/Kyiv";
+import { kyivDate, kyivInstant, type KyivDateTime } from "../time/kyiv.js";
+
+export { COMPANY_TIME_ZONE, kyivDate, kyivInstant } from "../time/kyiv.js";
+export type LocalDate = KyivDateTime;
+
 const LAST_WINDOW_DAY = 3;
 const DAYS_BEFORE_MONTH_END = 2;
-
-export interface LocalDate {
-  year: number;
-  month: number; // 1-12
-  day: number;
-  hour: number;
-  minute: number;
-}
-
-const formatter = new Intl.DateTimeFormat("en-GB", {
-  timeZone: COMPANY_TIME_ZONE,
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
-
-/** The wall-clock date and time in Kyiv for an instant. */
-export function kyivDate(instant: Date): LocalDate {
-  const parts = Object.fromEntries(formatter.formatToParts(instant).map((p) => [p.type, p.value]));
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-  };
-}
 
 export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -59,19 +33,6 @@ export function nextPeriod(period: string): string {
 export function previousPeriod(period: string): string {
   const { year, month } = parsePeriod(period);
   return month === 1 ? formatPeriod(year - 1, 12) : formatPeriod(year, month - 1);
-}
-
-/** The instant of a Kyiv wall-clock time (handles the DST offset of that day). */
-export function kyivInstant(year: number, month: number, day: number, hour = 0, minute = 0): Date {
-  const guess = Date.UTC(year, month - 1, day, hour, minute);
-  // Kyiv is UTC+2 or UTC+3: correct the guess by the offset observed at it.
-  let instant = guess - 2 * 3_600_000;
-  for (let i = 0; i < 2; i++) {
-    const local = kyivDate(new Date(instant));
-    const localAsUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute);
-    instant += guess - localAsUtc;
-  }
-  return new Date(instant);
 }
 
 /** The window of a billing period: opens two days before the previous month ends, closes after the 3rd. */

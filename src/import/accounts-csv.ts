@@ -4,6 +4,7 @@
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { z } from "zod";
+import { isMeterSerial, METER_SERIAL_MAX_LENGTH, normalizeMeterSerial } from "../engine/meter-serial.js";
 import { normalizeUaPhone } from "../engine/phone.js";
 import { billingPeriodAt, kyivInstant } from "../engine/reading-window.js";
 import { isValidEic } from "./eic.js";
@@ -27,6 +28,15 @@ export const ACCOUNT_CSV_COLUMNS = [
   "last_reading_t3",
 ] as const;
 
+/**
+ * Optional columns added at the end of the format: files without them import as before, and an
+ * absent column leaves the stored value alone (an empty cell clears it).
+ */
+export const OPTIONAL_ACCOUNT_CSV_COLUMNS = ["outage_queue", "avg_daily_kwh"] as const;
+
+/** An outage-schedule queue code as billing writes it: "3.2", "1001.1" (city-grid queues). */
+export const QUEUE_CODE_PATTERN = /^\d{1,4}\.\d{1,2}$/;
+
 export interface ImportReport {
   imported: number;
   rejected: { line: number; reason: string }[];
@@ -42,6 +52,11 @@ export interface ImportOptions {
 
 const trimmed = z.string().transform((s) => s.trim());
 const optionalCell = trimmed.transform((s) => (s === "" ? undefined : s));
+/** A cell of an optional column: the column may be absent from the file altogether. */
+const optionalColumn = z
+  .string()
+  .optional()
+  .transform((s) => (s === undefined || s.trim() === "" ? undefined : s.trim()));
 const reading = optionalCell.pipe(
   z
     .string()
@@ -83,7 +98,15 @@ const rowSchema = z
     area_code: trimmed.pipe(
       z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, "must be 1-32 letters, digits, _ . -"),
     ),
-    meter_serial: trimmed.pipe(z.string().regex(/^[A-Za-z0-9-]{3,32}$/, "must be 3-32 letters, digits or -")),
+    meter_serial: trimmed.pipe(
+      z
+        .string()
+        .max(METER_SERIAL_MAX_LENGTH, `must be at most ${METER_SERIAL_MAX_LENGTH} characters`)
+        .refine(
+          (serial) => isMeterSerial(normalizeMeterSerial(serial)),
+          "must be 3-32 letters and digits with at least one digit (spaces, - / . between them are allowed)",
+        ),
+    ),
     meter_digits: trimmed.pipe(
       z
         .string()
@@ -101,6 +124,17 @@ const rowSchema = z
     last_reading_t1: reading,
     last_reading_t2: reading,
     last_reading_t3: reading,
+    outage_queue: optionalColumn.pipe(
+      z.string().regex(QUEUE_CODE_PATTERN, 'must be a queue code like "3.2"').optional(),
+    ),
+    avg_daily_kwh: optionalColumn.pipe(
+      z
+        .string()
+        .regex(/^\d{1,5}([.,]\d{1,3})?$/, "must be a non-negative number of kWh per day")
+        .transform((s) => Number(s.replace(",", ".")))
+        .refine((n) => n <= 10_000, "is above 10000 kWh per day")
+        .optional(),
+    ),
   })
   .superRefine((row, ctx) => {
     const max = 10 ** row.meter_digits - 1;
@@ -171,12 +205,14 @@ export async function importAccountsCsv(
     if (report.rejected.length < maxListed) report.rejected.push({ line, reason });
   };
 
+  const present = { outage_queue: false, avg_daily_kwh: false };
   const parser = parse({
     bom: true,
     columns: (header: string[]) => {
       const names = header.map((h) => h.trim().toLowerCase());
       const missing = ACCOUNT_CSV_COLUMNS.filter((c) => !names.includes(c));
       if (missing.length > 0) throw new CsvHeaderError(`missing columns: ${missing.join(", ")}`);
+      for (const column of OPTIONAL_ACCOUNT_CSV_COLUMNS) present[column] = names.includes(column);
       return names;
     },
     skip_empty_lines: true,
@@ -199,13 +235,14 @@ export async function importAccountsCsv(
       await upsertBatch(
         sql,
         entries.map((e) => e.row),
+        present,
       );
       report.imported += entries.length;
     } catch {
       // A constraint across rows (an EIC already used by another account): find the rows one by one.
       for (const entry of entries) {
         try {
-          await upsertBatch(sql, [entry.row]);
+          await upsertBatch(sql, [entry.row], present);
           report.imported++;
         } catch (error) {
           reject(entry.line, conflictReason(error));
@@ -255,7 +292,11 @@ export class CsvHeaderError extends Error {
   override readonly name = "CsvHeaderError";
 }
 
-async function upsertBatch(sql: SqlRunner, rows: AccountRow[]): Promise<void> {
+async function upsertBatch(
+  sql: SqlRunner,
+  rows: AccountRow[],
+  present: { outage_queue: boolean; avg_daily_kwh: boolean },
+): Promise<void> {
   const json = JSON.stringify(
     rows.map((r) => {
       let takenAt: string | null = null;
@@ -286,11 +327,13 @@ async function upsertBatch(sql: SqlRunner, rows: AccountRow[]): Promise<void> {
         t1: r.last_reading_t1 ?? null,
         t2: r.last_reading_t2 ?? null,
         t3: r.last_reading_t3 ?? null,
+        outage_queue: r.outage_queue ?? null,
+        avg_daily_kwh: r.avg_daily_kwh ?? null,
       };
     }),
   );
   // One statement per batch: upsert the accounts, then add billing readings not yet stored.
-  await sql.query(UPSERT_BATCH_SQL, [json]);
+  await sql.query(UPSERT_BATCH_SQL, [json, present.outage_queue, present.avg_daily_kwh]);
 }
 
 // The batch travels as one JSON parameter (the SQL text stays constant, so nothing is cached per batch).
@@ -299,20 +342,25 @@ const UPSERT_BATCH_SQL = `
       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
         number text, eic text, holder_name text, phones text[], settlement text, street text,
         building text, apartment text, area_code text, meter_serial text, meter_digits int, zones int,
-        taken_at timestamptz, period text, in_window boolean, t1 int, t2 int, t3 int)
+        taken_at timestamptz, period text, in_window boolean, t1 int, t2 int, t3 int,
+        outage_queue text, avg_daily_kwh float8)
     ),
     upserted AS (
       INSERT INTO account (number, eic, holder_name, phones, settlement, street, building, apartment,
-                           area_code, meter_serial, meter_digits, zones, updated_at)
+                           area_code, meter_serial, meter_digits, zones, outage_queue, avg_daily_kwh,
+                           updated_at)
       SELECT number, eic, holder_name, phones, settlement, street, building, apartment,
-             area_code, meter_serial, meter_digits, zones, now()
+             area_code, meter_serial, meter_digits, zones, outage_queue, avg_daily_kwh, now()
         FROM input
       ON CONFLICT (number) DO UPDATE SET
         eic = EXCLUDED.eic, holder_name = EXCLUDED.holder_name, phones = EXCLUDED.phones,
         settlement = EXCLUDED.settlement, street = EXCLUDED.street, building = EXCLUDED.building,
         apartment = EXCLUDED.apartment, area_code = EXCLUDED.area_code,
         meter_serial = EXCLUDED.meter_serial, meter_digits = EXCLUDED.meter_digits,
-        zones = EXCLUDED.zones, updated_at = now()
+        zones = EXCLUDED.zones,
+        outage_queue = CASE WHEN $2 THEN EXCLUDED.outage_queue ELSE account.outage_queue END,
+        avg_daily_kwh = CASE WHEN $3 THEN EXCLUDED.avg_daily_kwh ELSE account.avg_daily_kwh END,
+        updated_at = now()
       RETURNING id, number
     )
     INSERT INTO meter_reading (account_id, period, t1, t2, t3, taken_at, source, status, in_window)

@@ -10,12 +10,15 @@ import type {
   EngineTx,
   KnownOutageRecord,
   OutageReportRecord,
+  QueueDayRecord,
   ReadingRecord,
   ServiceOrderRecord,
   UserStatus,
   VerificationMethod,
 } from "../../src/engine/ports.js";
 import type { Language } from "../../src/engine/replies.js";
+import { addressKey } from "../../src/schedules/address-key.js";
+import type { OutageMode, QueueInfo } from "../../src/schedules/types.js";
 
 export interface MemoryUser {
   id: number;
@@ -52,8 +55,19 @@ export interface MemoryData {
   knownOutages: (KnownOutageRecord & { areaCodes: string[]; resolvedAt: Date | null })[];
   outageWatches: { id: number; outageId: number; userId: number; accountId: number; createdAt: Date }[];
   serviceOrders: (ServiceOrderRecord & { userId: number | null })[];
+  queues: QueueInfo[];
+  /** Every published queue-day, all versions (the newest per queue and date is in force). */
+  scheduleDays: QueueDayRecord[];
+  modes: { mode: OutageMode; message: string | null; since: Date }[];
+  addresses: { settlement: string; street: string; building: string; queue: string }[];
+  follows: { userId: number; queue: string; label: string | null; createdAt: Date }[];
   nextId: number;
 }
+
+/** The twelve queues the migration seeds. */
+export const DEFAULT_QUEUES: QueueInfo[] = ["1", "2", "3", "4", "5", "6"].flatMap((group) =>
+  ["1", "2"].map((sub) => ({ code: `${group}.${sub}`, name: `Черга ${group}.${sub}` })),
+);
 
 function emptyData(): MemoryData {
   return {
@@ -67,6 +81,11 @@ function emptyData(): MemoryData {
     knownOutages: [],
     outageWatches: [],
     serviceOrders: [],
+    queues: DEFAULT_QUEUES.map((queue) => ({ ...queue })),
+    scheduleDays: [],
+    modes: [],
+    addresses: [],
+    follows: [],
     nextId: 1,
   };
 }
@@ -98,6 +117,8 @@ export class MemoryStore implements EngineStore {
       meterSerial: "AB123456",
       meterDigits: 6,
       zones: 1,
+      outageQueue: null,
+      avgDailyKwh: null,
       ...seed,
     };
     this.data.accounts.push(account);
@@ -136,6 +157,23 @@ export class MemoryStore implements EngineStore {
     };
     this.data.knownOutages.push(outage);
     return outage;
+  }
+
+  /** Publishes queue-days as one new version (like the operator API); returns the version. */
+  publishSchedule(days: { queue: string; date: string; slots: QueueDayRecord["slots"] }[], at: Date): number {
+    const version = this.id();
+    for (const day of days) {
+      this.data.scheduleDays.push({ ...day, slots: [...day.slots], version, publishedAt: at });
+    }
+    return version;
+  }
+
+  setOutageMode(mode: OutageMode, message: string | null, since: Date): void {
+    this.data.modes.push({ mode, message, since });
+  }
+
+  addAddress(entry: { settlement: string; street: string; building: string; queue: string }): void {
+    this.data.addresses.push(entry);
   }
 
   userByAddress(address: string): MemoryUser | undefined {
@@ -379,6 +417,55 @@ export class MemoryStore implements EngineStore {
               accountIds.includes(order.accountId) &&
               (order.status === "received" || order.status === "scheduled" || order.status === "in_progress"),
           ),
+      },
+      schedules: {
+        queues: async () => data().queues.map((queue) => ({ ...queue })),
+        days: async (queue, dates) =>
+          dates.flatMap((date) => {
+            const versions = data().scheduleDays.filter((day) => day.queue === queue && day.date === date);
+            const newest = versions.sort((a, b) => b.version - a.version)[0];
+            return newest ? [{ ...newest, slots: [...newest.slots] }] : [];
+          }),
+        mode: async () => {
+          const newest = data().modes.at(-1);
+          return newest ? { ...newest } : { mode: "schedules", message: null, since: null };
+        },
+        followed: async (userId) =>
+          data()
+            .follows.filter((follow) => follow.userId === userId)
+            .map((follow) => ({ queue: follow.queue, label: follow.label })),
+        follow: async (input) => {
+          const existing = data().follows.find((f) => f.userId === input.userId && f.queue === input.queue);
+          if (existing) existing.label = input.label;
+          else
+            data().follows.push({
+              userId: input.userId,
+              queue: input.queue,
+              label: input.label,
+              createdAt: input.at,
+            });
+        },
+        unfollow: async (userId, queue) => {
+          data().follows = data().follows.filter((f) => !(f.userId === userId && f.queue === queue));
+        },
+      },
+      addresses: {
+        settlements: async () => [...new Set(data().addresses.map((a) => a.settlement))],
+        streets: async (settlement) => [
+          ...new Set(
+            data()
+              .addresses.filter((a) => addressKey(a.settlement) === addressKey(settlement))
+              .map((a) => a.street),
+          ),
+        ],
+        buildings: async (settlement, street) =>
+          data()
+            .addresses.filter(
+              (a) =>
+                addressKey(a.settlement) === addressKey(settlement) &&
+                addressKey(a.street) === addressKey(street),
+            )
+            .map((a) => ({ building: a.building, queue: a.queue })),
       },
     };
   }

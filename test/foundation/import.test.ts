@@ -75,6 +75,36 @@ describe("importAccountsCsv", () => {
     expect(account.readings).toHaveLength(1);
   });
 
+  it("accepts meter serials as plates print them; rejects placeholders with no digit or under 3 characters", async () => {
+    const row = (n: number, serial: string) =>
+      `20000001${String(n).padStart(2, "0")},,Сидоренко,,Дніпро,вул. Робоча,3,,DNP-01,${serial},6,1,,,,`;
+    const report = await importAccountsCsv(
+      sql,
+      csv(
+        row(20, "01234567"),
+        row(21, "123456789012"),
+        row(22, "0123 4567"),
+        row(23, "12345678/05/19"),
+        row(24, "АБ123456"),
+        row(25, "ME162-0012345"),
+        row(26, "12"),
+        row(27, "0"),
+        row(28, "-"),
+        row(29, "НЕМАЄ"),
+        row(30, "1-2"),
+        row(31, "1".repeat(33)),
+      ),
+    );
+    expect(report.imported).toBe(6);
+    expect(report.rejected.map((r) => r.line)).toEqual([8, 9, 10, 11, 12, 13]);
+    for (const rejected of report.rejected.slice(0, 5)) {
+      expect(rejected.reason).toMatch(/meter_serial must be 3-32 letters and digits with at least one digit/);
+    }
+    expect(report.rejected[5]?.reason).toMatch(/meter_serial must be at most 32 characters/);
+    const stored = await db.prisma.account.findUniqueOrThrow({ where: { number: "2000000123" } });
+    expect(stored.meterSerial).toBe("12345678/05/19");
+  });
+
   it("rejects a row whose EIC belongs to another account without losing the rest of the batch", async () => {
     const report = await importAccountsCsv(
       sql,
@@ -94,6 +124,44 @@ describe("importAccountsCsv", () => {
     const importing = importAccountsCsv(sql, input);
     setTimeout(() => input.destroy(new Error("client aborted")), 20);
     await expect(importing).rejects.toThrow("client aborted");
+  });
+
+  it("imports the optional outage_queue and avg_daily_kwh columns; a 16-column file keeps them", async () => {
+    const wide = (...lines: string[]) =>
+      Readable.from([`${header},outage_queue,avg_daily_kwh\n${lines.join("\n")}\n`]);
+    const report = await importAccountsCsv(
+      sql,
+      wide(
+        "2000000020,,Черговий,,Дніпро,вул. Робоча,5,,DNP-01,Q001,6,1,,,,,3.2,7.45",
+        "2000000021,,Міський,,Дніпро,вул. Робоча,6,,DNP-01,Q002,6,1,,,,,1001.1,",
+        "2000000022,,Без черги,,Дніпро,вул. Робоча,7,,DNP-01,Q003,6,1,,,,,,",
+        "2000000023,,Погана черга,,Дніпро,вул. Робоча,8,,DNP-01,Q004,6,1,,,,,черга 3,",
+        "2000000024,,Погане середнє,,Дніпро,вул. Робоча,9,,DNP-01,Q005,6,1,,,,,3.1,-4",
+      ),
+    );
+    expect(report.imported).toBe(3);
+    expect(report.rejected.map((r) => r.line)).toEqual([5, 6]);
+    expect(report.rejected[0]?.reason).toMatch(/outage_queue must be a queue code/);
+    expect(report.rejected[1]?.reason).toMatch(/avg_daily_kwh must be a non-negative number/);
+    const stored = await db.prisma.account.findMany({
+      where: { number: { in: ["2000000020", "2000000021", "2000000022"] } },
+      orderBy: { number: "asc" },
+      select: { outageQueue: true, avgDailyKwh: true },
+    });
+    expect(stored).toEqual([
+      { outageQueue: "3.2", avgDailyKwh: 7.45 },
+      { outageQueue: "1001.1", avgDailyKwh: null },
+      { outageQueue: null, avgDailyKwh: null },
+    ]);
+
+    // The old 16-column format still imports and leaves the new columns as they were.
+    const again = await importAccountsCsv(
+      sql,
+      csv("2000000020,,Черговий,,Дніпро,вул. Робоча,5,,DNP-01,Q001,6,1,,,,"),
+    );
+    expect(again.imported).toBe(1);
+    const kept = await db.prisma.account.findUniqueOrThrow({ where: { number: "2000000020" } });
+    expect(kept).toMatchObject({ outageQueue: "3.2", avgDailyKwh: 7.45 });
   });
 
   it("refuses a file without the expected header", async () => {
