@@ -281,6 +281,13 @@ function conflictReason(error: unknown): string {
 
 export class CsvHeaderError extends Error {
   override readonly name = "CsvHeaderError";
+  constructor(
+    message: string,
+    /** What the file should have been: "account", "address directory". */
+    readonly format = "account",
+  ) {
+    super(message);
+  }
 }
 
 async function upsertBatch(

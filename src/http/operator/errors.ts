@@ -55,7 +55,7 @@ export async function operatorErrorHandler(
   if (error instanceof CsvHeaderError) {
     return reply.code(400).send({
       error: "bad_request",
-      message: "Not an account CSV",
+      message: `Not an ${error.format} CSV`,
       issues: [{ path: "body.header", reason: error.message }],
     });
   }
