@@ -71,9 +71,10 @@ export function dtekQueueCode(key: string): string | null {
  * (so a UTC midnight, or a key off by an hour on a DST day, is refused rather than misfiled).
  */
 export function kyivDateOfMidnight(unixSeconds: number): string | null {
-  if (!Number.isSafeInteger(unixSeconds)) return null;
+  // Years 2000-2099 only: a millisecond timestamp or garbage is refused, not read as year 58879.
+  if (!Number.isSafeInteger(unixSeconds) || unixSeconds < 946_684_800 || unixSeconds >= 4_102_444_800)
+    return null;
   const instant = new Date(unixSeconds * 1000);
-  if (Number.isNaN(instant.getTime())) return null;
   const date = kyivIsoDate(instant);
   return dayStart(date).getTime() === instant.getTime() ? date : null;
 }
