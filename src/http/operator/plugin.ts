@@ -109,8 +109,9 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
         info: {
           title: "Operator API",
           description:
-            "Account import, readings export, outage reports, known outages, service orders and the " +
-            "photos customers attach to readings and orders. " +
+            "Account import, readings export, outage reports, known outages, service orders, the " +
+            "photos customers attach to readings and orders, and outage schedules by queue (our JSON " +
+            "or DTEK's document, versions, the region-wide mode, the address directory). " +
             "Every change a customer should know about is sent to them in their messenger.",
           version: "1.0.0",
         },
