@@ -46,7 +46,7 @@ describe("publishDay under concurrency", () => {
       orderBy: { publicationId: "asc" },
     });
     // Replaying the recorded changes over the stored rows reproduces each next row.
-    let previous = "0".repeat(48).split("");
+    const previous = "0".repeat(48).split("");
     for (const [index, version] of versions.entries()) {
       const [queue] = version.queues;
       expect(queue?.kind).toBe(index === 0 ? "new" : "changed");

@@ -156,9 +156,11 @@ describe("outage schedules: our JSON", () => {
 
   it("answers 400 naming the field: overlap, unknown queue, bad time, bad state, bad date; nothing is stored", async () => {
     const before = await db.prisma.scheduleDay.count();
+    const DAY = "/outage-schedules/2026-12-03";
+    const one = (from: string, to: string, state: string) => ({ queues: { "3.2": [{ from, to, state }] } });
     const cases: [string, unknown, string][] = [
       [
-        "/outage-schedules/2026-12-03",
+        DAY,
         {
           queues: {
             "3.2": [
@@ -169,33 +171,13 @@ describe("outage schedules: our JSON", () => {
         },
         "body.queues.3.2.1.from",
       ],
-      ["/outage-schedules/2026-12-03", { queues: { "1.1": [], "9.9": [] } }, "body.queues.9.9"],
-      [
-        "/outage-schedules/2026-12-03",
-        { queues: { "3.2": [{ from: "08:15", to: "12:00", state: "off" }] } },
-        "body.queues.3.2.0.from",
-      ],
-      [
-        "/outage-schedules/2026-12-03",
-        { queues: { "3.2": [{ from: "08:00", to: "24:30", state: "off" }] } },
-        "body.queues.3.2.0.to",
-      ],
-      [
-        "/outage-schedules/2026-12-03",
-        { queues: { "3.2": [{ from: "12:00", to: "08:00", state: "off" }] } },
-        "body.queues.3.2.0.to",
-      ],
-      [
-        "/outage-schedules/2026-12-03",
-        { queues: { "3.2": [{ from: "24:00", to: "24:00", state: "off" }] } },
-        "body.queues.3.2.0.from",
-      ],
-      [
-        "/outage-schedules/2026-12-03",
-        { queues: { "3.2": [{ from: "08:00", to: "09:00", state: "on" }] } },
-        "body.queues.3.2.0.state",
-      ],
-      ["/outage-schedules/2026-12-03", { queues: {} }, "body.queues"],
+      [DAY, { queues: { "1.1": [], "9.9": [] } }, "body.queues.9.9"],
+      [DAY, one("08:15", "12:00", "off"), "body.queues.3.2.0.from"],
+      [DAY, one("08:00", "24:30", "off"), "body.queues.3.2.0.to"],
+      [DAY, one("12:00", "08:00", "off"), "body.queues.3.2.0.to"],
+      [DAY, one("24:00", "24:00", "off"), "body.queues.3.2.0.from"],
+      [DAY, one("08:00", "09:00", "on"), "body.queues.3.2.0.state"],
+      [DAY, { queues: {} }, "body.queues"],
       ["/outage-schedules/2026-02-30", { queues: { "1.1": [] } }, "params.date"],
       ["/outage-schedules/01.12.2026", { queues: { "1.1": [] } }, "params.date"],
     ];

@@ -3,7 +3,7 @@
 // details stay in the log.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { CsvHeaderError } from "../../import/accounts-csv.js";
+import { CsvHeaderError } from "../../import/csv-batches.js";
 import {
   ConflictError,
   InvalidChangeError,
