@@ -14,6 +14,7 @@ import {
   setOutageMode,
 } from "../../../operator/schedules.js";
 import { operatorName } from "../auth.js";
+import { acceptCsvStream } from "./accounts.js";
 import type { OperatorApiDeps } from "../plugin.js";
 import {
   dayPublication,
@@ -183,10 +184,7 @@ export function scheduleRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
 
     // The directory CSV is streamed like the account import (its own context: only CSV is parsed here).
     await api.register(async (csv) => {
-      csv.removeAllContentTypeParsers();
-      csv.addContentTypeParser(["text/csv", "application/csv"], (_request, payload, done) => {
-        done(null, payload);
-      });
+      acceptCsvStream(csv);
       csv.post(
         ADDRESS_IMPORT_URL,
         {
