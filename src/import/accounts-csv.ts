@@ -3,6 +3,7 @@
 // in batches, and reports rejected rows by line with a reason. A bad row never stops good ones.
 import type { Readable } from "node:stream";
 import { z } from "zod";
+import { isMeterSerial, METER_SERIAL_MAX_LENGTH, normalizeMeterSerial } from "../engine/meter-serial.js";
 import { normalizeUaPhone } from "../engine/phone.js";
 import { billingPeriodAt, kyivInstant } from "../engine/reading-window.js";
 import { importCsvInBatches, type ImportOptions, type ImportReport } from "./csv-batches.js";
@@ -86,7 +87,15 @@ const rowSchema = z
     area_code: trimmed.pipe(
       z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, "must be 1-32 letters, digits, _ . -"),
     ),
-    meter_serial: trimmed.pipe(z.string().regex(/^[A-Za-z0-9-]{3,32}$/, "must be 3-32 letters, digits or -")),
+    meter_serial: trimmed.pipe(
+      z
+        .string()
+        .max(METER_SERIAL_MAX_LENGTH, `must be at most ${METER_SERIAL_MAX_LENGTH} characters`)
+        .refine(
+          (serial) => isMeterSerial(normalizeMeterSerial(serial)),
+          "must be 3-32 letters and digits with at least one digit (spaces, - / . between them are allowed)",
+        ),
+    ),
     meter_digits: trimmed.pipe(
       z
         .string()
