@@ -422,6 +422,58 @@ export async function listDayVersions(prisma: PrismaClient, date: string): Promi
   return versions.reverse();
 }
 
+export interface PublicationChanges {
+  version: number;
+  publishedAt: Date;
+  source: string;
+  actor: string | null;
+  /** Per date, what the publication changed against the version before it, per queue. */
+  days: { date: string; queues: QueueDayChange[] }[];
+}
+
+/**
+ * What one publication changed, every date and queue of it: what the notifications of a new or
+ * changed schedule are planned from. Null when there is no such version.
+ */
+export async function publicationChanges(
+  prisma: PrismaClient,
+  version: number,
+): Promise<PublicationChanges | null> {
+  const publication = await prisma.schedulePublication.findUnique({ where: { id: version } });
+  if (!publication) return null;
+  const rows = await prisma.$queryRaw<
+    { queue: string; date: string; slots: string; before: string | null }[]
+  >`
+    SELECT d.queue, d.date::text AS date, d.slots,
+           (SELECT prev.slots FROM schedule_day prev
+             WHERE prev.queue = d.queue AND prev.date = d.date AND prev.publication_id < d.publication_id
+             ORDER BY prev.publication_id DESC LIMIT 1) AS before
+      FROM schedule_day d
+     WHERE d.publication_id = ${version}
+     ORDER BY d.date, d.queue`;
+  const days: PublicationChanges["days"] = [];
+  for (const row of rows) {
+    let day = days.at(-1);
+    if (day?.date !== row.date) {
+      day = { date: row.date, queues: [] };
+      days.push(day);
+    }
+    day.queues.push(
+      ...diffDays(
+        { [row.queue]: row.before === null ? undefined : decodeSlots(row.before) },
+        { [row.queue]: decodeSlots(row.slots) },
+      ),
+    );
+  }
+  return {
+    version: publication.id,
+    publishedAt: publication.publishedAt,
+    source: publication.source,
+    actor: publication.actor,
+    days,
+  };
+}
+
 /* ---------- mode ---------- */
 
 export interface ModeView {
