@@ -112,6 +112,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       sql: db.sql,
       notifier: operatorNotifier,
       bootstrapToken: config.operator.bootstrapToken,
+      metrics: metrics.registry,
       photoSources,
     }),
     consolePlugin({

@@ -35,3 +35,9 @@ export function actorOf(request: FastifyRequest): Actor {
   const identity = request.operator;
   return identity?.kind === "token" ? { kind: "token", name: identity.name } : { kind: "bootstrap" };
 }
+
+/** The caller's name for a schedule publication: the token's name, "bootstrap" for OPERATOR_API_TOKEN. */
+export function operatorName(request: FastifyRequest): string {
+  const actor = actorOf(request);
+  return actor.kind === "token" ? actor.name : "bootstrap";
+}
