@@ -1,11 +1,11 @@
 // The console's pages and who may open them: one list that builds the navigation bar and guards
 // every route (a page's routes call `allow(page)`), so adding a page is one entry here plus one
-// route module. A future "Графіки / Schedules" page is the entry marked below.
+// route module.
 import type { OperatorRole } from "../../generated/prisma/client.js";
 import type { ConsoleKey } from "./i18n.js";
 
 export type PageId =
-  "inbox" | "outages" | "readings" | "dashboard" | "accounts" | "users" | "tokens" | "audit";
+  "inbox" | "outages" | "schedules" | "readings" | "dashboard" | "accounts" | "users" | "tokens" | "audit";
 
 export interface ConsolePage {
   id: PageId;
@@ -19,7 +19,7 @@ export const CONSOLE_PREFIX = "/console";
 export const PAGES: readonly ConsolePage[] = [
   { id: "inbox", path: "/console/inbox", title: "nav.inbox", roles: ["dispatcher", "service", "admin"] },
   { id: "outages", path: "/console/outages", title: "nav.outages", roles: ["dispatcher", "admin"] },
-  // { id: "schedules", path: "/console/schedules", title: "nav.schedules", roles: ["dispatcher", "admin"] },
+  { id: "schedules", path: "/console/schedules", title: "nav.schedules", roles: ["dispatcher", "admin"] },
   { id: "readings", path: "/console/readings", title: "nav.readings", roles: ["billing", "admin"] },
   {
     id: "dashboard",
@@ -47,6 +47,8 @@ export const ACTIONS = {
   /** The full contact number of a service order (the crew calls it). */
   seeContactPhone: ["service"],
   publishOutages: ["dispatcher", "admin"],
+  /** Outage schedules: publish a day's grid or DTEK's document, set the region-wide mode. */
+  publishSchedules: ["dispatcher", "admin"],
   reviewReadings: ["billing", "admin"],
   manageUsers: ["admin"],
 } as const satisfies Record<string, readonly OperatorRole[]>;

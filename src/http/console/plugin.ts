@@ -33,6 +33,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { outageRoutes } from "./routes/outages.js";
 import { readingRoutes } from "./routes/readings.js";
+import { scheduleRoutes } from "./routes/schedules.js";
 
 export { CONSOLE_PREFIX };
 
@@ -222,6 +223,7 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
         await scope.register(authRoutes(deps));
         await scope.register(inboxRoutes(deps));
         await scope.register(outageRoutes(deps));
+        await scope.register(scheduleRoutes(deps));
         await scope.register(readingRoutes(deps));
         await scope.register(dashboardRoutes(deps));
         await scope.register(accountRoutes(deps));

@@ -10,6 +10,7 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "asset
 const ASSETS: Record<string, string> = {
   "console.css": "text/css; charset=utf-8",
   "console.js": "text/javascript; charset=utf-8",
+  "schedules.js": "text/javascript; charset=utf-8",
 };
 
 export function assetRoutes(): FastifyPluginAsync {
