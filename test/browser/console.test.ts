@@ -17,6 +17,8 @@ import { renderNotification } from "../../src/engine/notify-render.js";
 import { billingPeriodAt, previousPeriod, readingWindow } from "../../src/engine/reading-window.js";
 import { createLogger } from "../../src/logger.js";
 import { createOperatorUser } from "../../src/operator/operator-users.js";
+import { getDay, listDayVersions, publishDay } from "../../src/operator/schedules.js";
+import { kyivIsoDate } from "../../src/schedules/kyiv-day.js";
 import { startService, type RunningService } from "../../src/service.js";
 import { importDemoAccounts } from "../channels/web/demo-accounts.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
@@ -46,7 +48,7 @@ let reportId: number;
 let readingId: number;
 
 /** The README's pictures: docs/console-<name>.png when UPDATE_DOCS_SCREENSHOT=1. */
-const DOCS_SHOTS = new Set(["inbox", "record", "dashboard", "reading"]);
+const DOCS_SHOTS = new Set(["inbox", "record", "dashboard", "reading", "schedules"]);
 
 async function shot(name: string): Promise<void> {
   const file = path.join(resultsDir, `${name}.png`);
@@ -346,6 +348,74 @@ describe.skipIf(skip)("operator console in Chromium", () => {
     await page.getByRole("heading", { name: "Огляд" }).waitFor();
     expect(await page.locator("svg.chart").count()).toBe(3);
     await shot("dashboard");
+    await signOut();
+  });
+
+  it("a dispatcher edits today's schedule of a queue in the grid, publishes it and sees the version and the change", async () => {
+    // Today as the API published it this morning: several queues with outages.
+    const today = kyivIsoDate(new Date());
+    const off = (from: string, to: string) => ({ from, to, state: "off" as const });
+    const maybe = (from: string, to: string) => ({ from, to, state: "maybe" as const });
+    const morning = await publishDay(
+      db.prisma,
+      today,
+      {
+        "1.1": [off("00:00", "03:30"), off("10:00", "14:00"), maybe("20:00", "22:00")],
+        "1.2": [off("03:30", "07:00"), off("14:00", "17:30")],
+        "2.1": [maybe("07:00", "10:00"), off("17:30", "21:00")],
+        "2.2": [off("07:00", "10:30"), off("21:00", "24:00")],
+        "3.1": [off("10:30", "14:00")],
+        "3.2": [off("08:00", "12:00")],
+        "4.1": [],
+        "4.2": [off("14:00", "17:30"), maybe("17:30", "19:00")],
+      },
+      { source: "api", actor: "dispatch" },
+    );
+
+    await signIn("dispatcher1");
+    await page.getByRole("navigation").getByRole("link", { name: "Графіки" }).click();
+    await page.getByRole("heading", { name: `Графік на ${today}` }).waitFor();
+    const periods32 = page.getByLabel("Періоди черги 3.2");
+    expect(await periods32.inputValue()).toBe("08:00-12:00");
+
+    // Drag across 18:00-19:30 of queue 3.2: the cells turn "off" and the periods follow.
+    const row = page.getByRole("row", { name: /Черга 3\.2/ });
+    const box = async (title: string) => (await row.getByTitle(title, { exact: true }).boundingBox())!;
+    const [first, last] = [await box("18:00"), await box("19:30")];
+    await page.mouse.move(first.x + first.width / 2, first.y + first.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(last.x + last.width / 2, last.y + last.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => periods32.inputValue()).toBe("08:00-12:00, 18:00-20:00");
+    // And a period typed for queue 5.1 paints its cells.
+    await page.getByLabel("Періоди черги 5.1").fill("14:00-16:00?");
+    expect(
+      await page
+        .getByRole("row", { name: /Черга 5\.1/ })
+        .locator("td.s-maybe")
+        .count(),
+    ).toBe(4);
+
+    await page.getByRole("button", { name: "Опублікувати графік" }).click();
+    await page.getByRole("status").filter({ hasText: "Графік опубліковано." }).waitFor();
+    const outcome = page.getByRole("region", { name: "Результат публікації" });
+    await outcome.getByText("Змінено черги: 3.2, 5.1.").waitFor();
+    const [latest] = await listDayVersions(db.prisma, today);
+    expect(latest!.version).toBeGreaterThan(morning.version!);
+    expect(await outcome.textContent()).toContain(`Версія № ${latest!.version}.`);
+    const version = page.getByRole("listitem", { name: `Версія № ${latest!.version}` });
+    expect(await version.textContent()).toContain("консоль · dispatcher1");
+    expect(await version.textContent()).toContain("18:00–20:00 є → немає");
+    const day = await getDay(db.prisma, today);
+    expect(day.queues.find((q) => q.queue === "3.2")).toMatchObject({
+      source: "console",
+      actor: "dispatcher1",
+      periods: [
+        { from: "08:00", to: "12:00", state: "off" },
+        { from: "18:00", to: "20:00", state: "off" },
+      ],
+    });
+    await shot("schedules");
     await signOut();
   });
 

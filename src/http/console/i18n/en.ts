@@ -304,7 +304,8 @@ export const en: Record<keyof typeof uk, string> = {
   "schedules.off": "power off",
   "schedules.maybe": "possible outage",
   "schedules.unpublished": "not published",
-  "schedules.howToEdit": "click or drag across cells (on → off → maybe) or type the periods",
+  "schedules.howToEdit":
+    "click or drag across cells (on → off → maybe) or type the periods: 08:00-12:30, 18:00-20:00?",
   "schedules.queue": "Queue",
   "schedules.periods": "Periods without power (? = maybe)",
   "schedules.periodsOf": "Periods of queue {queue}",

@@ -300,7 +300,8 @@ export const uk = {
   "schedules.off": "немає світла",
   "schedules.maybe": "можливе відключення",
   "schedules.unpublished": "не опубліковано",
-  "schedules.howToEdit": "клацніть або протягніть по клітинках (є → немає → можливо) чи впишіть періоди",
+  "schedules.howToEdit":
+    "клацніть або протягніть по клітинках (є → немає → можливо) чи впишіть періоди: 08:00-12:30, 18:00-20:00?",
   "schedules.queue": "Черга",
   "schedules.periods": "Періоди без світла (? — можливо)",
   "schedules.periodsOf": "Періоди черги {queue}",
