@@ -1,7 +1,7 @@
 // The console's outage-schedules page on a real database: a dispatcher publishes a day's grid
 // (source "console", their login as actor, audited), the answer names the version and the changed
 // queues, publishing it again changes nothing, a bad period is shown next to its queue and stores
-// nothing, DTEK's document goes in as a file (multipart; source "dtek", the login as actor) with the
+// nothing, a page opened before another publication neither undoes it nor edits over it, DTEK's document goes in as a file (multipart; source "dtek", the login as actor) with the
 // days stored / skipped, the versions of
 // the date say what changed, the mode is set; billing cannot open or change it; no change without
 // the CSRF token. The editor's text <-> periods and the multipart reader are checked alone too.
@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMultipart, parsePeriodsText, periodsText } from "../../src/http/console/schedule-form.js";
-import { getDay, getOutageMode, listDayVersions } from "../../src/operator/schedules.js";
+import { getDay, getOutageMode, listDayVersions, publishDay } from "../../src/operator/schedules.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { buildConsoleApp, ConsoleBrowser, COOKIE, createUser } from "./support.js";
 
@@ -199,6 +199,46 @@ describe("the schedules page", () => {
     expect(row51).toContain("Період 1: кінець має бути пізніше за початок.");
     const row62 = page.body.split('<tr data-queue="6.2"')[1]!.split("</tr>")[0]!;
     expect(row62).toContain("Період 1: пишіть як 08:00-12:30");
+    expect(await db.prisma.schedulePublication.count()).toBe(before);
+  });
+
+  it("leaves rows the operator did not touch alone and refuses an edit over a newer version", async () => {
+    // The page as loaded: every row's periods, the day it was loaded with and its version.
+    const loaded = await dispatcher.get(`/console/schedules?date=${DAY}`);
+    const form: Record<string, string> = {};
+    for (const m of loaded.body.matchAll(/name="((?:q|base|v)\.[\d.]+)" value="([^"]*)"/g))
+      form[m[1]!] = m[2]!;
+    expect(form["q.4.1"]).toBe("00:00-04:00");
+    // Meanwhile someone publishes 3.2 and 4.1 through the API.
+    const other = await publishDay(
+      db.prisma,
+      DAY,
+      {
+        "3.2": [{ from: "08:00", to: "11:00", state: "off" }],
+        "4.1": [{ from: "00:00", to: "06:00", state: "off" }],
+      },
+      { source: "api", actor: "other" },
+    );
+    // The dispatcher adds a period to 5.1 on the old page: 3.2 and 4.1 are not put back.
+    const location = redirectOf(
+      await dispatcher.post(`/console/schedules/${DAY}`, { ...form, "q.5.1": "12:00-14:00" }),
+    );
+    expect(location).toMatch(/&changed=5\.1$/);
+    const day = await getDay(db.prisma, DAY);
+    expect(day.queues.find((q) => q.queue === "4.1")).toMatchObject({
+      version: other.version,
+      actor: "other",
+    });
+    expect(day.queues.find((q) => q.queue === "3.2")).toMatchObject({ version: other.version });
+
+    // Editing 3.2 on that old page is refused, the version named beside it; nothing is stored.
+    const before = await db.prisma.schedulePublication.count();
+    const stale = await dispatcher.post(`/console/schedules/${DAY}`, { ...form, "q.3.2": "08:00-09:00" });
+    expect(stale.statusCode).toBe(409);
+    const row = stale.body.split('<tr data-queue="3.2"')[1]!.split("</tr>")[0]!;
+    expect(row).toContain(`чергу змінила версія № ${other.version}`);
+    expect(row).toContain('value="08:00-09:00"');
+    expect(row).toContain(`name="v.3.2" value="${other.version}"`);
     expect(await db.prisma.schedulePublication.count()).toBe(before);
   });
 

@@ -4,9 +4,12 @@
 import { periodsToSlots, slotsToPeriods } from "../../schedules/periods.js";
 import type { SchedulePeriod, SlotState } from "../../schedules/types.js";
 
-/** Why a queue's text was refused: a catalogue key under `schedules.error.` and the period (1-based). */
+/**
+ * Why a queue's text was refused: a catalogue key under `schedules.error.` and the period (1-based);
+ * "stale": the row was edited over a version published since the page was loaded (`period` = it).
+ */
 export interface PeriodsTextError {
-  problem: "format" | "time" | "order" | "overlap";
+  problem: "format" | "time" | "order" | "overlap" | "stale";
   period: number;
 }
 

@@ -313,6 +313,8 @@ export const en: Record<keyof typeof uk, string> = {
   "schedules.error.time": "Period {n}: times are HH:00 or HH:30, from 00:00 to 24:00.",
   "schedules.error.order": "Period {n}: the end must be after the start.",
   "schedules.error.overlap": "Period {n} overlaps another.",
+  "schedules.error.stale":
+    "Version No. {n} changed this queue after you opened the page: the cells show it now, the field keeps yours; check and publish again.",
   "schedules.everyQueue": "Also publish queues without outages (a day without outages is news too)",
   "schedules.publish": "Publish the schedule",
   "schedules.previewNote": "Customers see the day the same way: the same grid of 48 half hours.",

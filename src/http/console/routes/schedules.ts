@@ -71,8 +71,13 @@ export function scheduleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
     ]);
     const rows = day.queues.map((queue) => ({
       ...queue,
+      /** The day in force as the editor writes it, and its version: posted back to tell edits from stale rows. */
+      base: queue.slots ? slotCodesText(queue.slots) : "",
       text: state.typed?.[queue.queue] ?? (queue.slots ? slotCodesText(queue.slots) : ""),
-      cells: state.typed?.[queue.queue] !== undefined ? typedCells(state.typed[queue.queue]!) : queue.slots,
+      cells:
+        state.typed?.[queue.queue] !== undefined && state.errors?.[queue.queue]?.problem !== "stale"
+          ? typedCells(state.typed[queue.queue]!)
+          : queue.slots,
       error: state.errors?.[queue.queue],
     }));
     return renderPage(
@@ -230,12 +235,26 @@ export function scheduleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
           errors[queue.queue] = parsed.error;
           continue;
         }
+        // The page posts each row's day as it was loaded (base.<queue>) and its version (v.<queue>):
+        // a row the operator did not touch is left alone, so a page opened before someone else's
+        // publication cannot undo it; a row edited over a newer version is refused.
+        const base = form[`base.${queue.queue}`];
+        const loaded = typeof base === "string" ? parsePeriodsText(base) : null;
+        const edited = !loaded?.ok || loaded.slots.join() !== parsed.slots.join();
+        const seen = form[`v.${queue.queue}`];
+        if (edited && typeof seen === "string" && seen !== String(queue.version ?? "")) {
+          errors[queue.queue] = { problem: "stale", period: queue.version ?? 0 };
+          continue;
+        }
         // A queue with nothing published that day is published when it has outages, or when the
         // operator says the day is settled for every queue ("no outages" is news too).
-        if (queue.published || parsed.periods.length > 0 || everyQueue) queues[queue.queue] = parsed.periods;
+        const wanted = loaded ? edited : queue.published || parsed.periods.length > 0;
+        if (wanted || (everyQueue && !queue.published)) queues[queue.queue] = parsed.periods;
       }
-      if (Object.keys(errors).length > 0)
-        return showPage(reply, identity, date, { typed, errors, status: 400 });
+      if (Object.keys(errors).length > 0) {
+        const stale = Object.values(errors).some((error) => error.problem === "stale");
+        return showPage(reply, identity, date, { typed, errors, status: stale ? 409 : 400 });
+      }
       if (Object.keys(queues).length === 0) {
         return reply.redirect(`/console/schedules?date=${date}&done=schedule_unchanged`, 303);
       }
