@@ -186,18 +186,18 @@ export function scheduleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
           status: 400,
         });
       }
-      if (outcome.version !== null && outcome.changed.length > 0) {
-        await recordAudit(
-          deps.prisma,
-          { kind: "user", login: identity.login },
-          {
-            action: "schedule.publish_dtek",
-            entity: "schedule_publication",
-            entityId: outcome.version,
-            details: { changed: outcome.changed, skipped: outcome.skipped, addedQueues: outcome.addedQueues },
-          },
-        );
-      }
+      await auditPublication(
+        deps,
+        identity.login,
+        "schedule.publish_dtek",
+        outcome.version,
+        outcome.changed,
+        {
+          changed: outcome.changed,
+          skipped: outcome.skipped,
+          addedQueues: outcome.addedQueues,
+        },
+      );
       const params = new URLSearchParams({
         date:
           outcome.days.some((d) => d.date === date) || outcome.days.length === 0
@@ -262,18 +262,10 @@ export function scheduleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
         source: "console",
         actor: identity.login,
       });
-      if (outcome.changed.length > 0 && outcome.version !== null) {
-        await recordAudit(
-          deps.prisma,
-          { kind: "user", login: identity.login },
-          {
-            action: "schedule.publish",
-            entity: "schedule_publication",
-            entityId: outcome.version,
-            details: { date, changed: outcome.changed },
-          },
-        );
-      }
+      await auditPublication(deps, identity.login, "schedule.publish", outcome.version, outcome.changed, {
+        date,
+        changed: outcome.changed,
+      });
       const params = new URLSearchParams({
         date,
         done: outcome.changed.length > 0 ? "schedule_published" : "schedule_unchanged",
@@ -283,6 +275,23 @@ export function scheduleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       return reply.redirect(`/console/schedules?${params.toString()}`, 303);
     });
   };
+}
+
+/** The audit entry of a publication that made a version (one that changed nothing made none). */
+async function auditPublication(
+  deps: ConsoleDeps,
+  login: string,
+  action: string,
+  version: number | null,
+  changed: readonly unknown[],
+  details: Record<string, unknown>,
+): Promise<void> {
+  if (version === null || changed.length === 0) return;
+  await recordAudit(
+    deps.prisma,
+    { kind: "user", login },
+    { action, entity: "schedule_publication", entityId: version, details },
+  );
 }
 
 /** The cells of a refused form as typed (the valid ones), else none. */
