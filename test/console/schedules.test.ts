@@ -104,7 +104,16 @@ describe("the schedules page", () => {
     const firstRow = page.body.split('<tr data-queue="1.1"')[1]!.split("</tr>")[0]!;
     expect(firstRow.match(/<td class="cell s-none/g)).toHaveLength(48);
     expect(page.body).toContain("діють графіки");
-    expect((await admin.get("/console/schedules")).statusCode).toBe(200);
+    // In English too, and a day with 25 hours says so.
+    await admin.get("/console/schedules");
+    expect(
+      (await admin.post("/console/language", { language: "en", back: "/console/schedules" })).statusCode,
+    ).toBe(303);
+    const english = await admin.get("/console/schedules?date=2026-10-25");
+    expect(english.statusCode).toBe(200);
+    expect(english.body).toContain("Schedule for 2026-10-25");
+    expect(english.body).toContain("This day has 25 hours");
+    expect(english.body).toContain("schedules apply");
 
     expect((await billing.get("/console/schedules")).statusCode).toBe(403);
     const refused = await billing.post(`/console/schedules/${DAY}`, { "q.3.2": "08:00-10:00" });
