@@ -10,9 +10,9 @@ import { buildingKey } from "../../schedules/address-key.js";
 import { matchAddress } from "../../schedules/address-match.js";
 import { slotsToPeriods } from "../../schedules/periods.js";
 import type { DaySlots } from "../../schedules/types.js";
-import { navRow, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
+import { navRow, translate, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
 import type { AccountRecord, QueueDayRecord } from "../ports.js";
-import type { Choice, Reply, SchedulePicture } from "../replies.js";
+import type { Choice, Language, Reply, SchedulePicture } from "../replies.js";
 import type { Step } from "../state.js";
 
 export const SCHED = {
@@ -35,12 +35,16 @@ interface Target {
   labels: string[];
 }
 
-/** "черга 3.2"; DTEK's city-grid queues (1001.1) are "ЦЕК 1.1". */
-export function queueTitle(ctx: FlowContext, code: string): string {
+/** The queue as customers read it: "черга 3.2"; DTEK's city-grid queues (1001.1) are "ЦЕК 1.1". */
+export function queueTitleIn(language: Language, code: string): string {
   const city = /^100(\d)\.(\d+)$/.exec(code);
   return city
-    ? ctx.t("sched.cityQueueName", { code: `${city[1]}.${city[2]}` })
-    : ctx.t("sched.queueName", { code });
+    ? translate(language, "sched.cityQueueName", { code: `${city[1]}.${city[2]}` })
+    : translate(language, "sched.queueName", { code });
+}
+
+function queueTitle(ctx: FlowContext, code: string): string {
+  return queueTitleIn(ctx.user.language, code);
 }
 
 function showDate(date: string): string {
