@@ -14,7 +14,7 @@ import { Counter, type Registry } from "prom-client";
 import { queueTitleIn } from "../engine/flows/outage-schedule.js";
 import { t } from "../engine/i18n/index.js";
 import type { MessageKey } from "../engine/i18n/index.js";
-import type { Language, SchedulePicture } from "../engine/replies.js";
+import type { SchedulePicture } from "../engine/replies.js";
 import { dayHours } from "../schedules/kyiv-day.js";
 import { PICTURE_FONT_FAMILY, scheduleSvg, type PictureDay } from "../schedules/picture-svg.js";
 import type { DaySlots } from "../schedules/types.js";

@@ -2,13 +2,14 @@
 // the retry_after Telegram asks for) and 5xx/network errors within a bounded total delay, and turns
 // 403 (blocked, deactivated) into "unreachable" after marking the user blocked, so nothing more is
 // sent to them. Used for replies to updates and by the outbound queue for proactive messages.
-import { GrammyError, HttpError, type Api } from "grammy";
+import { GrammyError, HttpError, InputFile, type Api } from "grammy";
 import type { Logger } from "pino";
 import type { Address } from "../../engine/events.js";
-import type { Reply } from "../../engine/replies.js";
+import type { Reply, SchedulePicture } from "../../engine/replies.js";
+import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
 import type { ChannelSender, SendOutcome, UserStatusPort } from "../channel.js";
 import type { RetryReason, SendFailureReason, TelegramMetrics } from "./metrics.js";
-import { RenderError, renderReplies, type SendMessageParams } from "./render.js";
+import { RenderError, renderReply, type SendMessageParams } from "./render.js";
 import { chatIdFromAddress } from "./to-event.js";
 
 export interface RetryPolicy {
@@ -29,6 +30,8 @@ export interface TelegramSenderDeps {
   metrics: TelegramMetrics;
   retry?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
+  /** Schedule pictures: sent as photos before their reply's text (uploaded once, then by file_id). */
+  pictures?: SchedulePictures;
 }
 
 export interface TelegramSender extends ChannelSender {
@@ -86,47 +89,105 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
     }
   }
 
+  /**
+   * A reply's picture as a photo: by the file_id Telegram gave the first upload, else uploaded now
+   * (drawn once if nobody drew it yet) and its file_id kept. Best effort: a picture that cannot be
+   * drawn or sent is logged and the text goes out anyway; only "blocked" stops the reply.
+   */
+  async function sendPicture(chatId: bigint, picture: SchedulePicture): Promise<SendOutcome | null> {
+    const pictures = deps.pictures;
+    if (!pictures) return null;
+    const key = pictures.key(picture);
+    const caption = pictureCaption(picture);
+    try {
+      const fileId = await pictures.telegramFileId(key);
+      if (fileId) {
+        try {
+          await deps.api.sendPhoto(Number(chatId), fileId, { caption });
+          deps.metrics.sent.inc();
+          return null;
+        } catch (error) {
+          // 400: the id does not work (another bot token, a purged file): upload it again below.
+          if (!(error instanceof GrammyError) || error.error_code !== 400) throw error;
+          log.warn({ error: describe(error) }, "schedule picture file_id refused; uploading again");
+        }
+      }
+      const png = await pictures.png(picture);
+      if (!png) {
+        log.warn(
+          { queue: picture.queue },
+          "schedule picture cannot be drawn (its version is gone); text only",
+        );
+        return null;
+      }
+      const message = await deps.api.sendPhoto(Number(chatId), new InputFile(png, `schedule-${key}.png`), {
+        caption,
+      });
+      deps.metrics.sent.inc();
+      const largest = message.photo.at(-1);
+      if (largest) await pictures.rememberTelegramFileId(key, largest.file_id);
+      return null;
+    } catch (error) {
+      if (error instanceof GrammyError && error.error_code === 403) {
+        return { kind: "unreachable", reason: "blocked" };
+      }
+      // Also a database outage: the reply was handled and committed, so its text must still go out.
+      log.warn({ error: describe(error), queue: picture.queue }, "schedule picture not sent; text only");
+      return null;
+    }
+  }
+
   /** Sends rendered messages in order; stops at the first one that cannot be delivered. */
   async function deliver(chatId: bigint, replies: Reply[]): Promise<SendOutcome> {
-    let messages: SendMessageParams[];
+    let rendered: { reply: Reply; messages: SendMessageParams[] }[];
     try {
-      messages = renderReplies(chatId, replies);
+      rendered = replies.map((reply) => ({ reply, messages: renderReply(chatId, reply) }));
     } catch (error) {
       if (!(error instanceof RenderError)) throw error;
       log.error({ err: error }, "reply cannot be rendered for Telegram");
       deps.metrics.failed.inc({ reason: "rejected" }, replies.length);
       return { kind: "failed", error: error.message };
     }
+    const total = rendered.reduce((sum, entry) => sum + entry.messages.length, 0);
     let waitedMs = 0;
     let sent = 0;
-    for (const params of messages) {
-      for (let attemptNo = 1; ; attemptNo += 1) {
-        const result = await attempt(params, attemptNo);
-        if (result.kind === "sent") {
-          deps.metrics.sent.inc();
-          sent += 1;
-          break;
+    for (const { reply, messages } of rendered) {
+      if (reply.picture) {
+        const pictureOutcome = await sendPicture(chatId, reply.picture);
+        if (pictureOutcome) {
+          deps.metrics.failed.inc({ reason: "blocked" }, total - sent);
+          return pictureOutcome;
         }
-        if (result.kind === "final") {
-          deps.metrics.failed.inc({ reason: result.reason }, messages.length - sent);
-          return result.outcome;
+      }
+      for (const params of messages) {
+        for (let attemptNo = 1; ; attemptNo += 1) {
+          const result = await attempt(params, attemptNo);
+          if (result.kind === "sent") {
+            deps.metrics.sent.inc();
+            sent += 1;
+            break;
+          }
+          if (result.kind === "final") {
+            deps.metrics.failed.inc({ reason: result.reason }, total - sent);
+            return result.outcome;
+          }
+          const budgetLeft = policy.maxTotalDelayMs - waitedMs;
+          if (attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
+            const reason: SendFailureReason = result.reason;
+            deps.metrics.failed.inc({ reason }, total - sent);
+            log.warn({ reason, attempts: attemptNo, sent, error: result.error }, "Telegram send given up");
+            return result.reason === "rate_limited"
+              ? { kind: "rate_limited", retryAfterMs: result.delayMs }
+              : { kind: "failed", error: result.error };
+          }
+          deps.metrics.retried.inc({ reason: result.reason });
+          log.debug(
+            { reason: result.reason, delayMs: result.delayMs, attempt: attemptNo },
+            "Telegram send retried",
+          );
+          await sleep(result.delayMs);
+          waitedMs += result.delayMs;
         }
-        const budgetLeft = policy.maxTotalDelayMs - waitedMs;
-        if (attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
-          const reason: SendFailureReason = result.reason;
-          deps.metrics.failed.inc({ reason }, messages.length - sent);
-          log.warn({ reason, attempts: attemptNo, sent, error: result.error }, "Telegram send given up");
-          return result.reason === "rate_limited"
-            ? { kind: "rate_limited", retryAfterMs: result.delayMs }
-            : { kind: "failed", error: result.error };
-        }
-        deps.metrics.retried.inc({ reason: result.reason });
-        log.debug(
-          { reason: result.reason, delayMs: result.delayMs, attempt: attemptNo },
-          "Telegram send retried",
-        );
-        await sleep(result.delayMs);
-        waitedMs += result.delayMs;
       }
     }
     return { kind: "sent", messages: sent };
