@@ -60,7 +60,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
     pollIntervalMs: deps.options?.pollIntervalMs ?? 1000,
     maxStreams: deps.options?.maxStreams ?? 2000,
   });
-  const sender = createWebSender(outbox, () => hub.wake());
+  const sender = createWebSender(outbox, () => hub.wake(), deps.schedulePictures);
   const enabled = config.webChat.enabled;
 
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {

@@ -172,8 +172,12 @@ export function splitReply(reply: Reply, limit = WEB_TEXT_LIMIT): Reply[] {
   });
 }
 
+/** A reply as the web sender stores it: with its picture's URL once the picture exists. */
+export type StoredReply = Reply & { shownPicture?: { url: string; alt: string } };
+
 /** Reads back a reply stored in web_outbox (JSON written by the sender); tolerant of extra keys. */
 export const storedReplySchema = z.object({
+  shownPicture: z.object({ url: z.string().max(200), alt: z.string().max(300) }).optional(),
   text: z.string(),
   choices: z.array(z.array(z.object({ id: z.string(), label: z.string() }))).optional(),
   requestPhone: z.object({ label: z.string() }).optional(),

@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from "../../helpers/database.js
 import { TEST_BOT_TOKEN } from "./helpers.js";
 import { WEBHOOK_SECRET, startTelegramTestService } from "./service.js";
 import { TelegramUser, unescapeHtml } from "./telegram-user.js";
+import { publishDays } from "../../helpers/schedules.js";
 import { TELEGRAM_TEXT_LIMIT } from "../../../src/channels/telegram/render.js";
 
 let db: TestDatabase;
@@ -108,7 +109,23 @@ async function makeTelegramHarness(): Promise<ChannelHarness> {
           await post((delivery as TelegramDelivery).update);
         },
         sent(): SentMessage[] {
-          return fake.sentMessages(user.id).map((params) => {
+          const shown = fake.calls
+            .filter(
+              (call) =>
+                (call.method === "sendMessage" || call.method === "sendPhoto") &&
+                Number(call.params.chat_id) === user.id,
+            )
+            .map((call) => call);
+          return shown.map(({ method, params }) => {
+            if (method === "sendPhoto") {
+              const photo = String(params.photo);
+              return {
+                text: String(params.caption ?? ""),
+                choiceIds: [],
+                requestPhone: false,
+                picture: photo.startsWith("attach://") ? "upload" : photo,
+              };
+            }
             const markup = (params.reply_markup ?? {}) as {
               keyboard?: { text: string; request_contact?: boolean }[][];
               inline_keyboard?: { text: string; callback_data: string }[][];
@@ -132,6 +149,7 @@ async function makeTelegramHarness(): Promise<ChannelHarness> {
         },
       };
     },
+    publishDay: (queue, date, slots) => publishDays(db.enginePool, [{ queue, date, slots }]),
     close: () => service.stop(),
   };
 }
