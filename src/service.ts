@@ -115,6 +115,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         notifyInTransaction: (tx, items) => outbound.notifyInTransaction(tx, items),
       },
       bootstrapToken: config.operator.bootstrapToken,
+      metrics: metrics.registry,
       photoSources: {
         ...(config.telegram.enabled ? { telegram: createTelegramFiles(config.telegram) } : {}),
         ...(config.viber.enabled ? { viber: createViberMedia() } : {}),

@@ -16,13 +16,15 @@ export interface Answer {
 export interface Poster {
   post(request: WebhookRequest): Promise<Answer>;
   close(): void;
+  /** A plain bot (the compare baseline): any 200 counts, its answers carry no outcome. */
+  plain?: boolean;
 }
 
 /**
  * Posts to one service, or to several (instances behind a load balancer): round robin per request,
  * so one user's updates reach different instances as they would behind a balancer.
  */
-export function createPoster(baseUrl: string | string[], maxSockets = 100): Poster {
+export function createPoster(baseUrl: string | string[], maxSockets = 100, plain = false): Poster {
   const urls = (Array.isArray(baseUrl) ? baseUrl : [baseUrl]).map((u) => new URL(u));
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   let next = 0;
@@ -54,13 +56,14 @@ export function createPoster(baseUrl: string | string[], maxSockets = 100): Post
       });
     },
     close: () => agent.destroy(),
+    plain,
   };
 }
 
 /** What counts as success: 200, and for Telegram an update the engine handled (not dropped). */
-export function answerProblem(request: WebhookRequest, answer: Answer): string | undefined {
+export function answerProblem(request: WebhookRequest, answer: Answer, plain = false): string | undefined {
   if (answer.status !== 200) return `http ${answer.status}`;
-  if (request.path.endsWith("/telegram")) {
+  if (request.path.endsWith("/telegram") && !plain) {
     try {
       const outcome = (JSON.parse(answer.body) as { outcome?: unknown }).outcome;
       if (outcome !== "handled") return `outcome ${String(outcome)}`;
@@ -160,7 +163,7 @@ async function sendStep(poster: Poster, cursor: Cursor, tally: Tally, dueAt: num
   tally.sent += 1;
   let problem: string | undefined;
   try {
-    problem = answerProblem(request, await poster.post(request));
+    problem = answerProblem(request, await poster.post(request), poster.plain);
   } catch (error) {
     problem = error instanceof Error ? error.message : "network error";
   }

@@ -6,6 +6,10 @@
 //   export      GET /api/v1/readings (CSV, streamed) of a --rows 100000-account period; RSS sampled
 //   roundtrips  statements (pg_stat_statements) and round trips (the service's metric) per update, on a private Postgres that
 //               this command starts (initdb in a temp dir; the shared server is never touched)
+//   compare     the same Telegram journey against a plain grammY bot (baseline-bot.ts: conversations plugin,
+//               state in Postgres, fastify webhook callback), alternating baseline, service, baseline ...
+//               (--runs N services between N+1 baselines), closed loop at --concurrency 64; prints both and
+//               the ratio of medians (updates/s and p99)
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
 // Common: --runs 3 (medians are reported), --users 2000, --duration 20 (seconds per run),
@@ -226,13 +230,15 @@ async function measuredRun(
   fakes: Fakes,
   runIndex: number,
   load: (poster: ReturnType<typeof createPoster>, users: ReturnType<typeof makeUsers>) => Promise<LoadResult>,
+  target: "service" | "baseline" = "service",
 ): Promise<RunRecord> {
   const perRun = usersPerRun + warmupUsers;
   const accounts = await readAccounts(csv, runIndex * perRun, perRun);
   seedUpdateIds(runIndex + 1);
   const everyone = makeUsers(accounts, secrets, {
     firstChatId: 700_000_000 + runIndex * 100_000,
-    viberEvery,
+    // The comparison is on the Telegram webhook only (the baseline is a Telegram bot).
+    viberEvery: command === "compare" ? 0 : viberEvery,
   });
   const warmup = everyone.slice(0, warmupUsers);
   const users = everyone.slice(warmupUsers);
@@ -241,7 +247,8 @@ async function measuredRun(
     Array.from({ length: instances }, (_, i) =>
       spawnService({
         env: serviceEnv(db.url, fakes),
-        logFile: path.join(resultsDir, `service-${command}${instances > 1 ? `-${i + 1}` : ""}.log`),
+        logFile: path.join(resultsDir, `${target}-${command}${instances > 1 ? `-${i + 1}` : ""}.log`),
+        ...(target === "baseline" ? { entry: "baseline-bot.ts" } : {}),
       }),
     ),
   );
@@ -249,7 +256,7 @@ async function measuredRun(
   const sumOf = async (read: (s: (typeof services)[number]) => Promise<number>) =>
     (await Promise.all(services.map(read))).reduce((a, b) => a + b, 0);
   if (warmup.length > 0) {
-    const warmPoster = createPoster(urls);
+    const warmPoster = createPoster(urls, 100, target === "baseline");
     await runClosedLoop(warmPoster, warmup, { concurrency: 20, durationMs: 60_000 });
     warmPoster.close();
   }
@@ -261,7 +268,7 @@ async function measuredRun(
   const cpuBefore = await sumOf((s) => s.cpuSeconds());
   const backendsBefore = await backendCpuSeconds(db.url, db.name);
   const harnessBefore = process.cpuUsage();
-  const poster = createPoster(urls);
+  const poster = createPoster(urls, 100, target === "baseline");
   // Peak RSS: VmHWM, the high-water mark of each process, summed over the instances.
   const result = await load(poster, users);
   const peakRssMb = await sumOf(async (s) => (await s.memory()).peakRssMb);
@@ -438,6 +445,63 @@ async function benchWebhooks(kind: "webhook" | "saturate" | "all"): Promise<Summ
     await db.drop();
   }
   return summaries;
+}
+
+/**
+ * The service against a plain grammY bot on the same journey, machine, Postgres and load: Telegram
+ * users only, closed loop, alternating baseline / service so drifts in the machine's load hit both.
+ */
+async function benchCompare(): Promise<void> {
+  const concurrency = Number(option("concurrency", "64"));
+  const db = await createBenchDatabase();
+  const fakes = await startFakes();
+  try {
+    const order: ("baseline" | "service")[] = ["baseline"];
+    for (let i = 0; i < runs; i += 1) order.push("service", "baseline");
+    const csv = await generateCsv((usersPerRun + warmupUsers) * order.length);
+    const imported = await importCsv(db.url, csv);
+    console.log(
+      `database ${db.name}: ${imported.imported} accounts imported in ${imported.seconds.toFixed(1)} s`,
+    );
+    const records: Record<"baseline" | "service", RunRecord[]> = { baseline: [], service: [] };
+    for (const [runIndex, target] of order.entries()) {
+      const record = await measuredRun(
+        db,
+        csv,
+        fakes,
+        runIndex,
+        (poster, users) => runClosedLoop(poster, users, { concurrency, durationMs: durationS * 1000 }),
+        target,
+      );
+      console.log(
+        `  ${target.padEnd(8)} run ${runIndex + 1}: ${record.throughput} upd/s, p99 ${record.latencyMs.p99} ms, ` +
+          `cpu ${record.serviceCpuMsPerUpdate} ms/upd, pg ${record.postgresCpuMsPerUpdate} ms/upd, ` +
+          `errors ${record.errors}, journeys ${record.journeysCompleted}, readings ${record.readingsStored}`,
+      );
+      records[target].push(record);
+    }
+    const baseline = summarize(`grammY baseline, closed ${concurrency}`, records.baseline);
+    const service = summarize(`service, closed ${concurrency}`, records.service);
+    printTable([baseline, service]);
+    const ratio = {
+      throughput: Math.round((service.throughput / baseline.throughput) * 100) / 100,
+      p99: Math.round((service.p99 / baseline.p99) * 100) / 100,
+    };
+    console.log(
+      `service / baseline: ${ratio.throughput} x the updates/s, ${ratio.p99} x the p99 (medians; >1 updates/s and <1 p99 favour the service)`,
+    );
+    const file = await saveJson("compare", {
+      machine: machine(),
+      settings: { runs, usersPerRun, durationS, concurrency },
+      summaries: [baseline, service],
+      ratio,
+      runs: order.map((target, i) => ({ target, ...records[target][Math.floor(i / 2)] })),
+    });
+    console.log(`wrote ${path.relative(projectRoot, file)}`);
+  } finally {
+    await fakes.close();
+    await db.drop();
+  }
 }
 
 async function benchImport(): Promise<void> {
@@ -748,6 +812,9 @@ switch (command) {
   case "import":
     await benchImport();
     break;
+  case "compare":
+    await benchCompare();
+    break;
   case "export":
     await benchExport();
     break;
@@ -765,7 +832,7 @@ switch (command) {
     break;
   default:
     console.error(
-      "usage: npm run bench -- [webhook --rate N | saturate | import | export | reminders | roundtrips] [--runs N] [--users N] [--duration S]",
+      "usage: npm run bench -- [webhook --rate N | saturate | compare | import | export | reminders | roundtrips] [--runs N] [--users N] [--duration S]",
     );
     process.exit(2);
 }

@@ -31,9 +31,11 @@ export async function spawnService(options: {
   env: Record<string, string>;
   logFile: string;
   startTimeoutMs?: number;
+  /** The process to run (default: the service; `compare` runs baseline-bot.ts the same way). */
+  entry?: string;
 }): Promise<ServiceProcess> {
   const log = openSync(options.logFile, "a");
-  const child = fork(path.join(here, "service-child.ts"), [], {
+  const child = fork(path.join(here, options.entry ?? "service-child.ts"), [], {
     cwd: projectRoot,
     execArgv: ["--import", "tsx", ...(process.env.BENCH_SERVICE_NODE_ARGS?.split(" ").filter(Boolean) ?? [])],
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },

@@ -2,7 +2,7 @@
 // test server with the real engine and database. A person verifies a demo account through the
 // "share phone" stand-in and the fallback questions, submits a reading, reads the receipt, reloads
 // mid-journey and continues, reports an outage, receives a pushed status message, and orders a
-// service with a photo.
+// service with a photo. Another person submits a three-zone reading (night is T3).
 // Screenshots go to test-results/web-chat/; with UPDATE_DOCS_SCREENSHOT=1 the receipt also goes to
 // docs/web-chat.png (the README's picture).
 import { existsSync } from "node:fs";
@@ -256,6 +256,61 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     const file = await shot("10-schedule");
     if (process.env.UPDATE_DOCS_SCREENSHOT === "1") await copyFile(file, docsScheduleScreenshot);
     expect(pageProblems).toEqual([]);
+  }, 60_000);
+
+  it("submits a three-zone reading: night is T3 in the prompts, the summary and the receipt", async () => {
+    const zones = await context.newPage();
+    try {
+      await zones.goto(`${server.url}/`);
+      await zones.evaluate("localStorage.clear()");
+      await zones.reload();
+      const bubble = (text: string) => zones.locator(".message.bot .bubble", { hasText: text }).last();
+      const bot = (text: string) => bubble(text).waitFor({ timeout: 10_000 });
+      const send = async (text: string) => {
+        await zones.locator("#text-input").fill(text);
+        await zones.locator("#send-button:not([disabled])").click();
+      };
+      const tap = (label: string) =>
+        zones.locator("#keyboard button:not([disabled])", { hasText: label }).first().click();
+      await bot("Вітаємо!");
+      await tap("Підтвердити інакше");
+      await bot("номер особового рахунку");
+      await send("1000000003");
+      await bot("заводський номер");
+      await send("55667788");
+      await bot("прізвище");
+      await send("Бондаренко");
+      await bot("Рахунок № 1000000003 підключено.");
+      await tap("Квартира");
+      await bot("Головне меню.");
+      // No forecast figure of ours: the account has one reading and no billing average.
+      expect(await bubble("Головне меню.").textContent()).not.toContain("≈");
+
+      await tap("Передати показники");
+      await bot("Введіть показник «Пік (T1)»");
+      await send("45700");
+      await bot("Введіть показник «Напівпік (T2)»");
+      await send("23500");
+      await bot("Введіть показник «Ніч (T3)»");
+      await send("34600");
+      await bot("Перевірте показники");
+      expect(await bubble("Перевірте показники").textContent()).toContain(
+        "Ніч (T3): 34600 (спожито 33 кВт·год)",
+      );
+      await tap("Підтвердити");
+      await bot("Показники прийнято");
+      const text = (await bubble("Показники прийнято").textContent()) ?? "";
+      expect(text).toContain("Пік (T1): 45700\nНапівпік (T2): 23500\nНіч (T3): 34600");
+      expect(text).not.toContain("Ніч (T2)");
+      await zones.screenshot({ path: path.join(resultsDir, "10-three-zones.png") });
+      const account = await db.prisma.account.findUniqueOrThrow({ where: { number: "1000000003" } });
+      const reading = await db.prisma.meterReading.findFirstOrThrow({
+        where: { accountId: account.id, source: "web" },
+      });
+      expect(reading).toMatchObject({ t1: 45700, t2: 23500, t3: 34600 });
+    } finally {
+      await zones.close();
+    }
   }, 60_000);
 
   it("speaks English to an English browser, and the switch changes the page's texts", async () => {

@@ -31,7 +31,8 @@ export const en: Record<MessageKey, string> = {
   "menu.readingIn": "✅ {label}: readings for {period} are in.",
   "menu.readingForecast":
     "📟 {label}: readings for {period} are not in yet. Without them you will be billed on a forecast: ≈ {kwh} kWh.",
-  "menu.readingMissing": "📟 {label}: readings for {period} are not in yet.",
+  "menu.readingMissing":
+    "📟 {label}: readings for {period} are not in yet. Without them you will be billed on a forecast.",
   "menu.reading": "📟 Submit readings",
   "menu.outage": "⚡ No electricity",
   "menu.order": "🛠 Order a service",
@@ -61,7 +62,8 @@ export const en: Record<MessageKey, string> = {
   "verify.surnameHint": "Send the account holder's surname as text.",
   "verify.failed":
     "We could not verify the account with these details. Check the account number and the other details and try again.",
-  "verify.failedWhatNext": "What next?",
+  "verify.failedWhatNext": "What next? Pick an option below or just send an account number.",
+  "verify.failedHint": "Send the personal account number in digits or pick an option below.",
   "verify.retry": "🔁 Try again",
   "verify.locked":
     "Too many failed verification attempts. Try again after {until} or call the contact centre.",
@@ -94,6 +96,7 @@ export const en: Record<MessageKey, string> = {
   "zone.night": "Night (T2)",
   "zone.peak": "Peak (T1)",
   "zone.semipeak": "Semi-peak (T2)",
+  "zone.nightT3": "Night (T3)",
   "reading.pickAccount": "Which account are the readings for?",
   "reading.intro": "{label} (account No. {number}).",
   "reading.last": "Last readings of {date}:",
@@ -120,6 +123,8 @@ export const en: Record<MessageKey, string> = {
   "reading.reenter": "No, enter again",
   "reading.highAsk":
     "The reading {value} means {used} kWh used: much more than usual (≈ {expected} kWh). Check the value. If it is right, confirm it.",
+  "reading.highAskNoUsual":
+    "The reading {value} means {used} kWh used: a great deal for this length of time. Check the value. If it is right, confirm it.",
   "reading.highYes": "Yes, it is right",
   "reading.photoAsk":
     "Please send a photo of the meter showing the readings and the serial number: it helps us check the readings faster. Or tap “Skip”.",
@@ -133,7 +138,7 @@ export const en: Record<MessageKey, string> = {
     "You had already submitted readings for this period: the last ones count, that is these.",
   "reading.outsideWindowNote":
     "The readings were submitted outside the window, so they are kept as input data. The next window opens on {opens}.",
-  "reading.flaggedNote": "The readings are much higher than usual, so a specialist will check them.",
+  "reading.flaggedNote": "The readings are unusually high, so a specialist will check them.",
 
   "outage.pickAccount": "Which address has no electricity?",
   "outage.knownPlanned": "{label}: there is a planned outage in your area since {since}.",
@@ -205,6 +210,7 @@ export const en: Record<MessageKey, string> = {
   "history.title": "{label} (No. {number}), latest readings:",
   "history.line": "{date} (period {period}): {values} — {used} kWh used",
   "history.lineFirst": "{date} (period {period}): {values}",
+  "history.zoneValue": "{zone} {value}",
 
   "settings.title": "Settings.\nLanguage: {language}\nReading reminders: {reminders}",
   "settings.language": "🌐 Мова / Language",

@@ -31,7 +31,8 @@ export const uk = {
   "menu.readingIn": "✅ {label}: показники за {period} передано.",
   "menu.readingForecast":
     "📟 {label}: показники за {period} ще не передано. Без них нарахування буде за прогнозом: ≈ {kwh} кВт·год.",
-  "menu.readingMissing": "📟 {label}: показники за {period} ще не передано.",
+  "menu.readingMissing":
+    "📟 {label}: показники за {period} ще не передано. Без них нарахування буде за прогнозом.",
   "menu.reading": "📟 Передати показники",
   "menu.outage": "⚡ Немає світла",
   "menu.order": "🛠 Замовити послугу",
@@ -61,7 +62,9 @@ export const uk = {
   "verify.surnameHint": "Надішліть прізвище власника рахунку текстом.",
   "verify.failed":
     "Не вдалося підтвердити рахунок за цими даними. Перевірте номер рахунку та інші дані і спробуйте ще раз.",
-  "verify.failedWhatNext": "Що робимо далі?",
+  "verify.failedWhatNext":
+    "Що робимо далі? Оберіть варіант кнопкою або одразу надішліть номер особового рахунку.",
+  "verify.failedHint": "Надішліть номер особового рахунку цифрами або оберіть варіант кнопкою нижче.",
   "verify.retry": "🔁 Спробувати ще раз",
   "verify.locked":
     "Забагато невдалих спроб підтвердження. Спробуйте знову після {until} або зверніться до контакт-центру.",
@@ -93,6 +96,7 @@ export const uk = {
   "zone.night": "Ніч (T2)",
   "zone.peak": "Пік (T1)",
   "zone.semipeak": "Напівпік (T2)",
+  "zone.nightT3": "Ніч (T3)",
   "reading.pickAccount": "Для якого рахунку передаєте показники?",
   "reading.intro": "{label} (рахунок № {number}).",
   "reading.last": "Останні показники від {date}:",
@@ -120,6 +124,8 @@ export const uk = {
   "reading.reenter": "Ні, ввести ще раз",
   "reading.highAsk":
     "Показник {value} означає споживання {used} кВт·год — значно більше, ніж зазвичай (≈ {expected} кВт·год). Перевірте значення. Якщо все правильно — підтвердіть.",
+  "reading.highAskNoUsual":
+    "Показник {value} означає споживання {used} кВт·год — це дуже багато за такий час. Перевірте значення. Якщо все правильно — підтвердіть.",
   "reading.highYes": "Так, все правильно",
   "reading.photoAsk":
     "Будь ласка, надішліть фото лічильника, на якому видно показники та заводський номер, — так ми швидше перевіримо показники. Або натисніть «Пропустити».",
@@ -132,7 +138,7 @@ export const uk = {
   "reading.replacedNote": "Ви вже передавали показники за цей період — враховуються останні, тобто ці.",
   "reading.outsideWindowNote":
     "Показники передано поза вікном, тому їх збережено як вхідні дані. Наступне вікно відкриється {opens}.",
-  "reading.flaggedNote": "Показники значно вищі за звичайні, тому фахівець перевірить їх.",
+  "reading.flaggedNote": "Показники незвично високі, тому фахівець перевірить їх.",
 
   "outage.pickAccount": "За якою адресою немає світла?",
   "outage.knownPlanned": "{label}: у вашому районі планове відключення з {since}.",
@@ -203,6 +209,7 @@ export const uk = {
   "history.title": "{label} (№ {number}), останні показники:",
   "history.line": "{date} (період {period}): {values} — спожито {used} кВт·год",
   "history.lineFirst": "{date} (період {period}): {values}",
+  "history.zoneValue": "{zone} {value}",
 
   "settings.title": "Налаштування.\nМова: {language}\nНагадування про показники: {reminders}",
   "settings.language": "🌐 Мова / Language",

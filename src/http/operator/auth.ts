@@ -28,3 +28,9 @@ export function operatorAuthHook(prisma: PrismaClient, bootstrapToken: string | 
     request.log = request.log.child({ operator: identity.kind === "token" ? identity.name : "bootstrap" });
   };
 }
+
+/** The caller's name for the audit trail: the token's name, "bootstrap" for OPERATOR_API_TOKEN. */
+export function operatorName(request: FastifyRequest): string {
+  const identity = request.operator;
+  return identity?.kind === "token" ? identity.name : "bootstrap";
+}
