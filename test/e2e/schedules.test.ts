@@ -129,7 +129,7 @@ describe("outage schedules through the service", () => {
     await deliver(user.press(t("uk", "label.flat")));
     const rendersBefore = await metric("schedule_picture_renders_total");
     await deliver(user.press("🕯 Графік відключень"));
-    const text = unescapeHtml(String(telegramApi.sentMessages(user.id).at(-1)?.text));
+    const text = unescapeHtml(telegramApi.shownTexts(user.id).at(-1) ?? "");
     const shown = `${today.slice(8, 10)}.${today.slice(5, 7)}`;
     expect(text).toContain(`🕯 ${t("uk", "label.flat")} — черга 3.2`);
     expect(text).toContain(
@@ -148,7 +148,7 @@ describe("outage schedules through the service", () => {
     });
     expect(mode.statusCode).toBe(200);
     await deliver(user.press("🔄 Оновити"));
-    expect(unescapeHtml(String(telegramApi.sentMessages(user.id).at(-1)?.text))).toBe(
+    expect(unescapeHtml(telegramApi.shownTexts(user.id).at(-1) ?? "")).toBe(
       [t("uk", "sched.modeEmergency"), "ℹ️ Аварія в енергосистемі"].join("\n\n"),
     );
   });

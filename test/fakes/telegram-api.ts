@@ -59,6 +59,8 @@ export interface FakeTelegramApi {
    * the uploaded bytes' size (grammY sends uploads as multipart/form-data).
    */
   sentPhotos(chatId?: number): { chatId: number; photo: string; uploadBytes?: number; caption?: string }[];
+  /** Texts the chat was shown, in order: message texts and photo captions. */
+  shownTexts(chatId: number): string[];
   /** The next `times` calls of `method` fail this way (queued after earlier scripts). */
   failNext(method: string, failure: ScriptedFailure, times?: number): void;
   /** Every send to this chat answers 403 "bot was blocked by the user" until unblocked. */
@@ -393,6 +395,13 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
             ...(typeof c.params.caption === "string" ? { caption: c.params.caption } : {}),
           };
         }),
+    shownTexts: (chatId) =>
+      calls
+        .filter(
+          (c) =>
+            (c.method === "sendMessage" || c.method === "sendPhoto") && Number(c.params.chat_id) === chatId,
+        )
+        .map((c) => String(c.method === "sendPhoto" ? (c.params.caption ?? "") : c.params.text)),
     failNext(method, failure, times = 1) {
       const queue = scripts.get(method) ?? [];
       for (let i = 0; i < times; i += 1) queue.push(failure);

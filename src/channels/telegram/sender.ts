@@ -10,6 +10,9 @@ import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
 import type { ChannelSender, SendOutcome, UserStatusPort } from "../channel.js";
 import type { RetryReason, SendFailureReason, TelegramMetrics } from "./metrics.js";
 import { RenderError, renderReply, type SendMessageParams } from "./render.js";
+
+/** Telegram's limit for a photo caption (after entity parsing). */
+export const TELEGRAM_CAPTION_LIMIT = 1024;
 import { chatIdFromAddress } from "./to-event.js";
 
 export interface RetryPolicy {
@@ -91,21 +94,34 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
 
   /**
    * A reply's picture as a photo: by the file_id Telegram gave the first upload, else uploaded now
-   * (drawn once if nobody drew it yet) and its file_id kept. Best effort: a picture that cannot be
-   * drawn or sent is logged and the text goes out anyway; only "blocked" stops the reply.
+   * (drawn once if nobody drew it yet) and its file_id kept. When the reply's text fits a caption it
+   * IS the caption (with the keyboard): one message, one API call; a longer text follows as its own
+   * message under a short caption. Best effort: a picture that cannot be drawn or sent is logged and
+   * the text goes out as a message anyway; only "blocked" stops the reply.
    */
-  async function sendPicture(chatId: bigint, picture: SchedulePicture): Promise<SendOutcome | null> {
+  async function sendPicture(
+    chatId: bigint,
+    picture: SchedulePicture,
+    text: SendMessageParams | undefined,
+  ): Promise<{ outcome: SendOutcome | null; textSent: boolean }> {
     const pictures = deps.pictures;
-    if (!pictures) return null;
+    if (!pictures) return { outcome: null, textSent: false };
     const key = pictures.key(picture);
-    const caption = pictureCaption(picture);
+    const options = text
+      ? {
+          caption: text.text,
+          parse_mode: "HTML" as const,
+          ...(text.reply_markup ? { reply_markup: text.reply_markup } : {}),
+        }
+      : { caption: pictureCaption(picture) };
+    const sent = { outcome: null, textSent: text !== undefined };
     try {
       const fileId = await pictures.telegramFileId(key);
       if (fileId) {
         try {
-          await deps.api.sendPhoto(Number(chatId), fileId, { caption });
+          await deps.api.sendPhoto(Number(chatId), fileId, options);
           deps.metrics.sent.inc();
-          return null;
+          return sent;
         } catch (error) {
           // 400: the id does not work (another bot token, a purged file): upload it again below.
           if (!(error instanceof GrammyError) || error.error_code !== 400) throw error;
@@ -118,22 +134,24 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
           { queue: picture.queue },
           "schedule picture cannot be drawn (its version is gone); text only",
         );
-        return null;
+        return { outcome: null, textSent: false };
       }
-      const message = await deps.api.sendPhoto(Number(chatId), new InputFile(png, `schedule-${key}.png`), {
-        caption,
-      });
+      const message = await deps.api.sendPhoto(
+        Number(chatId),
+        new InputFile(png, `schedule-${key}.png`),
+        options,
+      );
       deps.metrics.sent.inc();
       const largest = message.photo.at(-1);
       if (largest) await pictures.rememberTelegramFileId(key, largest.file_id);
-      return null;
+      return sent;
     } catch (error) {
       if (error instanceof GrammyError && error.error_code === 403) {
-        return { kind: "unreachable", reason: "blocked" };
+        return { outcome: { kind: "unreachable", reason: "blocked" }, textSent: false };
       }
       // Also a database outage: the reply was handled and committed, so its text must still go out.
       log.warn({ error: describe(error), queue: picture.queue }, "schedule picture not sent; text only");
-      return null;
+      return { outcome: null, textSent: false };
     }
   }
 
@@ -152,14 +170,24 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
     let waitedMs = 0;
     let sent = 0;
     for (const { reply, messages } of rendered) {
+      let textMessages = messages;
       if (reply.picture) {
-        const pictureOutcome = await sendPicture(chatId, reply.picture);
-        if (pictureOutcome) {
+        const [only] = messages;
+        const asCaption =
+          messages.length === 1 && only !== undefined && reply.text.length <= TELEGRAM_CAPTION_LIMIT
+            ? only
+            : undefined;
+        const picture = await sendPicture(chatId, reply.picture, asCaption);
+        if (picture.outcome) {
           deps.metrics.failed.inc({ reason: "blocked" }, total - sent);
-          return pictureOutcome;
+          return picture.outcome;
+        }
+        if (picture.textSent) {
+          sent += 1;
+          textMessages = [];
         }
       }
-      for (const params of messages) {
+      for (const params of textMessages) {
         for (let attemptNo = 1; ; attemptNo += 1) {
           const result = await attempt(params, attemptNo);
           if (result.kind === "sent") {

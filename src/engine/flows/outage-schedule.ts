@@ -11,7 +11,7 @@ import { matchAddress } from "../../schedules/address-match.js";
 import { slotsToPeriods } from "../../schedules/periods.js";
 import type { DaySlots } from "../../schedules/types.js";
 import { navRow, translate, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
-import type { AccountRecord, QueueDayRecord } from "../ports.js";
+import type { AccountRecord, OutageModeRecord, QueueDayRecord } from "../ports.js";
 import type { Choice, Language, Reply, SchedulePicture } from "../replies.js";
 import type { Step } from "../state.js";
 
@@ -99,10 +99,9 @@ function dstNote(ctx: FlowContext, date: string): string | null {
 }
 
 /** One queue's block: header, today, tomorrow, what happens next; and the picture of what is published. */
-async function queueBlock(ctx: FlowContext, target: Target): Promise<Reply> {
+function queueBlock(ctx: FlowContext, target: Target, days: QueueDayRecord[]): Reply {
   const todayDate = kyivIsoDate(ctx.now);
   const tomorrowDate = addDays(todayDate, 1);
-  const days = await ctx.tx.schedules.days(target.queue, [todayDate, tomorrowDate]);
   const today = days.find((day) => day.date === todayDate);
   const tomorrow = days.find((day) => day.date === tomorrowDate);
   const queue = queueTitle(ctx, target.queue);
@@ -149,13 +148,33 @@ function viewChoices(ctx: FlowContext, hasSaved: boolean): Choice[][] {
 }
 
 /** The view of these queues: the mode first when it overrides the schedules, else one message per queue. */
+/** Today's and tomorrow's days of a queue (one read). */
+function readDays(ctx: FlowContext, queue: string): Promise<QueueDayRecord[]> {
+  const today = kyivIsoDate(ctx.now);
+  return ctx.tx.schedules.days(queue, [today, addDays(today, 1)]);
+}
+
+/** What a view reads, started together so a pipelining store sends them in one round trip. */
+interface ViewReads {
+  mode: Promise<OutageModeRecord>;
+  days: Map<string, Promise<QueueDayRecord[]>>;
+}
+
 async function showView(
   ctx: FlowContext,
   targets: Target[],
   hasSaved: boolean,
   notices: string[] = [],
+  reads?: ViewReads,
 ): Promise<Transition> {
-  const mode = await ctx.tx.schedules.mode();
+  const days = reads?.days ?? new Map<string, Promise<QueueDayRecord[]>>();
+  const modeRead = reads?.mode ?? ctx.tx.schedules.mode();
+  for (const target of targets)
+    if (!days.has(target.queue)) days.set(target.queue, readDays(ctx, target.queue));
+  // Every read settles before the answer, whichever the mode (none is left running or unhandled).
+  const queues = [...days.keys()];
+  const [mode, ...lists] = await Promise.all([modeRead, ...days.values()]);
+  const daysOf = new Map(queues.map((queue, index) => [queue, lists[index] ?? []]));
   const choices = viewChoices(ctx, hasSaved);
   const step: Step = { name: "sched_view" };
   const message = mode.message ? [ctx.t("sched.operatorMessage", { message: mode.message })] : [];
@@ -168,7 +187,7 @@ async function showView(
     return { step, replies: [{ text, choices }] };
   }
   const replies: Reply[] = [];
-  for (const target of targets) replies.push(await queueBlock(ctx, target));
+  for (const target of targets) replies.push(queueBlock(ctx, target, daysOf.get(target.queue) ?? []));
   const first = replies[0];
   if (first && notices.length > 0) replies[0] = { ...first, text: [...notices, first.text].join("\n\n") };
   const last = replies[replies.length - 1];
@@ -196,7 +215,16 @@ function addTarget(targets: Target[], queue: string, label: string | null): void
 /** The menu button: every queue of the person's accounts and saved queues, or the way to find one. */
 export async function showSchedule(ctx: FlowContext, notices: string[] = []): Promise<Transition> {
   const links = await ctx.linkedAccounts();
-  const saved = await ctx.tx.schedules.followed(ctx.user.userId);
+  // The saved queues, the mode and the days of the accounts' queues are read together (one round
+  // trip on a pipelining store); the days of saved-only queues follow.
+  const reads: ViewReads = { mode: ctx.tx.schedules.mode(), days: new Map() };
+  for (const link of links) {
+    const queue = link.account.outageQueue;
+    if (queue && !reads.days.has(queue)) reads.days.set(queue, readDays(ctx, queue));
+  }
+  const savedRead = ctx.tx.schedules.followed(ctx.user.userId);
+  // Settle every read started above before anything else goes to the store.
+  const [saved] = await Promise.all([savedRead, reads.mode, ...reads.days.values()]);
   const targets: Target[] = [];
   const missing: string[] = [];
   for (const link of links) {
@@ -207,7 +235,7 @@ export async function showSchedule(ctx: FlowContext, notices: string[] = []): Pr
   for (const entry of saved) addTarget(targets, entry.queue, entry.label);
   if (targets.length === 0)
     return ctx.enter({ name: "sched_pick" }, [...notices, ...missing].join("\n\n") || undefined);
-  return showView(ctx, targets, saved.length > 0, [...notices, ...missing]);
+  return showView(ctx, targets, saved.length > 0, [...notices, ...missing], reads);
 }
 
 /** Remembers a queue the person chose and shows it. */

@@ -117,22 +117,20 @@ async function makeTelegramHarness(): Promise<ChannelHarness> {
             )
             .map((call) => call);
           return shown.map(({ method, params }) => {
-            if (method === "sendPhoto") {
-              const photo = String(params.photo);
-              return {
-                text: String(params.caption ?? ""),
-                choiceIds: [],
-                requestPhone: false,
-                picture: photo.startsWith("attach://") ? "upload" : photo,
-              };
-            }
+            const picture =
+              method === "sendPhoto"
+                ? String(params.photo).startsWith("attach://")
+                  ? "upload"
+                  : String(params.photo)
+                : undefined;
             const markup = (params.reply_markup ?? {}) as {
               keyboard?: { text: string; request_contact?: boolean }[][];
               inline_keyboard?: { text: string; callback_data: string }[][];
             };
             const replyButtons = markup.keyboard?.flat() ?? [];
             return {
-              text: unescapeHtml(String(params.text)),
+              ...(picture !== undefined ? { picture } : {}),
+              text: unescapeHtml(String(method === "sendPhoto" ? (params.caption ?? "") : params.text)),
               choiceIds: [
                 ...replyButtons.filter((b) => !b.request_contact).map((b) => idOfLabel(b.text)),
                 ...(markup.inline_keyboard?.flat().map((b) => b.callback_data) ?? []),

@@ -73,15 +73,17 @@ describe("schedule view on Telegram", () => {
     await deliver(user.press("🕯 Графік відключень"));
     const photos = fake.sentPhotos(user.id);
     expect(photos).toHaveLength(1);
-    expect(photos[0]).toMatchObject({ photo: "upload", caption: "Черга 3.2: графік на 30.11" });
+    expect(photos[0]).toMatchObject({ photo: "upload" });
     expect(photos[0]!.uploadBytes).toBeGreaterThan(5_000);
-    const text = unescapeHtml(String(fake.sentMessages(user.id).at(-1)?.text));
+    // The text is the photo's caption, with the keyboard: one message.
+    const text = unescapeHtml(String(photos[0]!.caption));
     expect(text).toContain("Сьогодні, 30.11: 🔴 08:00–12:30 без світла · 🟡 16:00–18:00 можливе");
     expect(text).toContain("⏭ Можливе відключення о 16:00, через 2 год 10 хв.");
     expect(text).toContain("Завтра, 01.12: графік ще не опубліковано.");
-    // The photo goes first, the text with the keyboard last.
-    const order = fake.calls.filter((c) => Number(c.params.chat_id) === user.id).map((c) => c.method);
-    expect(order.slice(-2)).toEqual(["sendPhoto", "sendMessage"]);
+    const last = fake.calls.filter((c) => Number(c.params.chat_id) === user.id).at(-1)!;
+    expect(last.method).toBe("sendPhoto");
+    expect(last.params.parse_mode).toBe("HTML");
+    expect(JSON.stringify(last.params.reply_markup)).toContain("🔄 Оновити");
     expect(await counter("schedule_picture_renders_total")).toBe(rendersBefore + 1);
 
     // Second view: the same file_id, no upload, no drawing.
@@ -134,6 +136,8 @@ describe("schedule view on Telegram", () => {
     fake.failNext("sendPhoto", { kind: "server_error" });
     await deliver(user.press("🔄 Оновити"));
     expect(fake.sentMessages(user.id).length).toBe(before + 1);
-    expect(unescapeHtml(String(fake.sentMessages(user.id).at(-1)?.text))).toContain("черга 3.2");
+    const text = fake.sentMessages(user.id).at(-1)!;
+    expect(unescapeHtml(String(text.text))).toContain("черга 3.2");
+    expect(JSON.stringify(text.reply_markup)).toContain("🔄 Оновити");
   });
 });
