@@ -187,6 +187,12 @@ export function createSchedulePictures(deps: SchedulePicturesDeps): SchedulePict
       remember(key, { png: stored.png, exists: true, telegramFileId: stored.telegramFileId });
       return stored.png;
     }
+    // Another view may have drawn it while this one waited for the database.
+    const drawn = memory.get(key);
+    if (drawn?.png) {
+      lookups.inc({ source: "memory" });
+      return drawn.png;
+    }
     // One drawing per key in this process even when views arrive together.
     let pending = drawing.get(key);
     if (!pending) {
