@@ -3,14 +3,13 @@
 // once store one copy and neither fails. Connectivity failures become StoreUnavailableError.
 import type pg from "pg";
 import type { SchedulePictureStore } from "../channels/schedule-pictures.js";
-import { StoreUnavailableError } from "../engine/errors.js";
 import { decodeSlots } from "../schedules/slot-codes.js";
-import { isConnectivityError } from "./connectivity.js";
+import { guardStore } from "./connectivity.js";
 
 export function createSchedulePictureStore(pool: pg.Pool): SchedulePictureStore {
   return {
     async find(key, withPng) {
-      return guarded(async () => {
+      return guardStore(async () => {
         const { rows } = await pool.query<{ png: Buffer | null; telegram_file_id: string | null }>(
           withPng
             ? "SELECT png, telegram_file_id FROM schedule_picture WHERE key = $1"
@@ -22,7 +21,7 @@ export function createSchedulePictureStore(pool: pg.Pool): SchedulePictureStore 
       });
     },
     async put(key, picture, png) {
-      await guarded(() =>
+      await guardStore(() =>
         pool.query(
           `INSERT INTO schedule_picture (key, queue, days, language, png) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (key) DO NOTHING`,
@@ -31,12 +30,12 @@ export function createSchedulePictureStore(pool: pg.Pool): SchedulePictureStore 
       );
     },
     async setTelegramFileId(key, fileId) {
-      await guarded(() =>
+      await guardStore(() =>
         pool.query("UPDATE schedule_picture SET telegram_file_id = $2 WHERE key = $1", [key, fileId]),
       );
     },
     async slots(queue, date, version) {
-      return guarded(async () => {
+      return guardStore(async () => {
         const { rows } = await pool.query<{ slots: string }>(
           "SELECT slots FROM schedule_day WHERE queue = $1 AND date = $2::date AND publication_id = $3",
           [queue, date, version],
@@ -46,15 +45,4 @@ export function createSchedulePictureStore(pool: pg.Pool): SchedulePictureStore 
       });
     },
   };
-}
-
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (isConnectivityError(error)) {
-      throw new StoreUnavailableError("the database is unavailable", { cause: error });
-    }
-    throw error;
-  }
 }

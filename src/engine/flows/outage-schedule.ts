@@ -10,7 +10,14 @@ import { buildingKey } from "../../schedules/address-key.js";
 import { matchAddress } from "../../schedules/address-match.js";
 import { slotsToPeriods } from "../../schedules/periods.js";
 import type { DaySlots } from "../../schedules/types.js";
-import { navRow, translate, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
+import {
+  navRow,
+  translate,
+  type FlowContext,
+  type Input,
+  type StepHandlers,
+  type Transition,
+} from "../flow-kit.js";
 import type { AccountRecord, OutageModeRecord, QueueDayRecord } from "../ports.js";
 import type { Choice, Language, Reply, SchedulePicture } from "../replies.js";
 import type { Step } from "../state.js";
@@ -285,6 +292,36 @@ function addressEntry(ctx: FlowContext, id: string): Promise<Transition> | null 
   return null;
 }
 
+/**
+ * An address step (settlement, street): the entry buttons, a close name picked by button, or typed
+ * text matched against the directory's names: exact goes on, close ones become the buttons.
+ */
+async function matchStep<S extends Extract<Step, { options: string[] }>>(
+  ctx: FlowContext,
+  step: S,
+  input: Input,
+  how: {
+    ask: string;
+    maxLength: number;
+    names: () => Promise<string[]>;
+    next: (name: string) => Promise<Transition>;
+    missing: (typed: string, close: boolean) => string;
+  },
+): Promise<Transition> {
+  if (input.kind === "choice") {
+    const entry = addressEntry(ctx, input.id);
+    if (entry) return entry;
+    const option = chosenOption(step.options, input.id);
+    if (option) return how.next(option);
+  }
+  if (input.kind !== "text") return ctx.stay(step, how.ask);
+  const typed = input.text.trim().slice(0, how.maxLength);
+  const match = matchAddress(typed, await how.names());
+  if (match.kind === "exact") return how.next(match.name);
+  const options = match.kind === "close" ? match.candidates.map((candidate) => candidate.name) : [];
+  return ctx.stay({ ...step, options }, how.missing(typed, match.kind === "close"));
+}
+
 export const scheduleHandlers: Pick<
   StepHandlers,
   "sched_view" | "sched_pick" | "sched_forget" | "sched_settlement" | "sched_street" | "sched_building"
@@ -369,25 +406,14 @@ export const scheduleHandlers: Pick<
         choices: [...optionChoices(step.options), fallbackRow(ctx), navRow(ctx)],
       };
     },
-    async handle(ctx, step, input) {
-      if (input.kind === "choice") {
-        const entry = addressEntry(ctx, input.id);
-        if (entry) return entry;
-        const option = chosenOption(step.options, input.id);
-        if (option) return ctx.enter({ name: "sched_street", settlement: option, options: [] });
-      }
-      if (input.kind !== "text") return ctx.stay(step, ctx.t("sched.askSettlement"));
-      const typed = input.text.trim().slice(0, 100);
-      const match = matchAddress(typed, await ctx.tx.addresses.settlements());
-      if (match.kind === "exact")
-        return ctx.enter({ name: "sched_street", settlement: match.name, options: [] });
-      const options = match.kind === "close" ? match.candidates.map((candidate) => candidate.name) : [];
-      const message =
-        match.kind === "close"
-          ? ctx.t("sched.settlementClose", { typed })
-          : ctx.t("sched.settlementNone", { typed });
-      return ctx.stay({ ...step, options }, message);
-    },
+    handle: (ctx, step, input) =>
+      matchStep(ctx, step, input, {
+        ask: ctx.t("sched.askSettlement"),
+        maxLength: 100,
+        names: () => ctx.tx.addresses.settlements(),
+        next: (settlement) => ctx.enter({ name: "sched_street", settlement, options: [] }),
+        missing: (typed, close) => ctx.t(close ? "sched.settlementClose" : "sched.settlementNone", { typed }),
+      }),
     back: (ctx) => showSchedule(ctx),
   },
 
@@ -398,28 +424,15 @@ export const scheduleHandlers: Pick<
         choices: [...optionChoices(step.options), fallbackRow(ctx), navRow(ctx)],
       };
     },
-    async handle(ctx, step, input) {
-      if (input.kind === "choice") {
-        const entry = addressEntry(ctx, input.id);
-        if (entry) return entry;
-        const option = chosenOption(step.options, input.id);
-        if (option) return ctx.enter({ name: "sched_building", settlement: step.settlement, street: option });
-      }
-      if (input.kind !== "text")
-        return ctx.stay(step, ctx.t("sched.askStreet", { settlement: step.settlement }));
-      const typed = input.text.trim().slice(0, 150);
-      const match = matchAddress(typed, await ctx.tx.addresses.streets(step.settlement));
-      if (match.kind === "exact") {
-        return ctx.enter({ name: "sched_building", settlement: step.settlement, street: match.name });
-      }
-      const options = match.kind === "close" ? match.candidates.map((candidate) => candidate.name) : [];
-      const next = { ...step, options };
-      const message =
-        match.kind === "close"
-          ? ctx.t("sched.streetClose", { typed, settlement: step.settlement })
-          : ctx.t("sched.streetNone", { typed, settlement: step.settlement });
-      return ctx.stay(next, message);
-    },
+    handle: (ctx, step, input) =>
+      matchStep(ctx, step, input, {
+        ask: ctx.t("sched.askStreet", { settlement: step.settlement }),
+        maxLength: 150,
+        names: () => ctx.tx.addresses.streets(step.settlement),
+        next: (street) => ctx.enter({ name: "sched_building", settlement: step.settlement, street }),
+        missing: (typed, close) =>
+          ctx.t(close ? "sched.streetClose" : "sched.streetNone", { typed, settlement: step.settlement }),
+      }),
     back: (ctx) => startAddressSearch(ctx),
   },
 
