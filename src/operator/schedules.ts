@@ -24,6 +24,11 @@ export interface Publisher {
   actor: string;
 }
 
+/** What the source says of itself: when it was updated (DTEK's fact.update). */
+interface SourceInfo {
+  updatedAt: Date | null;
+}
+
 /** Key of the advisory lock every publication and queue change takes (any constant bigint). */
 const PUBLICATION_LOCK = 7_301_132_013n;
 
@@ -137,6 +142,7 @@ async function publish(
   publisher: Publisher,
   days: readonly QueueDaySlots[],
   newQueues: readonly QueueView[] = [],
+  sourceInfo: SourceInfo = { updatedAt: null },
 ): Promise<PublishOutcome> {
   const dates = [...new Set(days.map((day) => day.date))].sort();
   return prisma.$transaction(
@@ -177,7 +183,11 @@ async function publish(
         };
       }
       const publication = await tx.schedulePublication.create({
-        data: { source: publisher.source, actor: publisher.actor.slice(0, 64) },
+        data: {
+          source: publisher.source,
+          actor: publisher.actor.slice(0, 64),
+          sourceUpdatedAt: sourceInfo.updatedAt,
+        },
       });
       await tx.scheduleDay.createMany({
         data: rows.map((row) => ({
@@ -283,7 +293,7 @@ export async function publishDtek(
   );
   const outcome =
     days.length > 0
-      ? await publish(prisma, publisher, days, newQueues)
+      ? await publish(prisma, publisher, days, newQueues, { updatedAt: schedule.updatedAt })
       : { version: null, publishedAt: null, changed: [], addedQueues: [] };
   return {
     version: outcome.version,
@@ -365,6 +375,8 @@ export interface DayVersion {
   publishedAt: Date;
   source: string;
   actor: string | null;
+  /** When the source says it was updated (DTEK's fact.update); null for our own publications. */
+  sourceUpdatedAt: Date | null;
   /** What this publication changed on the day, per queue, against the version before it. */
   queues: QueueDayChange[];
 }
@@ -380,9 +392,11 @@ export async function listDayVersions(prisma: PrismaClient, date: string): Promi
       publishedAt: Date;
       source: string;
       actor: string | null;
+      sourceUpdatedAt: Date | null;
     }[]
   >`
-    SELECT d.queue, d.slots, d.publication_id AS version, p.published_at AS "publishedAt", p.source, p.actor
+    SELECT d.queue, d.slots, d.publication_id AS version, p.published_at AS "publishedAt", p.source, p.actor,
+           p.source_updated_at AS "sourceUpdatedAt"
       FROM schedule_day d JOIN schedule_publication p ON p.id = d.publication_id
      WHERE d.date = ${date}::date
      ORDER BY d.publication_id, d.queue`;
@@ -396,6 +410,7 @@ export async function listDayVersions(prisma: PrismaClient, date: string): Promi
         publishedAt: row.publishedAt,
         source: row.source,
         actor: row.actor,
+        sourceUpdatedAt: row.sourceUpdatedAt,
         queues: [],
       };
       versions.push(version);
@@ -405,6 +420,58 @@ export async function listDayVersions(prisma: PrismaClient, date: string): Promi
     previous[row.queue] = slots;
   }
   return versions.reverse();
+}
+
+export interface PublicationChanges {
+  version: number;
+  publishedAt: Date;
+  source: string;
+  actor: string | null;
+  /** Per date, what the publication changed against the version before it, per queue. */
+  days: { date: string; queues: QueueDayChange[] }[];
+}
+
+/**
+ * What one publication changed, every date and queue of it: what the notifications of a new or
+ * changed schedule are planned from. Null when there is no such version.
+ */
+export async function publicationChanges(
+  prisma: PrismaClient,
+  version: number,
+): Promise<PublicationChanges | null> {
+  const publication = await prisma.schedulePublication.findUnique({ where: { id: version } });
+  if (!publication) return null;
+  const rows = await prisma.$queryRaw<
+    { queue: string; date: string; slots: string; before: string | null }[]
+  >`
+    SELECT d.queue, d.date::text AS date, d.slots,
+           (SELECT prev.slots FROM schedule_day prev
+             WHERE prev.queue = d.queue AND prev.date = d.date AND prev.publication_id < d.publication_id
+             ORDER BY prev.publication_id DESC LIMIT 1) AS before
+      FROM schedule_day d
+     WHERE d.publication_id = ${version}
+     ORDER BY d.date, d.queue`;
+  const days: PublicationChanges["days"] = [];
+  for (const row of rows) {
+    let day = days.at(-1);
+    if (day?.date !== row.date) {
+      day = { date: row.date, queues: [] };
+      days.push(day);
+    }
+    day.queues.push(
+      ...diffDays(
+        { [row.queue]: row.before === null ? undefined : decodeSlots(row.before) },
+        { [row.queue]: decodeSlots(row.slots) },
+      ),
+    );
+  }
+  return {
+    version: publication.id,
+    publishedAt: publication.publishedAt,
+    source: publication.source,
+    actor: publication.actor,
+    days,
+  };
 }
 
 /* ---------- mode ---------- */

@@ -2,7 +2,7 @@
 // interleave, so the same day published at once by several operators makes one version, and each
 // version's diff follows the one before.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDayVersions, publishDay } from "../../src/operator/schedules.js";
+import { listDayVersions, publicationChanges, publishDay } from "../../src/operator/schedules.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
 let db: TestDatabase;
@@ -59,5 +59,48 @@ describe("publishDay under concurrency", () => {
       }
       expect(previous.join("")).toBe(rows[index]!.slots);
     }
+  });
+});
+
+describe("publicationChanges", () => {
+  it("lists what one version changed on each date and queue, against the version before it", async () => {
+    const first = await publishDay(
+      db.prisma,
+      "2026-12-22",
+      { "3.1": [{ from: "08:00", to: "12:00", state: "off" }] },
+      { source: "api", actor: "anna" },
+    );
+    const second = await publishDay(
+      db.prisma,
+      "2026-12-22",
+      { "3.1": [{ from: "08:00", to: "10:00", state: "off" }], "3.2": [] },
+      { source: "console", actor: "petro" },
+    );
+    expect(await publicationChanges(db.prisma, second.version!)).toMatchObject({
+      version: second.version,
+      source: "console",
+      actor: "petro",
+      days: [
+        {
+          date: "2026-12-22",
+          queues: [
+            {
+              queue: "3.1",
+              kind: "changed",
+              changes: [{ from: "10:00", to: "12:00", was: "off", now: "on" }],
+            },
+            { queue: "3.2", kind: "new", changes: [] },
+          ],
+        },
+      ],
+    });
+    expect((await publicationChanges(db.prisma, first.version!))?.days[0]?.queues).toEqual([
+      {
+        queue: "3.1",
+        kind: "new",
+        changes: [{ fromSlot: 16, toSlot: 24, from: "08:00", to: "12:00", was: "on", now: "off" }],
+      },
+    ]);
+    expect(await publicationChanges(db.prisma, 999_999)).toBeNull();
   });
 });

@@ -285,6 +285,13 @@ describe("outage schedules: DTEK's document", () => {
     // The same document again: no new version.
     const again = (await put("/outage-schedules?format=dtek", dtekFixture)).json();
     expect(again).toMatchObject({ version: result.version, changed: [], addedQueues: [] });
+    const versions = (await get("/outage-schedules/2026-11-29/versions")).json().versions;
+    expect(versions[0]).toMatchObject({
+      version: result.version,
+      source: "dtek",
+      actor: "bootstrap",
+      sourceUpdatedAt: "2026-11-29T16:45:00.000Z",
+    });
     const queues = (await get("/outage-queues")).json().queues as { code: string }[];
     expect(queues.at(-1)).toEqual({ code: "1001.1", name: "ЦЕК 1.1", sort: 10011 });
   });

@@ -413,6 +413,10 @@ export const dayVersions = z
         publishedAt: z.date(),
         source: z.string(),
         actor: z.string().nullable(),
+        sourceUpdatedAt: z
+          .date()
+          .nullable()
+          .describe("When the source says it was updated (DTEK's fact.update)"),
         queues: z.array(
           z.object({ queue: z.string(), kind: z.enum(["new", "changed"]), changes: z.array(slotChange) }),
         ),
