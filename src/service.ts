@@ -9,6 +9,9 @@ import { createViberMedia } from "./channels/viber/media.js";
 import { createWebChannel } from "./channels/web/index.js";
 import type { Config } from "./config.js";
 import { createCustomerPhotoStore } from "./db/customer-photo-store.js";
+import { createSchedulePictureStore } from "./db/schedule-picture-store.js";
+import { createSchedulePictures } from "./channels/schedule-pictures.js";
+import { scheduleMediaRoutes } from "./channels/schedule-media-routes.js";
 import { createPgEngineStore } from "./db/engine-store-pg.js";
 import { databaseReadiness, openDatabase, type OpenDatabase } from "./db/open.js";
 import { startRetention } from "./db/retention.js";
@@ -51,6 +54,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     log: logger.child({ component: "engine" }),
   });
   const userStatus = createUserStatusStore(db.prisma);
+  // Schedule pictures: drawn once per queue/days/versions/language, shared by instances (Postgres).
+  const schedulePictures = createSchedulePictures({
+    store: createSchedulePictureStore(db.sql),
+    registry: metrics.registry,
+  });
 
   const telegram = config.telegram.enabled
     ? createTelegramChannel({
@@ -59,6 +67,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         userStatus,
         logger,
         metrics: metrics.registry,
+        pictures: schedulePictures,
       })
     : undefined;
   const viber = config.viber.enabled
@@ -69,6 +78,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         photoStore: createCustomerPhotoStore(db.prisma),
         logger,
         metrics: metrics.registry,
+        schedulePictures,
+        publicUrl: config.http.publicUrl,
       })
     : undefined;
   const web = createWebChannel({
@@ -77,6 +88,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger: logger.child({ channel: "web" }),
     metrics,
     prisma: db.prisma,
+    schedulePictures,
   });
 
   const senders: Partial<Record<ChannelName, ChannelSender>> = {};
@@ -92,7 +104,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     settings: outboundSettingsFromConfig(config),
   });
 
-  const plugins: FastifyPluginAsync[] = [web.plugin];
+  const plugins: FastifyPluginAsync[] = [web.plugin, scheduleMediaRoutes(schedulePictures, logger)];
   if (telegram?.plugin) plugins.push(telegram.plugin);
   if (viber) plugins.push(viber.plugin);
   const operatorNotifier = {

@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importDemoAccounts } from "../channels/web/demo-accounts.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { startWebChatServer, type WebChatServer } from "../channels/web/harness.js";
+import { daySlots, publishDays } from "../helpers/schedules.js";
+import { addDays, kyivIsoDate } from "../../src/schedules/kyiv-day.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const browserAvailable = existsSync(CHROMIUM);
@@ -27,6 +29,7 @@ if (skip) {
 
 const resultsDir = path.resolve("test-results", "web-chat");
 const docsScreenshot = path.resolve("docs", "web-chat.png");
+const docsScheduleScreenshot = path.resolve("docs", "schedule-view.png");
 
 let db: TestDatabase;
 let server: WebChatServer;
@@ -210,6 +213,50 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     await page.locator("#language-switch").click();
     expect(pageProblems).toEqual([]);
   }, 90_000);
+
+  it("shows the outage schedule with its picture to someone without an account", async () => {
+    const today = kyivIsoDate(new Date());
+    await publishDays(db.enginePool, [
+      {
+        queue: "3.2",
+        date: today,
+        slots: daySlots(["08:00", "12:30", "off"], ["16:00", "18:00", "maybe"], ["20:00", "22:00", "off"]),
+      },
+      {
+        queue: "3.2",
+        date: addDays(today, 1),
+        slots: daySlots(["04:00", "08:00", "off"], ["14:00", "15:30", "maybe"]),
+      },
+    ]);
+    // A new conversation (a fresh page id): the schedule is for anyone.
+    await page.evaluate("localStorage.clear()");
+    await page.reload();
+    await expectBot("Вітаємо!");
+    await press("Меню");
+    await expectBot("Головне меню.");
+    await press("Графік відключень");
+    await expectBot("Оберіть свою чергу");
+    await press("черга 3.2");
+    await expectBot("🔴 08:00–12:30 без світла · 🟡 16:00–18:00 можливе · 🔴 20:00–22:00 без світла");
+    const image = page.locator(".message.bot .bubble img.picture").last();
+    await image.waitFor({ timeout: 10_000 });
+    expect(await image.getAttribute("alt")).toMatch(/^Черга 3\.2: графік на /);
+    // The image really loaded: a broken one has naturalWidth 0.
+    await expect
+      .poll(
+        () =>
+          image.evaluate((node) => {
+            const img = node as unknown as { complete: boolean; naturalWidth: number };
+            return img.complete ? img.naturalWidth : 0;
+          }),
+        { timeout: 10_000 },
+      )
+      .toBe(960);
+    await image.scrollIntoViewIfNeeded();
+    const file = await shot("10-schedule");
+    if (process.env.UPDATE_DOCS_SCREENSHOT === "1") await copyFile(file, docsScheduleScreenshot);
+    expect(pageProblems).toEqual([]);
+  }, 60_000);
 
   it("submits a three-zone reading: night is T3 in the prompts, the summary and the receipt", async () => {
     const zones = await context.newPage();

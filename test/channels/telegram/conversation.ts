@@ -18,6 +18,7 @@ const uk = (key: Parameters<typeof t>[1], params?: Parameters<typeof t>[2]) => t
 
 const mainMenu = replyKeyboard([
   [uk("menu.reading")],
+  [uk("sched.menu")],
   [uk("menu.outage"), uk("menu.order")],
   [uk("menu.requests"), uk("menu.history")],
   [uk("menu.accounts")],
