@@ -415,6 +415,11 @@ describe.skipIf(skip)("operator console in Chromium", () => {
         { from: "18:00", to: "20:00", state: "off" },
       ],
     });
+    // The customers' picture of a queue (sched-view's renderer) loaded beside the grid.
+    const picture = page.getByRole("img", { name: /Черга 3\.2: графік на/ });
+    await expect
+      .poll(() => picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+      .toBeGreaterThan(100);
     await shot("schedules");
     await signOut();
   });

@@ -251,6 +251,25 @@ describe("the schedules page", () => {
     expect(await db.prisma.schedulePublication.count()).toBe(before);
   });
 
+  it("draws the customers' picture of a queue's day (in force, or as edited) for the page's roles", async () => {
+    const page = await dispatcher.get(`/console/schedules?date=${DAY}&preview=3.2`);
+    expect(page.body).toContain(`src="/console/schedules/${DAY}/3.2/picture.png"`);
+    const png = await dispatcher.get(`/console/schedules/${DAY}/3.2/picture.png`);
+    expect(png.statusCode).toBe(200);
+    expect(png.headers["content-type"]).toBe("image/png");
+    expect(png.rawPayload.subarray(1, 4).toString()).toBe("PNG");
+    const edited = await dispatcher.get(
+      `/console/schedules/${DAY}/3.2/picture.png?periods=${encodeURIComponent("18:00-20:00?")}`,
+    );
+    expect(edited.statusCode).toBe(200);
+    expect(edited.rawPayload.equals(png.rawPayload)).toBe(false);
+    expect((await dispatcher.get(`/console/schedules/${DAY}/3.2/picture.png?periods=noon`)).statusCode).toBe(
+      400,
+    );
+    expect((await dispatcher.get(`/console/schedules/${DAY}/9.9/picture.png`)).statusCode).toBe(404);
+    expect((await billing.get(`/console/schedules/${DAY}/3.2/picture.png`)).statusCode).toBe(403);
+  });
+
   it("publishes DTEK's document from a file input: days stored and skipped, audited", async () => {
     const document = await readFile(new URL("../fixtures/dtek/disconschedule.json", import.meta.url), "utf8");
     await dispatcher.get("/console/schedules");

@@ -44,11 +44,24 @@ if (form && form.querySelector("input[name^='q.']")) {
     return states;
   };
 
+  // The customers' picture follows the previewed queue's edits (drawn by the server).
+  const picture = document.querySelector("img[data-schedule-preview]");
+  let redraw = 0;
+  const previewRow = (row) => {
+    if (!picture || row.dataset.queue !== picture.dataset.schedulePreview) return;
+    window.clearTimeout(redraw);
+    redraw = window.setTimeout(() => {
+      const periods = row.querySelector("input[name^='q.']").value;
+      picture.src = `${picture.src.split("?")[0]}?periods=${encodeURIComponent(periods)}`;
+    }, 300);
+  };
+
   let painting = null;
   const apply = (cell) => {
     paint(cell, painting.state);
     const row = cell.closest("tr");
     row.querySelector("input[name^='q.']").value = rowText(row);
+    previewRow(row);
   };
   form.addEventListener("pointerdown", (event) => {
     const cell = event.target.closest?.("td.cell");

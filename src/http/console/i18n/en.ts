@@ -317,7 +317,9 @@ export const en: Record<keyof typeof uk, string> = {
     "Version No. {n} changed this queue after you opened the page: the cells show it now, the field keeps yours; check and publish again.",
   "schedules.everyQueue": "Also publish queues without outages (a day without outages is news too)",
   "schedules.publish": "Publish the schedule",
-  "schedules.previewNote": "Customers see the day the same way: the same grid of 48 half hours.",
+  "schedules.previewNote":
+    "The picture the queue's customers get (in the console's language): the day in force, or while you edit this queue, the edited day.",
+  "schedules.preview": "The customers' picture",
   "schedules.versions": "Versions of this day",
   "schedules.noVersions": "Nothing was published for this day.",
   "schedules.version": "Version No. {n}",

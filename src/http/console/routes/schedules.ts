@@ -4,6 +4,8 @@
 // src/operator/schedules.ts with source "console" and the operator's login, as the API does.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ConsoleIdentity } from "../../../operator/console-sessions.js";
+import { pictureCaption, renderPicture } from "../../../channels/schedule-pictures.js";
+import type { SchedulePicture } from "../../../engine/replies.js";
 import { recordAudit } from "../../../operator/audit.js";
 import { InvalidChangeError } from "../../../operator/errors.js";
 import {
@@ -14,7 +16,8 @@ import {
   setOutageMode,
 } from "../../../operator/schedules.js";
 import { addDays, isIsoDate, kyivIsoDate } from "../../../schedules/kyiv-day.js";
-import type { SchedulePeriod } from "../../../schedules/types.js";
+import { decodeSlots } from "../../../schedules/slot-codes.js";
+import { SLOTS_PER_DAY, type SchedulePeriod, type SlotState } from "../../../schedules/types.js";
 import { body, oneOf, text } from "../forms.js";
 import { mayOpen } from "../nav.js";
 import { userOf, type ConsoleDeps } from "../plugin.js";
@@ -69,6 +72,16 @@ export function scheduleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       getDay(deps.prisma, date),
       listDayVersions(deps.prisma, date),
     ]);
+    const outcome = outcomeOf(reply.request.query as Record<string, unknown>);
+    const wanted = (reply.request.query as Record<string, unknown>).preview;
+    const previewQueue =
+      day.queues.find((q) => q.queue === wanted)?.queue ??
+      day.queues.find((q) => q.queue === outcome.changed[0])?.queue ??
+      day.queues.find((q) => q.published && q.periods.length > 0)?.queue ??
+      day.queues[0]?.queue;
+    const preview = previewQueue
+      ? { queue: previewQueue, caption: pictureCaption(pictureOf(previewQueue, date, 0, identity.language)) }
+      : null;
     const rows = day.queues.map((queue) => ({
       ...queue,
       /** The day in force as the editor writes it, and its version: posted back to tell edits from stale rows. */
@@ -92,7 +105,8 @@ export function scheduleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
         day,
         rows,
         versions,
-        outcome: outcomeOf(reply.request.query as Record<string, unknown>),
+        preview,
+        outcome,
         uploadError: state.uploadError,
         refused: state.errors !== undefined && Object.keys(state.errors).length > 0,
       },
@@ -136,6 +150,29 @@ export function scheduleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       if (!mayOpen(identity.role, "schedules")) throw forbidden();
       const query = request.query as Record<string, unknown>;
       return showPage(reply, identity, dateOf(query.date, kyivIsoDate(deps.now())));
+    });
+
+    // The picture customers get for a queue's day (sched-view's renderer, drawn now, not cached):
+    // the day in force, or with ?periods= the day as being edited.
+    app.get("/schedules/:date/:queue/picture.png", async (request, reply) => {
+      const identity = userOf(request);
+      if (!mayOpen(identity.role, "schedules")) throw forbidden();
+      const { date, queue } = request.params as { date: string; queue: string };
+      const notFound = () => Object.assign(new Error("no such day"), { statusCode: 404 });
+      if (!isIsoDate(date)) throw notFound();
+      const row = (await getDay(deps.prisma, date)).queues.find((q) => q.queue === queue);
+      if (!row) throw notFound();
+      const edited = (request.query as Record<string, unknown>).periods;
+      let slots: SlotState[] = row.slots
+        ? decodeSlots(row.slots)
+        : Array.from({ length: SLOTS_PER_DAY }, () => "on" as const);
+      if (typeof edited === "string") {
+        const parsed = parsePeriodsText(edited);
+        if (!parsed.ok) throw Object.assign(new Error("bad periods"), { statusCode: 400 });
+        slots = parsed.slots;
+      }
+      const png = renderPicture(pictureOf(queue, date, row.version ?? 0, identity.language), [slots]);
+      return reply.type("image/png").header("cache-control", "no-store").send(png);
     });
 
     app.post("/schedules/mode", async (request, reply) => {
@@ -275,6 +312,10 @@ export function scheduleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       return reply.redirect(`/console/schedules?${params.toString()}`, 303);
     });
   };
+}
+
+function pictureOf(queue: string, date: string, version: number, language: "uk" | "en"): SchedulePicture {
+  return { kind: "outage-schedule", queue, days: [{ date, version }], language };
 }
 
 /** The audit entry of a publication that made a version (one that changed nothing made none). */
