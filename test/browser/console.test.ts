@@ -375,18 +375,28 @@ describe.skipIf(skip)("operator console in Chromium", () => {
     await signIn("dispatcher1");
     await page.getByRole("navigation").getByRole("link", { name: "Графіки" }).click();
     await page.getByRole("heading", { name: `Графік на ${today}` }).waitFor();
+    // The customers' picture of queue 3.2 beside the grid.
+    await page.getByRole("combobox", { name: "Черга" }).selectOption("3.2");
+    await page.getByRole("button", { name: "Показати" }).last().click();
+    const picture = page.getByRole("img", { name: /Черга 3\.2: графік на/ });
+    await picture.waitFor();
     const periods32 = page.getByLabel("Періоди черги 3.2");
     expect(await periods32.inputValue()).toBe("08:00-12:00");
 
     // Drag across 18:00-19:30 of queue 3.2: the cells turn "off" and the periods follow.
     const row = page.getByRole("row", { name: /Черга 3\.2/ });
     const box = async (title: string) => (await row.getByTitle(title, { exact: true }).boundingBox())!;
+    await row.scrollIntoViewIfNeeded();
     const [first, last] = [await box("18:00"), await box("19:30")];
     await page.mouse.move(first.x + first.width / 2, first.y + first.height / 2);
     await page.mouse.down();
     await page.mouse.move(last.x + last.width / 2, last.y + last.height / 2, { steps: 8 });
     await page.mouse.up();
     await expect.poll(() => periods32.inputValue()).toBe("08:00-12:00, 18:00-20:00");
+    // The picture is drawn again as edited.
+    await expect
+      .poll(() => picture.getAttribute("src"))
+      .toContain(`?periods=${encodeURIComponent("08:00-12:00, 18:00-20:00")}`);
     // And a period typed for queue 5.1 paints its cells.
     await page.getByLabel("Періоди черги 5.1").fill("14:00-16:00?");
     expect(
@@ -416,7 +426,6 @@ describe.skipIf(skip)("operator console in Chromium", () => {
       ],
     });
     // The customers' picture of a queue (sched-view's renderer) loaded beside the grid.
-    const picture = page.getByRole("img", { name: /Черга 3\.2: графік на/ });
     await expect
       .poll(() => picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
       .toBeGreaterThan(100);
