@@ -33,6 +33,8 @@ export interface TelegramSenderDeps {
 
 export interface TelegramSender extends ChannelSender {
   readonly channel: "telegram";
+  /** paidBroadcast: allow_paid_broadcast (up to 1,000 messages/s, charged): fan-outs that may pay. */
+  send(address: Address, replies: Reply[], options?: { paidBroadcast?: boolean }): Promise<SendOutcome>;
   /** Sends to a chat that is not a user conversation (a group notice): a 403 marks nobody. */
   sendToChat(chatId: bigint, replies: Reply[]): Promise<SendOutcome>;
 }
@@ -55,10 +57,14 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
   const sleep = deps.sleep ?? defaultSleep;
   const log = deps.logger.child({ channel: "telegram" });
 
-  async function attempt(params: SendMessageParams, attemptNo: number): Promise<AttemptResult> {
+  async function attempt(
+    params: SendMessageParams,
+    attemptNo: number,
+    paid: boolean,
+  ): Promise<AttemptResult> {
     try {
       const { chat_id, text, ...other } = params;
-      await deps.api.sendMessage(chat_id, text, other);
+      await deps.api.sendMessage(chat_id, text, paid ? { ...other, allow_paid_broadcast: true } : other);
       return { kind: "sent" };
     } catch (error) {
       const backoff = policy.baseDelayMs * 2 ** (attemptNo - 1);
@@ -87,7 +93,7 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
   }
 
   /** Sends rendered messages in order; stops at the first one that cannot be delivered. */
-  async function deliver(chatId: bigint, replies: Reply[]): Promise<SendOutcome> {
+  async function deliver(chatId: bigint, replies: Reply[], paid = false): Promise<SendOutcome> {
     let messages: SendMessageParams[];
     try {
       messages = renderReplies(chatId, replies);
@@ -101,7 +107,7 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
     let sent = 0;
     for (const params of messages) {
       for (let attemptNo = 1; ; attemptNo += 1) {
-        const result = await attempt(params, attemptNo);
+        const result = await attempt(params, attemptNo, paid);
         if (result.kind === "sent") {
           deps.metrics.sent.inc();
           sent += 1;
@@ -134,11 +140,15 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
 
   return {
     channel: "telegram",
-    async send(address: Address, replies: Reply[]): Promise<SendOutcome> {
+    async send(
+      address: Address,
+      replies: Reply[],
+      options?: { paidBroadcast?: boolean },
+    ): Promise<SendOutcome> {
       const chatId = chatIdFromAddress(address);
       if (chatId === undefined) return { kind: "failed", error: `not a Telegram address: ${address}` };
       if (replies.length === 0) return { kind: "sent", messages: 0 };
-      const outcome = await deliver(chatId, replies);
+      const outcome = await deliver(chatId, replies, options?.paidBroadcast ?? false);
       if (outcome.kind === "unreachable") {
         // Telegram says the person blocked the bot or deleted their account: stop talking to them
         // until a my_chat_member "member" update says they are back.
