@@ -23,14 +23,27 @@ import {
   type Outcome,
 } from "./fanout-store.js";
 import type { OutboundMetrics } from "./outbound-metrics.js";
-import { defaultFanoutSettings, type FanoutSettings, type OutboundSettings } from "./outbound-settings.js";
+import {
+  defaultFanoutSettings,
+  PACING_HEADROOM,
+  type FanoutSettings,
+  type OutboundSettings,
+} from "./outbound-settings.js";
 import { markUnreachable } from "./outbound-store.js";
 import type { RateLimit, RateLimiter } from "./rate-limiter.js";
 
 export const PAID_RATE_KEY = "telegram:paid";
 const VIBER_FREE_WINDOW_MS = 24 * 3_600_000;
-/** A send that starts later than its slot by more than this (or one interval) gives the slot up. */
-const LATE_TOLERANCE_MS = 25;
+
+/**
+ * How late a send may start after its slot before it gives the slot up. Pacing at PACING_HEADROOM of
+ * the platform's limit leaves (1 / headroom - 1) of a second per second for lateness, minus one
+ * interval for where the window falls; half of that is for timers, half for network jitter: 9 ms at
+ * 28.5/s, 25 ms at 950/s.
+ */
+export function lateToleranceMs(perSecond: number): number {
+  return Math.max(2, (1 / PACING_HEADROOM - 1 - 1 / perSecond) * 500);
+}
 
 /** A sender that can pass Telegram's allow_paid_broadcast (the Telegram sender). */
 type PaidCapableSender = ChannelSender & {
@@ -185,7 +198,15 @@ export function createFanoutLanes(deps: FanoutLaneDeps) {
     }
   }
 
-  async function sendOne(lane: Lane, row: ClaimedRow, reply: Reply, latestStart: number): Promise<void> {
+  async function sendOne(
+    lane: Lane,
+    row: ClaimedRow,
+    reply: Reply,
+    slot: number,
+    latestStart: number,
+  ): Promise<void> {
+    // Timers may fire a little early (libuv counts from the loop's cached time): never before the slot.
+    while (Date.now() < slot) await new Promise((r) => setTimeout(r, slot - Date.now()));
     const now = Date.now();
     if (!running || now > latestStart || now < lane.pausedUntil) {
       // Woke too late (busy event loop) or the platform said "too many": nothing was sent; the row
@@ -310,13 +331,13 @@ export function createFanoutLanes(deps: FanoutLaneDeps) {
           intervalMs = r.intervalMs;
         }
         const t0 = Date.now() + waitMs;
-        const tolerance = Math.max(LATE_TOLERANCE_MS, intervalMs);
+        const tolerance = lane.limit ? lateToleranceMs(lane.limit.perSecond) : Number.POSITIVE_INFINITY;
         ready.forEach(({ row, reply }, i) => {
           const slot = t0 + i * intervalMs;
           const p: Promise<void> = new Promise<void>((resolve) =>
             setTimeout(resolve, Math.max(0, slot - Date.now())),
           )
-            .then(() => sendOne(lane, row, reply, slot + tolerance))
+            .then(() => sendOne(lane, row, reply, slot, slot + tolerance))
             .catch((error: unknown) => log.error({ err: error }, "fan-out send crashed"))
             .finally(() => lane.inFlight.delete(p));
           lane.inFlight.add(p);

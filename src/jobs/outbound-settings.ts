@@ -66,8 +66,8 @@ export interface FanoutSettings {
 export function defaultFanoutSettings(): FanoutSettings {
   return {
     batchSize: 100,
-    batchSpanMs: 200,
-    leadMs: 300,
+    batchSpanMs: 100,
+    leadMs: 150,
     maxInFlight: 400,
     flushIntervalMs: 100,
     retryDelayMs: 5_000,

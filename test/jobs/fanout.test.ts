@@ -7,6 +7,7 @@ import type { Reply } from "../../src/engine/replies.js";
 import { createOutbound, type Outbound } from "../../src/jobs/outbound.js";
 import type { FanoutSettings, OutboundSettings } from "../../src/jobs/outbound-settings.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { AUTH, buildOperatorApp } from "../operator/support.js";
 import { silentLogger, sleep, testMetrics, testSettings, until } from "./support.js";
 
 let db: TestDatabase;
@@ -167,6 +168,27 @@ describe("fan-out", () => {
     expect(sender.delivered[0]!.text).toMatch(/Дім/);
     const user = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: blocked } });
     expect(user.status).toBe("blocked");
+    // The operator API shows it (bearer auth like every operator route).
+    const app = await buildOperatorApp(db);
+    try {
+      const one = await app.inject({ method: "GET", url: "/api/v1/fanouts/deliver", headers: AUTH });
+      expect(one.statusCode).toBe(200);
+      expect(one.json()).toMatchObject({
+        key: "deliver",
+        priority: "bulk",
+        sent: 299,
+        dropped: 1,
+        etaSeconds: 0,
+      });
+      const list = await app.inject({ method: "GET", url: "/api/v1/fanouts?limit=10", headers: AUTH });
+      expect(list.json().items.map((f: { key: string }) => f.key)).toContain("deliver");
+      expect(
+        (await app.inject({ method: "GET", url: "/api/v1/fanouts/nope", headers: AUTH })).statusCode,
+      ).toBe(404);
+      expect((await app.inject({ method: "GET", url: "/api/v1/fanouts" })).statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
     // Progress is in /metrics too.
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/outbound_fanout_messages\{priority="bulk",state="sent"\} 299/);
