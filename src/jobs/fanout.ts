@@ -330,7 +330,9 @@ export function createFanoutLanes(deps: FanoutLaneDeps) {
           waitMs = r.waitMs;
           intervalMs = r.intervalMs;
         }
-        const t0 = Date.now() + waitMs;
+        // Never before the lane's previous batch ends: a reservation answered late (busy process or
+        // database) must not pull this batch's first sends onto the previous batch's last ones.
+        const t0 = Math.max(Date.now() + waitMs, lane.scheduledUntil);
         const tolerance = lane.limit ? lateToleranceMs(lane.limit.perSecond) : Number.POSITIVE_INFINITY;
         ready.forEach(({ row, reply }, i) => {
           const slot = t0 + i * intervalMs;
