@@ -256,7 +256,11 @@ async function delivery(ctx: FanoutBenchContext, kind: "free" | "paid") {
         () => undefined,
       );
     }, 1000);
-    const p = producer(db.url);
+    // The instance that starts fan-outs decides whether they may pay: it needs the service's settings.
+    const p = producer(
+      db.url,
+      kind === "paid" ? { fanout: { paid: { mode: "all", perSecond: 950, dailyBudget: 1_000_000 } } } : {},
+    );
     try {
       await p.outbound.start({ deliver: false, schedule: false });
       const rssBefore = peakRssMb();

@@ -6,7 +6,7 @@
 // in one statement per flush.
 import type { ChannelName } from "../engine/events.js";
 import type { Notification } from "../engine/notifications.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 
 export type FanoutPriority = "urgent" | "bulk";
 /** Lane order: lower is claimed first. */
@@ -93,13 +93,23 @@ export interface ClaimedRow {
 
 type Db = Pick<PrismaClient, "$queryRaw">;
 
+/** Which messages a claim takes: all, only those marked paid, or only the others. */
+export type ClaimScope = "all" | "paid" | "unpaid";
+
+const scopeFilter: Record<ClaimScope, Prisma.Sql> = {
+  all: Prisma.sql``,
+  // Equality on fanout_paid: the (state, channel, fanout_paid, fanout_priority, id) index gives order.
+  paid: Prisma.sql`AND fanout_paid = true`,
+  unpaid: Prisma.sql`AND fanout_paid = false`,
+};
+
 /** The gate for a batch: up to `limit` queued fan-out messages of a channel -> sending, urgent first. */
-async function claim(db: Db, channel: ChannelName, limit: number, paidOnly: boolean): Promise<ClaimedRow[]> {
+async function claim(db: Db, channel: ChannelName, limit: number, scope: ClaimScope): Promise<ClaimedRow[]> {
   return db.$queryRaw<ClaimedRow[]>`
     WITH picked AS (
       SELECT id FROM outbound_message
        WHERE state = 'queued' AND channel = ${channel}::"Channel" AND fanout_priority IS NOT NULL
-         AND (${!paidOnly} OR fanout_paid)
+         ${scopeFilter[scope]}
          AND (not_before IS NULL OR not_before <= clock_timestamp())
        ORDER BY fanout_priority, id
        LIMIT ${limit}
@@ -114,8 +124,14 @@ async function claim(db: Db, channel: ChannelName, limit: number, paidOnly: bool
               u.last_inbound_at AS "lastInboundAt"`;
 }
 
-export function claimBatch(prisma: PrismaClient, channel: ChannelName, limit: number): Promise<ClaimedRow[]> {
-  return claim(prisma, channel, limit, false);
+/** The free lane's claim; "unpaid" while the paid lane still has budget (paid rows wait for it). */
+export function claimBatch(
+  prisma: PrismaClient,
+  channel: ChannelName,
+  limit: number,
+  scope: ClaimScope = "all",
+): Promise<ClaimedRow[]> {
+  return claim(prisma, channel, limit, scope);
 }
 
 /**
@@ -135,7 +151,7 @@ export async function claimPaidBatch(
       RETURNING used`;
     const left = dailyBudget - (budget?.used ?? 0);
     if (left <= 0) return { rows: [], left: 0 };
-    const rows = await claim(tx, "telegram", Math.min(limit, left), true);
+    const rows = await claim(tx, "telegram", Math.min(limit, left), "paid");
     if (rows.length > 0) {
       await tx.$executeRaw`
         UPDATE fanout_paid_budget SET used = used + ${rows.length}

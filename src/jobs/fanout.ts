@@ -45,9 +45,16 @@ export function lateToleranceMs(perSecond: number): number {
   return Math.max(2, (1 / PACING_HEADROOM - 1 - 1 / perSecond) * 500);
 }
 
-/** A sender that can pass Telegram's allow_paid_broadcast (the Telegram sender). */
-type PaidCapableSender = ChannelSender & {
-  send(address: string, replies: Reply[], options?: { paidBroadcast?: boolean }): Promise<SendOutcome>;
+/**
+ * The Telegram sender's options (others ignore them): allow_paid_broadcast, and a 429 answered at
+ * once so the lane pauses instead of the sender retrying outside the lane's slots.
+ */
+type LaneSender = ChannelSender & {
+  send(
+    address: string,
+    replies: Reply[],
+    options?: { paidBroadcast?: boolean; rateLimitedNow?: boolean },
+  ): Promise<SendOutcome>;
 };
 
 export interface FanoutLaneDeps {
@@ -114,6 +121,12 @@ export function createFanoutLanes(deps: FanoutLaneDeps) {
   let flushTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
+  /**
+   * While the paid lane has budget, the free Telegram lane leaves paid rows to it (both lanes at once
+   * would exceed the platform's total); once it is spent (or when this instance has no paid lane),
+   * the free lane takes them at the free rate.
+   */
+  let paidBudgetLeft = 0;
 
   const lanes: Lane[] = [];
   for (const channel of ["telegram", "viber", "web"] as ChannelName[]) {
@@ -215,13 +228,11 @@ export function createFanoutLanes(deps: FanoutLaneDeps) {
       count(lane.channel, now > latestStart ? "missed_slot" : "deferred");
       return;
     }
-    const sender = deps.senders[lane.channel] as PaidCapableSender;
+    const sender = deps.senders[lane.channel] as LaneSender;
     let outcome: SendOutcome | "timeout";
     try {
       outcome = await withTimeout(
-        lane.paid
-          ? sender.send(row.address, [reply], { paidBroadcast: true })
-          : sender.send(row.address, [reply]),
+        sender.send(row.address, [reply], { paidBroadcast: lane.paid, rateLimitedNow: true }),
         q.sendTimeoutMs,
       );
     } catch (error) {
@@ -304,9 +315,15 @@ export function createFanoutLanes(deps: FanoutLaneDeps) {
           continue;
         }
         const want = batchSize(lane);
-        const rows = lane.paid
-          ? (await claimPaidBatch(prisma, want, fs.paid.dailyBudget)).rows
-          : await claimBatch(prisma, lane.channel, want);
+        let rows: ClaimedRow[];
+        if (lane.paid) {
+          const claimed = await claimPaidBatch(prisma, want, fs.paid.dailyBudget);
+          paidBudgetLeft = claimed.left;
+          rows = claimed.rows;
+        } else {
+          const scope = lane.channel === "telegram" && paidBudgetLeft > 0 ? "unpaid" : "all";
+          rows = await claimBatch(prisma, lane.channel, want, scope);
+        }
         if (rows.length === 0) {
           await nap(q.pollIntervalMs);
           continue;
@@ -371,6 +388,8 @@ export function createFanoutLanes(deps: FanoutLaneDeps) {
     start() {
       if (running || lanes.length === 0) return;
       running = true;
+      // Until the paid lane's first claim says otherwise, assume the budget is there.
+      paidBudgetLeft = lanes.some((l) => l.paid) ? fs.paid.dailyBudget : 0;
       for (const lane of lanes) loops.push(runLane(lane));
       flushTimer = setInterval(() => void flushSoon(), fs.flushIntervalMs);
       sweepTimer = setInterval(() => void sweep(), Math.max(500, Math.min(2_000, staleMs / 4)));

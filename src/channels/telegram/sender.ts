@@ -31,10 +31,19 @@ export interface TelegramSenderDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export interface SendOptions {
+  paidBroadcast?: boolean;
+  rateLimitedNow?: boolean;
+}
+
 export interface TelegramSender extends ChannelSender {
   readonly channel: "telegram";
-  /** paidBroadcast: allow_paid_broadcast (up to 1,000 messages/s, charged): fan-outs that may pay. */
-  send(address: Address, replies: Reply[], options?: { paidBroadcast?: boolean }): Promise<SendOutcome>;
+  /**
+   * paidBroadcast: allow_paid_broadcast (up to 1,000 messages/s, charged): fan-outs that may pay.
+   * rateLimitedNow: a 429 is answered at once (rate_limited) instead of waited out here, so a paced
+   * caller (the fan-out lanes) slows its whole lane instead of sending outside its slots.
+   */
+  send(address: Address, replies: Reply[], options?: SendOptions): Promise<SendOutcome>;
   /** Sends to a chat that is not a user conversation (a group notice): a 403 marks nobody. */
   sendToChat(chatId: bigint, replies: Reply[]): Promise<SendOutcome>;
 }
@@ -93,7 +102,8 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
   }
 
   /** Sends rendered messages in order; stops at the first one that cannot be delivered. */
-  async function deliver(chatId: bigint, replies: Reply[], paid = false): Promise<SendOutcome> {
+  async function deliver(chatId: bigint, replies: Reply[], options: SendOptions = {}): Promise<SendOutcome> {
+    const paid = options.paidBroadcast ?? false;
     let messages: SendMessageParams[];
     try {
       messages = renderReplies(chatId, replies);
@@ -118,7 +128,8 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
           return result.outcome;
         }
         const budgetLeft = policy.maxTotalDelayMs - waitedMs;
-        if (attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
+        const giveUp = result.reason === "rate_limited" && options.rateLimitedNow;
+        if (giveUp || attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
           const reason: SendFailureReason = result.reason;
           deps.metrics.failed.inc({ reason }, messages.length - sent);
           log.warn({ reason, attempts: attemptNo, sent, error: result.error }, "Telegram send given up");
@@ -140,15 +151,11 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
 
   return {
     channel: "telegram",
-    async send(
-      address: Address,
-      replies: Reply[],
-      options?: { paidBroadcast?: boolean },
-    ): Promise<SendOutcome> {
+    async send(address: Address, replies: Reply[], options?: SendOptions): Promise<SendOutcome> {
       const chatId = chatIdFromAddress(address);
       if (chatId === undefined) return { kind: "failed", error: `not a Telegram address: ${address}` };
       if (replies.length === 0) return { kind: "sent", messages: 0 };
-      const outcome = await deliver(chatId, replies, options?.paidBroadcast ?? false);
+      const outcome = await deliver(chatId, replies, options);
       if (outcome.kind === "unreachable") {
         // Telegram says the person blocked the bot or deleted their account: stop talking to them
         // until a my_chat_member "member" update says they are back.
