@@ -273,6 +273,8 @@ async function delivery(ctx: FanoutBenchContext, kind: "free" | "paid") {
         params: [bulk.first, bulk.last, 1],
       });
       const enqueueSeconds = (Date.now() - t0) / 1000;
+      // The enqueue's own memory: RSS right after it (the peak below also holds the fake Bot API).
+      const rssAfterEnqueue = Math.round(process.memoryUsage().rss / 2 ** 20);
       console.log(`  ${kind}: ${started.total} messages enqueued in ${enqueueSeconds.toFixed(1)} s`);
       const total = recipients + urgentGroups * urgentSize;
       let group = 0;
@@ -355,6 +357,7 @@ async function delivery(ctx: FanoutBenchContext, kind: "free" | "paid") {
         servicePeakRssMb: Math.round(servicePeak),
         producerPeakRssMb: peakRssMb(),
         producerRssBeforeEnqueueMb: rssBefore,
+        producerRssAfterEnqueueMb: rssAfterEnqueue,
         states: Object.fromEntries(states.map((s) => [s.state, s.n])),
       };
       console.log(result);
