@@ -63,15 +63,20 @@ async function seedUsers(url: string, from: number, n: number): Promise<{ first:
   return row!;
 }
 
-function producer(
+/** An outbound instance on `url` with benchmark settings (no reminders, no quiet hours). */
+function instance(
   url: string,
-  settings?: Partial<OutboundSettings>,
+  options: {
+    senders?: Record<string, ChannelSender>;
+    poolSize?: number;
+    settings?: Partial<OutboundSettings>;
+  } = {},
 ): { outbound: Outbound; close(): Promise<void> } {
-  const prisma = createPrisma(url, { poolSize: 4 });
+  const prisma = createPrisma(url, { poolSize: options.poolSize ?? 4 });
   const outbound = createOutbound({
     prisma,
     databaseUrl: url,
-    senders: {},
+    senders: options.senders ?? {},
     logger: pino({ level: "warn" }),
     metrics: { registry: new Registry() },
     settings: {
@@ -86,9 +91,9 @@ function producer(
       quietHoursForNotifications: false,
       platformLimits: {},
       chatLimits: {},
-      queue: defaultQueueSettings(),
+      queue: { ...defaultQueueSettings(), pollIntervalMs: 100 },
       tickCron: "* * * * *",
-      ...settings,
+      ...options.settings,
     },
   });
   return {
@@ -99,6 +104,9 @@ function producer(
     },
   };
 }
+
+/** The instance that starts fan-outs (it delivers nothing). */
+const producer = (url: string, settings?: Partial<OutboundSettings>) => instance(url, { settings });
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -146,35 +154,12 @@ async function ceiling(ctx: FanoutBenchContext) {
       }
       const enqueueSeconds = (performance.now() - enqueueStart) / 1000;
       await p.close();
-      const prisma = createPrisma(db.url, { poolSize: 10 });
-      const worker = createOutbound({
-        prisma,
-        databaseUrl: db.url,
-        senders: { telegram: sender },
-        logger: pino({ level: "warn" }),
-        metrics: { registry: new Registry() },
-        settings: {
-          reminders: {
-            enabled: false,
-            windowOpenTime: "10:00",
-            lastDayTime: "10:00",
-            quietHours: { from: "00:00", to: "00:00" },
-            viberSkipOutsideFreeWindow: false,
-            batchSize: 500,
-          },
-          quietHoursForNotifications: false,
-          platformLimits: {},
-          chatLimits: {},
-          queue: { ...defaultQueueSettings(), pollIntervalMs: 100 },
-          tickCron: "* * * * *",
-        },
-      });
+      const worker = instance(db.url, { senders: { telegram: sender }, poolSize: 10 });
       const started = performance.now();
-      await worker.start({ schedule: false });
-      await worker.waitUntilDrained({ timeoutMs: 600_000, pollMs: 100 });
+      await worker.outbound.start({ schedule: false });
+      await worker.outbound.waitUntilDrained({ timeoutMs: 600_000, pollMs: 100 });
       const seconds = (performance.now() - started) / 1000;
-      await worker.stop();
-      await prisma.$disconnect();
+      await worker.close();
       result[path] = {
         enqueueSeconds: Math.round(enqueueSeconds * 100) / 100,
         deliverSeconds: Math.round(seconds * 10) / 10,
