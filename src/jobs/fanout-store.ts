@@ -210,6 +210,19 @@ export async function sweepLostSends(prisma: PrismaClient, staleMs: number): Pro
        AND sending_at < clock_timestamp() - ${staleMs}::float8 * interval '1 millisecond'`;
 }
 
+/**
+ * Stops a fan-out: its messages still queued become `skipped` ("fan-out cancelled"); those already
+ * sending or sent are not touched. For a notice made stale by a newer schedule version. Returns how
+ * many were skipped (0 for an unknown key).
+ */
+export async function cancelFanout(prisma: PrismaClient, key: string): Promise<number> {
+  return prisma.$executeRaw`
+    UPDATE outbound_message m
+       SET state = 'skipped', finished_at = clock_timestamp(), last_error = 'fan-out cancelled'
+      FROM fanout f
+     WHERE f.key = ${key} AND m.fanout_id = f.id AND m.state = 'queued'`;
+}
+
 /** Marks fan-outs with nothing queued or sending as finished. */
 export async function finishFanouts(prisma: PrismaClient): Promise<number> {
   return prisma.$executeRaw`

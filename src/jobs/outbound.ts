@@ -13,6 +13,7 @@ import type { PrismaClient } from "../generated/prisma/client.js";
 import { createDelivery, createQueuePump } from "./delivery.js";
 import { createFanoutLanes, paidAllowed, resolveFanoutSettings } from "./fanout.js";
 import {
+  cancelFanout,
   fanoutProgress,
   insertFanout,
   paidBudgetLeft,
@@ -103,6 +104,8 @@ export interface FanoutApi {
   start(request: FanoutRequest): Promise<FanoutStarted>;
   progress(key: string): Promise<FanoutProgress | undefined>;
   list(limit?: number): Promise<FanoutProgress[]>;
+  /** Skips what is still queued of a fan-out (a superseded notice); returns how many. */
+  cancel(key: string): Promise<number>;
 }
 
 export interface DeliveryReport {
@@ -150,6 +153,11 @@ export function createOutbound(deps: OutboundDeps): Outbound {
       return (await fanoutProgress(prisma, { key }))[0];
     },
     list: (limit) => fanoutProgress(prisma, { limit }),
+    async cancel(key) {
+      const skipped = await cancelFanout(prisma, key);
+      log.info({ key, skipped }, "fan-out cancelled");
+      return skipped;
+    },
   };
   let stopping = new AbortController();
 

@@ -156,6 +156,19 @@ describe("fan-out", () => {
     expect(withJob).toBe(0);
   });
 
+  it("cancel skips what is still queued of a fan-out, and only of that one", async () => {
+    const users = await seedMany(50, 7_800_000_000);
+    const o = outbound(fakeSender());
+    await o.start({ deliver: false, schedule: false });
+    await o.fanout.start({ key: "v1", priority: "urgent", ...audience(users, 10) });
+    await o.fanout.start({ key: "other", priority: "urgent", ...audience(users.slice(0, 5), 11) });
+    expect(await o.fanout.cancel("v1")).toBe(50);
+    expect(await o.fanout.cancel("v1")).toBe(0);
+    expect(await o.fanout.cancel("no-such-key")).toBe(0);
+    expect(await states("v1")).toEqual({ skipped: 50 });
+    expect(await states("other")).toEqual({ queued: 5 });
+  });
+
   onServer(
     "delivers each recipient once in the user's language; a blocked user is skipped and marked",
     async () => {
