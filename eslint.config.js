@@ -19,6 +19,22 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // The operator console's one browser script (served as is, no build step).
+    files: ["src/http/console/assets/**/*.js"],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          "document",
+          "window",
+          "setTimeout",
+          "HTMLInputElement",
+          "HTMLTextAreaElement",
+          "HTMLSelectElement",
+        ].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
+  {
     languageOptions: { ecmaVersion: 2023, sourceType: "module" },
     rules: {
       "@typescript-eslint/no-explicit-any": "error",

@@ -2,32 +2,10 @@
 // DATABASE_URL (or the embedded Postgres under DATA_DIR when unset), with progress on a terminal
 // and a report of rejected rows at the end.
 import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
-import { loadConfig, ConfigError } from "../src/config.js";
-import { openDatabase } from "../src/db/open.js";
 import { importAccountsCsv, CsvHeaderError } from "../src/import/accounts-csv.js";
+import { openForCsvImport, printRejected } from "./csv-import-cli.js";
 
-const file = process.argv[2];
-if (!file) {
-  console.error("usage: npm run import:accounts -- <file.csv>");
-  process.exit(2);
-}
-try {
-  await access(file);
-} catch {
-  console.error(`cannot read ${file}`);
-  process.exit(2);
-}
-
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-}
-
-const db = await openDatabase(config.db, { migrate: true });
+const { file, db } = await openForCsvImport("import:accounts");
 const tty = process.stderr.isTTY === true;
 const started = Date.now();
 let peakRss = process.memoryUsage().rss;
@@ -44,10 +22,7 @@ try {
   console.log(
     `Imported ${report.imported} accounts, rejected ${report.rejectedTotal} rows in ${seconds} s (peak RSS ${peakMb} MB).`,
   );
-  for (const r of report.rejected) console.log(`  line ${r.line}: ${r.reason}`);
-  if (report.rejectedTotal > report.rejected.length) {
-    console.log(`  ... and ${report.rejectedTotal - report.rejected.length} more`);
-  }
+  printRejected(report);
 } catch (error) {
   console.error(error instanceof CsvHeaderError ? `Not an account CSV: ${error.message}` : error);
   process.exitCode = 1;

@@ -92,6 +92,8 @@ export const envSchema = z
       z.string().min(24, "at least 24 characters").optional(),
     ),
 
+    CONSOLE_TRUST_PROXY: booleanFlag(false),
+
     COMPANY_PHONE: z.preprocess(emptyToUndefined, z.string().default("0 800 40 15 15")),
     COMPANY_WEBSITE: z.preprocess(emptyToUndefined, z.url().default("https://www.dtek-dnem.com.ua")),
     VERIFY_MAX_FAILURES_PER_HOUR: positiveInt(5),
@@ -172,6 +174,12 @@ export interface Config {
     | { enabled: true; authToken: string; botName: string; botAvatar: string | undefined; apiUrl: string };
   webChat: { enabled: boolean; token: string | undefined };
   operator: { bootstrapToken: string | undefined };
+  console: {
+    /** Client address from X-Forwarded-For's last hop (behind a reverse proxy). */
+    trustProxy: boolean;
+    /** Session cookies marked Secure (PUBLIC_URL is https). */
+    secureCookies: boolean;
+  };
   engine: {
     companyPhone: string;
     companyWebsite: string;
@@ -259,6 +267,10 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       token: env.WEB_CHAT_TOKEN,
     },
     operator: { bootstrapToken: env.OPERATOR_API_TOKEN },
+    console: {
+      trustProxy: env.CONSOLE_TRUST_PROXY,
+      secureCookies: env.PUBLIC_URL?.startsWith("https://") ?? false,
+    },
     engine: {
       companyPhone: env.COMPANY_PHONE,
       companyWebsite: env.COMPANY_WEBSITE,

@@ -9,6 +9,9 @@ import { createViberMedia } from "./channels/viber/media.js";
 import { createWebChannel } from "./channels/web/index.js";
 import type { Config } from "./config.js";
 import { createCustomerPhotoStore } from "./db/customer-photo-store.js";
+import { createSchedulePictureStore } from "./db/schedule-picture-store.js";
+import { createSchedulePictures } from "./channels/schedule-pictures.js";
+import { scheduleMediaRoutes } from "./channels/schedule-media-routes.js";
 import { createPgEngineStore } from "./db/engine-store-pg.js";
 import { databaseReadiness, openDatabase, type OpenDatabase } from "./db/open.js";
 import { startRetention } from "./db/retention.js";
@@ -17,6 +20,7 @@ import { createEngine, type Engine } from "./engine/engine.js";
 import type { ChannelName } from "./engine/events.js";
 import { engineSettingsFrom } from "./engine/settings.js";
 import { createMetrics, type Metrics } from "./http/metrics.js";
+import { consolePlugin } from "./http/console/plugin.js";
 import { operatorApi } from "./http/operator/plugin.js";
 import { buildServer } from "./http/server.js";
 import { createOutbound, type Outbound } from "./jobs/outbound.js";
@@ -50,6 +54,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     log: logger.child({ component: "engine" }),
   });
   const userStatus = createUserStatusStore(db.prisma);
+  // Schedule pictures: drawn once per queue/days/versions/language, shared by instances (Postgres).
+  const schedulePictures = createSchedulePictures({
+    store: createSchedulePictureStore(db.sql),
+    registry: metrics.registry,
+  });
 
   const telegram = config.telegram.enabled
     ? createTelegramChannel({
@@ -58,6 +67,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         userStatus,
         logger,
         metrics: metrics.registry,
+        pictures: schedulePictures,
       })
     : undefined;
   const viber = config.viber.enabled
@@ -68,6 +78,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         photoStore: createCustomerPhotoStore(db.prisma),
         logger,
         metrics: metrics.registry,
+        schedulePictures,
+        publicUrl: config.http.publicUrl,
       })
     : undefined;
   const web = createWebChannel({
@@ -76,6 +88,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger: logger.child({ channel: "web" }),
     metrics,
     prisma: db.prisma,
+    schedulePictures,
   });
 
   const senders: Partial<Record<ChannelName, ChannelSender>> = {};
@@ -91,22 +104,35 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     settings: outboundSettingsFromConfig(config),
   });
 
-  const plugins: FastifyPluginAsync[] = [web.plugin];
+  const plugins: FastifyPluginAsync[] = [web.plugin, scheduleMediaRoutes(schedulePictures, logger)];
   if (telegram?.plugin) plugins.push(telegram.plugin);
   if (viber) plugins.push(viber.plugin);
+  const operatorNotifier = {
+    notify: (items: Parameters<Outbound["notifier"]["notify"]>[0]) => outbound.notifier.notify(items),
+    notifyInTransaction: (
+      tx: Parameters<Outbound["notifyInTransaction"]>[0],
+      items: Parameters<Outbound["notifyInTransaction"]>[1],
+    ) => outbound.notifyInTransaction(tx, items),
+  };
+  const photoSources = {
+    ...(config.telegram.enabled ? { telegram: createTelegramFiles(config.telegram) } : {}),
+    ...(config.viber.enabled ? { viber: createViberMedia() } : {}),
+  };
   plugins.push(
     operatorApi({
       prisma: db.prisma,
       sql: db.sql,
-      notifier: {
-        notify: (items) => outbound.notifier.notify(items),
-        notifyInTransaction: (tx, items) => outbound.notifyInTransaction(tx, items),
-      },
+      notifier: operatorNotifier,
       bootstrapToken: config.operator.bootstrapToken,
-      photoSources: {
-        ...(config.telegram.enabled ? { telegram: createTelegramFiles(config.telegram) } : {}),
-        ...(config.viber.enabled ? { viber: createViberMedia() } : {}),
-      },
+      metrics: metrics.registry,
+      photoSources,
+    }),
+    consolePlugin({
+      prisma: db.prisma,
+      notifier: operatorNotifier,
+      photoSources,
+      secureCookies: config.console.secureCookies,
+      trustProxy: config.console.trustProxy,
     }),
   );
   const retention = startRetention(db.prisma, logger.child({ component: "retention" }));
@@ -152,6 +178,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       `web chat: open ${chatUrl}${web.needsToken ? "?token=<WEB_CHAT_TOKEN>" : ""} in a browser`,
     );
   }
+  logger.info(
+    { url: `${url}/console` },
+    `operator console: ${url}/console (users: npm run operator:user -- create <login> --role <role>)`,
+  );
   const server = app;
   let stopping: Promise<void> | undefined;
   return {

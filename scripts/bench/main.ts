@@ -10,6 +10,9 @@
 //               state in Postgres, fastify webhook callback), alternating baseline, service, baseline ...
 //               (--runs N services between N+1 baselines), closed loop at --concurrency 64; prints both and
 //               the ratio of medians (updates/s and p99)
+//   schedules   the outage-schedule view through the Telegram webhook: --users 600 linked customers in 12
+//               queues tap the schedule button --views 10 times each, closed loop at --concurrency 100 and
+//               open loop at --rate 200; service CPU per view and the picture counters from /metrics
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
 //   fanout      fan-out delivery (see fanout.ts): --phase ceiling | free (10,000 at 30/s) | paid (200,000
@@ -36,6 +39,8 @@ import { startPrivatePostgres } from "../../test/helpers/private-postgres.js";
 import { benchFanout } from "./fanout.js";
 import { startRateLimitedTelegram } from "./rate-limited-telegram.js";
 import { projectRoot, spawnService } from "./spawn-service.js";
+import { metricValue, scheduleViewer, seedScheduleUpdateIds } from "./schedules.js";
+import { addDays, kyivIsoDate } from "../../src/schedules/kyiv-day.js";
 
 const argv = process.argv.slice(2);
 const command = argv[0] && !argv[0].startsWith("--") ? argv[0] : "all";
@@ -807,7 +812,165 @@ async function benchRoundTrips(): Promise<void> {
   }
 }
 
+/**
+ * Schedule views: per run a fresh service process, fresh users (linked first, not measured), then
+ * only schedule-button taps are measured, saturated (closed loop) and at an open rate.
+ */
+async function benchSchedules(): Promise<void> {
+  const users = Number(option("users", "600"));
+  const views = Number(option("views", "10"));
+  const concurrency = Number(option("concurrency", "100"));
+  const rate = Number(option("rate", "200"));
+  const db = await createBenchDatabase();
+  const fakes = await startFakes();
+  const queues = ["1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2", "6.1", "6.2"];
+  try {
+    const plans: ("closed" | "open")[] = [];
+    for (let i = 0; i < runs; i += 1) plans.push("closed", "open");
+    const csv = await generateCsv(users * plans.length);
+    const imported = await importCsv(db.url, csv);
+    console.log(
+      `database ${db.name}: ${imported.imported} accounts imported in ${imported.seconds.toFixed(1)} s`,
+    );
+    await sql(db.url, `UPDATE account SET outage_queue = ($1::text[])[1 + id % 12]`, [queues]);
+    // Today's and tomorrow's schedule for every queue, one publication (as the operator API stores it).
+    const today = kyivIsoDate(new Date());
+    const [publication] = await sql<{ id: number }>(
+      db.url,
+      "INSERT INTO schedule_publication (source, actor) VALUES ('api', 'bench') RETURNING id",
+    );
+    for (const [index, queue] of queues.entries()) {
+      for (const [offset, date] of [today, addDays(today, 1)].entries()) {
+        const slots = Array.from({ length: 48 }, (_, slot) => {
+          const phase = (slot + index * 4 + offset * 8) % 24;
+          return phase < 6 ? "1" : phase < 8 ? "2" : "0";
+        }).join("");
+        await sql(
+          db.url,
+          "INSERT INTO schedule_day (queue, date, publication_id, slots) VALUES ($1, $2, $3, $4)",
+          [queue, date, publication!.id, slots],
+        );
+      }
+    }
+    const records: (RunRecord & {
+      plan: string;
+      rendersDuringRun: number;
+      rendersTotal: number;
+      lookups: Record<string, number>;
+    })[] = [];
+    for (const [runIndex, plan] of plans.entries()) {
+      const accounts = await readAccounts(csv, runIndex * users, users);
+      seedScheduleUpdateIds(runIndex + 1);
+      const viewers = accounts.map((account, i) =>
+        scheduleViewer(800_000_000 + runIndex * 100_000 + i, account, secrets, views),
+      );
+      const service = await spawnService({
+        env: serviceEnv(db.url, fakes),
+        logFile: path.join(resultsDir, `service-schedules.log`),
+      });
+      const metricsOf = async () => (await fetch(`${service.url}/metrics`)).text();
+      try {
+        // Linking and the first view (which draws and uploads each picture once): not measured.
+        const setupPoster = createPoster([service.url], 100);
+        const setup = await runClosedLoop(
+          setupPoster,
+          viewers.map((v) => v.setup),
+          {
+            concurrency: 50,
+            durationMs: 300_000,
+          },
+        );
+        setupPoster.close();
+        if (setup.errors > 0) console.log(`  setup errors: ${JSON.stringify(setup.errorKinds)}`);
+        const rendersBefore = metricValue(await metricsOf(), "schedule_picture_renders_total");
+        const cpuBefore = await service.cpuSeconds();
+        const before = await xactCommits(db.url, db.name);
+        const harnessBefore = process.cpuUsage();
+        const poster = createPoster([service.url], 100);
+        const load =
+          plan === "closed"
+            ? await runClosedLoop(
+                poster,
+                viewers.map((v) => v.views),
+                { concurrency, durationMs: durationS * 1000 },
+              )
+            : await runOpenLoop(
+                poster,
+                viewers.map((v) => v.views),
+                { rate, durationMs: durationS * 1000 },
+              );
+        const cpuSeconds = (await service.cpuSeconds()) - cpuBefore;
+        const harness = process.cpuUsage(harnessBefore);
+        poster.close();
+        const body = await metricsOf();
+        const rendersAfter = metricValue(body, "schedule_picture_renders_total");
+        const lookups = Object.fromEntries(
+          ["memory", "database", "rendered"].map((source) => [
+            source,
+            metricValue(body, "schedule_picture_lookups_total", `{source="${source}"}`),
+          ]),
+        );
+        const peakRssMb = (await service.memory()).peakRssMb;
+        await service.stop();
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        const after = await xactCommits(db.url, db.name);
+        const record = {
+          ...load,
+          plan,
+          run: runIndex,
+          instances: 1,
+          assembly: service.assembly,
+          peakRssMb: Math.round(peakRssMb),
+          transactionsPerUpdate: Math.round(((after - before - 2) / Math.max(1, load.sent)) * 100) / 100,
+          serviceCpuMsPerUpdate: Math.round((cpuSeconds * 1000 * 100) / Math.max(1, load.ok)) / 100,
+          postgresCpuMsPerUpdate: Number.NaN,
+          harnessCpuMsPerUpdate:
+            Math.round(((harness.user + harness.system) / 1000 / Math.max(1, load.ok)) * 100) / 100,
+          loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+          readingsStored: 0,
+          rendersDuringRun: rendersAfter - rendersBefore,
+          rendersTotal: rendersAfter,
+          lookups,
+        };
+        console.log(
+          `  ${plan === "closed" ? `closed ${concurrency}` : `open ${rate}/s`} run ${Math.floor(runIndex / 2) + 1}: ${record.throughput} views/s, p50 ${record.latencyMs.p50} ms, p99 ${record.latencyMs.p99} ms, errors ${record.errors}, service CPU ${record.serviceCpuMsPerUpdate} ms/view, renders: ${rendersBefore} before, ${rendersAfter} after (lookups ${JSON.stringify(lookups)})`,
+        );
+        records.push(record);
+      } finally {
+        await service.stop().catch(() => undefined);
+      }
+    }
+    const summaries = [
+      summarize(
+        `schedule views, closed ${concurrency} conns`,
+        records.filter((r) => r.plan === "closed"),
+      ),
+      summarize(
+        `schedule views, open ${rate}/s`,
+        records.filter((r) => r.plan === "open"),
+      ),
+    ];
+    printTable(summaries);
+    console.log(
+      `pictures drawn per run (12 queues x 1 language, before the measured phase): ${records.map((r) => r.rendersTotal).join(", ")}; during the measured views: ${records.map((r) => r.rendersDuringRun).join(", ")}`,
+    );
+    const file = await saveJson("schedules", {
+      machine: machine(),
+      settings: { runs, users, views, durationS, concurrency, rate },
+      summaries,
+      runs: records,
+    });
+    console.log(`wrote ${path.relative(projectRoot, file)}`);
+  } finally {
+    await fakes.close();
+    await db.drop();
+  }
+}
+
 switch (command) {
+  case "schedules":
+    await benchSchedules();
+    break;
   case "webhook":
   case "saturate":
     await benchWebhooks(command);
@@ -849,7 +1012,7 @@ switch (command) {
     break;
   default:
     console.error(
-      "usage: npm run bench -- [webhook --rate N | saturate | compare | import | export | reminders | fanout | roundtrips] [--runs N] [--users N] [--duration S]",
+      "usage: npm run bench -- [webhook --rate N | saturate | schedules | compare | import | export | reminders | fanout | roundtrips] [--runs N] [--users N] [--duration S]",
     );
     process.exit(2);
 }

@@ -3,6 +3,8 @@
 // StoreUnavailableError in the engine store, so webhooks answer 503 and the platform redelivers.
 // Knows pg's errors and Prisma's (the operator side and the tools still use Prisma).
 
+import { StoreUnavailableError } from "../engine/errors.js";
+
 const CONNECTIVITY_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028"]);
 const CONNECTIVITY_SYSTEM_CODES = new Set([
   "ECONNREFUSED",
@@ -62,4 +64,16 @@ export function isConnectivityError(error: unknown): boolean {
     current = candidate.cause;
   }
   return false;
+}
+
+/** Runs a store call; a connectivity failure becomes StoreUnavailableError, anything else passes. */
+export async function guardStore<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isConnectivityError(error)) {
+      throw new StoreUnavailableError("the database is unavailable", { cause: error });
+    }
+    throw error;
+  }
 }

@@ -2,20 +2,19 @@
 // NOTHING, so two deliveries of the same upload racing each other store one copy and neither
 // fails. Connectivity failures become StoreUnavailableError, as in the engine store.
 import type { CustomerPhotoStore } from "../channels/customer-photos.js";
-import { StoreUnavailableError } from "../engine/errors.js";
 import type { PrismaClient } from "./client.js";
-import { isConnectivityError } from "./connectivity.js";
+import { guardStore } from "./connectivity.js";
 
 export function createCustomerPhotoStore(prisma: PrismaClient): CustomerPhotoStore {
   return {
     async has(id) {
-      return guarded(async () => {
+      return guardStore(async () => {
         const row = await prisma.customerPhoto.findUnique({ where: { id }, select: { id: true } });
         return row !== null;
       });
     },
     async keep(photo) {
-      await guarded(() =>
+      await guardStore(() =>
         prisma.customerPhoto.createMany({
           data: [
             {
@@ -30,15 +29,4 @@ export function createCustomerPhotoStore(prisma: PrismaClient): CustomerPhotoSto
       );
     },
   };
-}
-
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (isConnectivityError(error)) {
-      throw new StoreUnavailableError("the database is unavailable", { cause: error });
-    }
-    throw error;
-  }
 }

@@ -50,6 +50,14 @@ export async function pruneUnreferencedPhotos(prisma: PrismaClient, now = new Da
        AND NOT EXISTS (SELECT 1 FROM referenced r WHERE r.id = p.id)`;
 }
 
+/** Console sessions that ended a day ago and sign-in attempts older than a day (the limit looks back 15 minutes). */
+export async function pruneConsoleSessions(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - 86_400_000);
+  const sessions = await prisma.$executeRaw`DELETE FROM operator_session WHERE expires_at < ${cutoff}`;
+  const attempts = await prisma.$executeRaw`DELETE FROM sign_in_attempt WHERE created_at < ${cutoff}`;
+  return sessions + attempts;
+}
+
 export function startRetention(prisma: PrismaClient, logger: Logger, everyMs = 3_600_000): { stop(): void } {
   let lastPhotoSweep = 0;
   const run = () => {
@@ -58,6 +66,12 @@ export function startRetention(prisma: PrismaClient, logger: Logger, everyMs = 3
         if (deleted > 0) logger.info({ deleted }, "pruned processed update ids");
       },
       (error: unknown) => logger.warn({ err: error }, "pruning processed update ids failed"),
+    );
+    pruneConsoleSessions(prisma).then(
+      (deleted) => {
+        if (deleted > 0) logger.info({ deleted }, "pruned ended console sessions and old sign-in attempts");
+      },
+      (error: unknown) => logger.warn({ err: error }, "pruning console sessions failed"),
     );
     if (Date.now() - lastPhotoSweep < PHOTO_SWEEP_EVERY_MS) return;
     lastPhotoSweep = Date.now();

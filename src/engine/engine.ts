@@ -23,6 +23,7 @@ import { showHelp } from "./flows/help.js";
 import { menuHandlers, runMenuChoice } from "./flows/menu.js";
 import { showRequests } from "./flows/my-requests.js";
 import { orderHandlers } from "./flows/order-service.js";
+import { scheduleHandlers } from "./flows/outage-schedule.js";
 import { historyHandlers } from "./flows/reading-history.js";
 import { outageHandlers } from "./flows/report-outage.js";
 import { settingsHandlers, stopReminders } from "./flows/settings.js";
@@ -62,6 +63,7 @@ const handlers: StepHandlers = {
   ...orderHandlers,
   ...historyHandlers,
   ...settingsHandlers,
+  ...scheduleHandlers,
 };
 
 /** The handler of a step; the map is complete by type, the cast only erases the name correlation. */

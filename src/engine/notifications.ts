@@ -30,6 +30,17 @@ export type Notification =
       expectedEndAt?: string;
     }
   | {
+      /** An operator's decision on a reading that was flagged for review (far above the forecast). */
+      kind: "reading_review";
+      accountLabel: string;
+      accountId: number;
+      readingId: number;
+      period: string; // YYYY-MM
+      decision: "accepted" | "rejected";
+      /** Why it was rejected, in the operator's words. */
+      reason?: string;
+    }
+  | {
       kind: "reading_reminder";
       /** "window_open" when the window opens, "last_day" on its last day. */
       reminder: "window_open" | "last_day";

@@ -60,6 +60,25 @@ export function renderNotification(language: Language, notification: Notificatio
       } else text = t(language, "notify.outageTimeUnknown", { label });
       return { text, attached: true };
     }
+    case "reading_review": {
+      const params = { label: notification.accountLabel, period: showPeriod(notification.period) };
+      if (notification.decision === "accepted") {
+        return { text: t(language, "notify.readingAccepted", params), attached: true };
+      }
+      const lines = [t(language, "notify.readingRejected", params)];
+      if (notification.reason)
+        lines.push(t(language, "notify.readingRejectedReason", { reason: notification.reason }));
+      lines.push(t(language, "notify.readingAgain"));
+      const choices: Choice[][] = [
+        [
+          {
+            id: submitReadingChoice(notification.accountId),
+            label: t(language, "notify.submitFor", { label: notification.accountLabel }),
+          },
+        ],
+      ];
+      return { text: lines.join("\n"), choices, attached: true };
+    }
     case "reading_reminder": {
       const period = showPeriod(notification.period);
       const head = t(

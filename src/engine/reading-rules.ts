@@ -1,6 +1,8 @@
 // The rules a submitted meter value must pass (notes/domain.md), as pure functions: whole number,
 // fits the meter's digits, not below the last reading unless the meter rolled over, plausible
-// against the average daily consumption from history. Outcomes are values, never exceptions.
+// against the average daily consumption (history, billing's average, else a configured default).
+// Outcomes are values, never exceptions. A figure shown to a customer comes from their history or
+// from billing, never from the default.
 import { daysBetween } from "./calendar.js";
 import type { ReadingRecord } from "./ports.js";
 import type { EngineSettings } from "./settings.js";
@@ -15,34 +17,71 @@ export function consumption(previous: number, current: number, digits: number): 
 }
 
 /**
- * Average daily consumption per zone from the counting readings (any order), or the configured
- * default when the history is too short (fewer than two readings or spanning too few days).
+ * The customer's own average daily consumption per zone from the counting readings (any order):
+ * null for every zone when the history is too short (fewer than two readings or spanning too few
+ * days), and for a zone some reading has no value for.
  */
-export function averageDailyPerZone(
+export function historyDailyPerZone(
   readings: ReadingRecord[],
   zones: number,
   digits: number,
   settings: EngineSettings,
-): number[] {
-  const fallback = Array.from({ length: zones }, () => settings.plausibility.defaultDailyKwh);
+): (number | null)[] {
+  const unknown = Array.from({ length: zones }, (): number | null => null);
   const sorted = [...readings].sort((a, b) => a.takenAt.getTime() - b.takenAt.getTime());
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
-  if (!first || !last || sorted.length < 2) return fallback;
+  if (!first || !last || sorted.length < 2) return unknown;
   const days = daysBetween(first.takenAt, last.takenAt);
-  if (days < settings.plausibility.minHistoryDays) return fallback;
-  return fallback.map((defaultValue, zone) => {
+  if (days < settings.plausibility.minHistoryDays) return unknown;
+  return unknown.map((_, zone) => {
     let total = 0;
     for (let index = 1; index < sorted.length; index += 1) {
       const before = sorted[index - 1];
       const after = sorted[index];
       const a = before ? zoneValue(before, zone) : null;
       const b = after ? zoneValue(after, zone) : null;
-      if (a === null || b === null) return defaultValue;
+      if (a === null || b === null) return null;
       total += consumption(a, b, digits);
     }
     return total / days;
   });
+}
+
+/**
+ * The customer's usual daily consumption per zone as their data or the company's tells it:
+ * billing's average (`avg_daily_kwh`, the figure a forecast bill uses) for a one-zone meter, else
+ * their own history; null where neither does. Only these figures are shown to a customer.
+ */
+export function usualDailyPerZone(
+  historyDaily: (number | null)[],
+  billingDaily: number | null,
+): (number | null)[] {
+  if (historyDaily.length === 1 && billingDaily !== null) return [billingDaily];
+  return historyDaily;
+}
+
+/**
+ * The daily consumption per zone the plausibility check assumes: the usual figure; else billing's
+ * average of the whole meter (no zone uses more than the whole meter); else the configured default.
+ */
+export function checkedDailyPerZone(
+  usualDaily: (number | null)[],
+  billingDaily: number | null,
+  settings: EngineSettings,
+): number[] {
+  return usualDaily.map((value) => value ?? billingDaily ?? settings.plausibility.defaultDailyKwh);
+}
+
+/** The whole meter's daily consumption a forecast bill uses: billing's, else the history's; null when unknown. */
+export function forecastDaily(historyDaily: (number | null)[], billingDaily: number | null): number | null {
+  if (billingDaily !== null) return billingDaily;
+  let total = 0;
+  for (const value of historyDaily) {
+    if (value === null) return null;
+    total += value;
+  }
+  return historyDaily.length > 0 ? total : null;
 }
 
 export type ZoneCheck =

@@ -24,6 +24,20 @@ export interface Reply {
    * Telegram renders them as an inline keyboard; other channels as usual.
    */
   attached?: boolean;
+  /**
+   * A picture to show with the text where the channel shows images. It names what to draw, never
+   * the bytes: channels ask the schedule-picture renderer (cached per version), and a picture that
+   * cannot be shown never stops the text.
+   */
+  picture?: SchedulePicture;
+}
+
+/** One queue's days as published (the exact versions), drawn in the reader's language. */
+export interface SchedulePicture {
+  kind: "outage-schedule";
+  queue: string;
+  days: { date: string; version: number }[];
+  language: Language;
 }
 
 export interface HandleResult {

@@ -14,6 +14,9 @@ const accountId = z.number().int().positive();
 const zoneValues = z.array(z.number().int().nonnegative()).max(3);
 const serviceType = z.enum(["meter_replacement", "meter_setup", "sealing", "unsealing", "meter_fault"]);
 const verifyMethod = z.enum(["phone", "serial_surname"]);
+const addressPart = z.string().max(150);
+/** Close matches offered as buttons (their ids are indexes into this list). */
+const addressOptions = z.array(addressPart).max(6);
 const orderDraft = {
   accountId,
   type: serviceType,
@@ -89,6 +92,13 @@ export const stepSchema = z.discriminatedUnion("name", [
   // settings
   z.object({ name: z.literal("settings") }),
   z.object({ name: z.literal("settings_language") }),
+  // outage-schedule
+  z.object({ name: z.literal("sched_view") }),
+  z.object({ name: z.literal("sched_pick") }),
+  z.object({ name: z.literal("sched_forget") }),
+  z.object({ name: z.literal("sched_settlement"), options: addressOptions }),
+  z.object({ name: z.literal("sched_street"), settlement: addressPart, options: addressOptions }),
+  z.object({ name: z.literal("sched_building"), settlement: addressPart, street: addressPart }),
 ]);
 
 export type Step = z.infer<typeof stepSchema>;

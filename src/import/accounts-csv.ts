@@ -2,11 +2,14 @@
 // API share. Streams the file (csv-parse), validates each row with zod, upserts by account number
 // in batches, and reports rejected rows by line with a reason. A bad row never stops good ones.
 import type { Readable } from "node:stream";
-import { parse } from "csv-parse";
 import { z } from "zod";
+import { isMeterSerial, METER_SERIAL_MAX_LENGTH, normalizeMeterSerial } from "../engine/meter-serial.js";
 import { normalizeUaPhone } from "../engine/phone.js";
 import { billingPeriodAt, kyivInstant } from "../engine/reading-window.js";
+import { importCsvInBatches, type ImportOptions, type ImportReport } from "./csv-batches.js";
 import { isValidEic } from "./eic.js";
+
+export { CsvHeaderError, type ImportOptions, type ImportReport } from "./csv-batches.js";
 
 export const ACCOUNT_CSV_COLUMNS = [
   "account_number",
@@ -35,19 +38,6 @@ export const OPTIONAL_ACCOUNT_CSV_COLUMNS = ["outage_queue", "avg_daily_kwh"] as
 
 /** An outage-schedule queue code as billing writes it: "3.2", "1001.1" (city-grid queues). */
 export const QUEUE_CODE_PATTERN = /^\d{1,4}\.\d{1,2}$/;
-
-export interface ImportReport {
-  imported: number;
-  rejected: { line: number; reason: string }[];
-  /** Rejections beyond this many are counted but not listed. */
-  rejectedTotal: number;
-}
-
-export interface ImportOptions {
-  batchSize?: number;
-  maxListedRejections?: number;
-  onProgress?: (progress: { rows: number; imported: number; rejected: number }) => void;
-}
 
 const trimmed = z.string().transform((s) => s.trim());
 const optionalCell = trimmed.transform((s) => (s === "" ? undefined : s));
@@ -97,7 +87,15 @@ const rowSchema = z
     area_code: trimmed.pipe(
       z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, "must be 1-32 letters, digits, _ . -"),
     ),
-    meter_serial: trimmed.pipe(z.string().regex(/^[A-Za-z0-9-]{3,32}$/, "must be 3-32 letters, digits or -")),
+    meter_serial: trimmed.pipe(
+      z
+        .string()
+        .max(METER_SERIAL_MAX_LENGTH, `must be at most ${METER_SERIAL_MAX_LENGTH} characters`)
+        .refine(
+          (serial) => isMeterSerial(normalizeMeterSerial(serial)),
+          "must be 3-32 letters and digits with at least one digit (spaces, - / . between them are allowed)",
+        ),
+    ),
     meter_digits: trimmed.pipe(
       z
         .string()
@@ -167,12 +165,6 @@ const rowSchema = z
 
 type AccountRow = z.infer<typeof rowSchema>;
 
-function describe(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? String(issue.path[0]) : "row"} ${issue.message}`)
-    .join("; ");
-}
-
 /**
  * Runs SQL with parameters: a pg Pool or Client. The import goes through pg directly because the
  * Prisma client retains about 1 KB per imported row on this path (measured: 117 MB heap after GC for
@@ -188,99 +180,50 @@ export async function importAccountsCsv(
   input: Readable,
   options: ImportOptions = {},
 ): Promise<ImportReport> {
-  const batchSize = options.batchSize ?? 1000;
-  const maxListed = options.maxListedRejections ?? 1000;
-  const report: ImportReport = { imported: 0, rejected: [], rejectedTotal: 0 };
-  const reject = (line: number, reason: string) => {
-    report.rejectedTotal++;
-    if (report.rejected.length < maxListed) report.rejected.push({ line, reason });
-  };
-
   const present = { outage_queue: false, avg_daily_kwh: false };
-  const parser = parse({
-    bom: true,
-    columns: (header: string[]) => {
-      const names = header.map((h) => h.trim().toLowerCase());
-      const missing = ACCOUNT_CSV_COLUMNS.filter((c) => !names.includes(c));
-      if (missing.length > 0) throw new CsvHeaderError(`missing columns: ${missing.join(", ")}`);
-      for (const column of OPTIONAL_ACCOUNT_CSV_COLUMNS) present[column] = names.includes(column);
-      return names;
-    },
-    skip_empty_lines: true,
-    relax_column_count: true,
-    info: true,
-  });
-  // An error on the input (a client aborting an upload) must end the import, not leave it waiting.
-  input.on("error", (error) => parser.destroy(error));
-  input.pipe(parser);
-
-  // Keyed by account number: the same account twice in one batch keeps the later row, as it would
-  // across batches.
-  let batch = new Map<string, { line: number; row: AccountRow }>();
-  let rows = 0;
-  const flush = async () => {
-    if (batch.size === 0) return;
-    const entries = [...batch.values()];
-    batch = new Map();
-    try {
-      await upsertBatch(
-        sql,
-        entries.map((e) => e.row),
-        present,
-      );
-      report.imported += entries.length;
-    } catch {
-      // A constraint across rows (an EIC already used by another account): find the rows one by one.
-      for (const entry of entries) {
+  return importCsvInBatches(
+    input,
+    {
+      columns: ACCOUNT_CSV_COLUMNS,
+      format: "account",
+      onHeader: (names) => {
+        for (const column of OPTIONAL_ACCOUNT_CSV_COLUMNS) present[column] = names.includes(column);
+      },
+      schema: rowSchema,
+      // Keyed by account number: the same account twice in one batch keeps the later row, as it
+      // would across batches.
+      key: (row) => row.account_number,
+      store: async (entries, reject) => {
         try {
-          await upsertBatch(sql, [entry.row], present);
-          report.imported++;
-        } catch (error) {
-          reject(entry.line, conflictReason(error));
+          await upsertBatch(
+            sql,
+            entries.map((e) => e.row),
+            present,
+          );
+          return entries.length;
+        } catch {
+          // A constraint across rows (an EIC already used by another account): find the rows one by one.
+          let stored = 0;
+          for (const entry of entries) {
+            try {
+              await upsertBatch(sql, [entry.row], present);
+              stored++;
+            } catch (error) {
+              reject(entry.line, conflictReason(error));
+            }
+          }
+          return stored;
         }
-      }
-    }
-    options.onProgress?.({ rows, imported: report.imported, rejected: report.rejectedTotal });
-  };
-
-  try {
-    for await (const record of parser as AsyncIterable<{
-      record: Record<string, string>;
-      info: { lines: number };
-    }>) {
-      rows++;
-      const line = record.info.lines;
-      const parsed = rowSchema.safeParse(record.record);
-      if (!parsed.success) {
-        reject(line, describe(parsed.error));
-        continue;
-      }
-      batch.delete(parsed.data.account_number);
-      batch.set(parsed.data.account_number, { line, row: parsed.data });
-      if (batch.size >= batchSize) await flush();
-    }
-  } catch (error) {
-    if (error instanceof CsvHeaderError) throw error;
-    const err = error as { code?: string; lines?: number; message?: string };
-    if (typeof err.code === "string" && err.code.startsWith("CSV_")) {
-      await flush();
-      reject(err.lines ?? rows + 1, `unreadable CSV: ${err.message ?? err.code}`);
-      return report;
-    }
-    throw error;
-  }
-  await flush();
-  return report;
+      },
+    },
+    options,
+  );
 }
 
 function conflictReason(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   if (/eic/i.test(text) && /unique|duplicate/i.test(text)) return "eic is already used by another account";
   return "could not be stored";
-}
-
-export class CsvHeaderError extends Error {
-  override readonly name = "CsvHeaderError";
 }
 
 async function upsertBatch(

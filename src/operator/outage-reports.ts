@@ -124,3 +124,9 @@ export async function updateOutageReport(
     return { result: toView(viewRow), notifications };
   });
 }
+
+export async function getOutageReport(prisma: PrismaClient, id: number): Promise<OutageReportView> {
+  const row = await prisma.outageReport.findUnique({ where: { id }, select: reportSelect });
+  if (!row) throw new NotFoundError("outage report", id);
+  return toView(row);
+}

@@ -127,3 +127,16 @@ export async function updateServiceOrder(
     return { result: toView(viewRow), notifications };
   });
 }
+
+export async function getServiceOrder(prisma: PrismaClient, id: number): Promise<ServiceOrderView> {
+  const row = await prisma.serviceOrder.findUnique({ where: { id }, select: orderSelect });
+  if (!row) throw new NotFoundError("service order", id);
+  return toView(row);
+}
+
+/** The number the customer left for the visit: only roles that arrange visits are shown it in full. */
+export async function serviceOrderContactPhone(prisma: PrismaClient, id: number): Promise<string> {
+  const row = await prisma.serviceOrder.findUnique({ where: { id }, select: { contactPhone: true } });
+  if (!row) throw new NotFoundError("service order", id);
+  return row.contactPhone;
+}

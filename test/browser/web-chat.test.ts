@@ -2,7 +2,7 @@
 // test server with the real engine and database. A person verifies a demo account through the
 // "share phone" stand-in and the fallback questions, submits a reading, reads the receipt, reloads
 // mid-journey and continues, reports an outage, receives a pushed status message, and orders a
-// service with a photo.
+// service with a photo. Another person submits a three-zone reading (night is T3).
 // Screenshots go to test-results/web-chat/; with UPDATE_DOCS_SCREENSHOT=1 the receipt also goes to
 // docs/web-chat.png (the README's picture).
 import { existsSync } from "node:fs";
@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importDemoAccounts } from "../channels/web/demo-accounts.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { startWebChatServer, type WebChatServer } from "../channels/web/harness.js";
+import { daySlots, publishDays } from "../helpers/schedules.js";
+import { addDays, kyivIsoDate } from "../../src/schedules/kyiv-day.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const browserAvailable = existsSync(CHROMIUM);
@@ -27,6 +29,7 @@ if (skip) {
 
 const resultsDir = path.resolve("test-results", "web-chat");
 const docsScreenshot = path.resolve("docs", "web-chat.png");
+const docsScheduleScreenshot = path.resolve("docs", "schedule-view.png");
 
 let db: TestDatabase;
 let server: WebChatServer;
@@ -210,6 +213,105 @@ describe.skipIf(skip)("web chat in Chromium", () => {
     await page.locator("#language-switch").click();
     expect(pageProblems).toEqual([]);
   }, 90_000);
+
+  it("shows the outage schedule with its picture to someone without an account", async () => {
+    const today = kyivIsoDate(new Date());
+    await publishDays(db.enginePool, [
+      {
+        queue: "3.2",
+        date: today,
+        slots: daySlots(["08:00", "12:30", "off"], ["16:00", "18:00", "maybe"], ["20:00", "22:00", "off"]),
+      },
+      {
+        queue: "3.2",
+        date: addDays(today, 1),
+        slots: daySlots(["04:00", "08:00", "off"], ["14:00", "15:30", "maybe"]),
+      },
+    ]);
+    // A new conversation (a fresh page id): the schedule is for anyone.
+    await page.evaluate("localStorage.clear()");
+    await page.reload();
+    await expectBot("Вітаємо!");
+    await press("Меню");
+    await expectBot("Головне меню.");
+    await press("Графік відключень");
+    await expectBot("Оберіть свою чергу");
+    await press("черга 3.2");
+    await expectBot("🔴 08:00–12:30 без світла · 🟡 16:00–18:00 можливе · 🔴 20:00–22:00 без світла");
+    const image = page.locator(".message.bot .bubble img.picture").last();
+    await image.waitFor({ timeout: 10_000 });
+    expect(await image.getAttribute("alt")).toMatch(/^Черга 3\.2: графік на /);
+    // The image really loaded: a broken one has naturalWidth 0.
+    await expect
+      .poll(
+        () =>
+          image.evaluate((node) => {
+            const img = node as unknown as { complete: boolean; naturalWidth: number };
+            return img.complete ? img.naturalWidth : 0;
+          }),
+        { timeout: 10_000 },
+      )
+      .toBe(960);
+    await image.scrollIntoViewIfNeeded();
+    const file = await shot("10-schedule");
+    if (process.env.UPDATE_DOCS_SCREENSHOT === "1") await copyFile(file, docsScheduleScreenshot);
+    expect(pageProblems).toEqual([]);
+  }, 60_000);
+
+  it("submits a three-zone reading: night is T3 in the prompts, the summary and the receipt", async () => {
+    const zones = await context.newPage();
+    try {
+      await zones.goto(`${server.url}/`);
+      await zones.evaluate("localStorage.clear()");
+      await zones.reload();
+      const bubble = (text: string) => zones.locator(".message.bot .bubble", { hasText: text }).last();
+      const bot = (text: string) => bubble(text).waitFor({ timeout: 10_000 });
+      const send = async (text: string) => {
+        await zones.locator("#text-input").fill(text);
+        await zones.locator("#send-button:not([disabled])").click();
+      };
+      const tap = (label: string) =>
+        zones.locator("#keyboard button:not([disabled])", { hasText: label }).first().click();
+      await bot("Вітаємо!");
+      await tap("Підтвердити інакше");
+      await bot("номер особового рахунку");
+      await send("1000000003");
+      await bot("заводський номер");
+      await send("55667788");
+      await bot("прізвище");
+      await send("Бондаренко");
+      await bot("Рахунок № 1000000003 підключено.");
+      await tap("Квартира");
+      await bot("Головне меню.");
+      // No forecast figure of ours: the account has one reading and no billing average.
+      expect(await bubble("Головне меню.").textContent()).not.toContain("≈");
+
+      await tap("Передати показники");
+      await bot("Введіть показник «Пік (T1)»");
+      await send("45700");
+      await bot("Введіть показник «Напівпік (T2)»");
+      await send("23500");
+      await bot("Введіть показник «Ніч (T3)»");
+      await send("34600");
+      await bot("Перевірте показники");
+      expect(await bubble("Перевірте показники").textContent()).toContain(
+        "Ніч (T3): 34600 (спожито 33 кВт·год)",
+      );
+      await tap("Підтвердити");
+      await bot("Показники прийнято");
+      const text = (await bubble("Показники прийнято").textContent()) ?? "";
+      expect(text).toContain("Пік (T1): 45700\nНапівпік (T2): 23500\nНіч (T3): 34600");
+      expect(text).not.toContain("Ніч (T2)");
+      await zones.screenshot({ path: path.join(resultsDir, "10-three-zones.png") });
+      const account = await db.prisma.account.findUniqueOrThrow({ where: { number: "1000000003" } });
+      const reading = await db.prisma.meterReading.findFirstOrThrow({
+        where: { accountId: account.id, source: "web" },
+      });
+      expect(reading).toMatchObject({ t1: 45700, t2: 23500, t3: 34600 });
+    } finally {
+      await zones.close();
+    }
+  }, 60_000);
 
   it("speaks English to an English browser, and the switch changes the page's texts", async () => {
     const english = await context.newPage();

@@ -7,10 +7,13 @@
 //   the engine as that choice;
 // - a contact reaches the engine with the proof the platform can give;
 // - delivering the same platform update twice gives no second reply;
-// - a long text is split within the platform's limit and loses nothing.
+// - a long text is split within the platform's limit and loses nothing;
+// - a reply's picture is shown before its text, and a picture that cannot be drawn leaves the text.
 import { describe, expect, it } from "vitest";
 import type { Address, EventMeta, InboundEvent } from "../../src/engine/events.js";
-import type { HandleResult, Reply } from "../../src/engine/replies.js";
+import type { HandleResult, Reply, SchedulePicture } from "../../src/engine/replies.js";
+import type { SlotState } from "../../src/schedules/types.js";
+import { daySlots } from "../helpers/schedules.js";
 
 /** What a person does, independent of the platform. */
 export type ScriptStep =
@@ -28,6 +31,8 @@ export interface SentMessage {
   choiceIds: string[];
   /** A "share my phone" button was shown. */
   requestPhone: boolean;
+  /** The message is an image: the platform's reference to it (URL, file id, "upload"). */
+  picture?: string;
 }
 
 /** One call the channel made into the engine, with the engine's answer. */
@@ -64,6 +69,8 @@ export interface ChannelHarness {
   readonly provesContacts: boolean;
   /** A conversation with a new person. */
   newConversation(): Promise<ChannelConversation>;
+  /** Publishes one queue's day (as the operator API stores it) in the harness's database; the version. */
+  publishDay(queue: string, date: string, slots: SlotState[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -174,6 +181,37 @@ export function runChannelContract(name: string, makeHarness: () => Promise<Chan
             .replace(/\s+/g, ""),
         ).toBe(text.replace(/\s+/g, ""));
         expect(sent.at(-1)!.choiceIds).toEqual(["menu"]);
+      });
+    });
+
+    it("shows a reply's picture before its text, and a picture that cannot be drawn leaves the text", async () => {
+      await withConversation(async (conversation, harness) => {
+        const version = await harness.publishDay("3.2", "2026-11-30", daySlots(["08:00", "12:30", "off"]));
+        const picture: SchedulePicture = {
+          kind: "outage-schedule",
+          queue: "3.2",
+          days: [{ date: "2026-11-30", version }],
+          language: "uk",
+        };
+        const text = "🕯 черга 3.2\nСьогодні, 30.11: 🔴 08:00–12:30 без світла";
+        await conversation.sendDirect([{ text, picture, choices: [[{ id: "menu", label: "Меню" }]] }]);
+        const sent = conversation.sent();
+        // The picture is a message of its own just before the text, or shown in the text's own message.
+        const last = sent.at(-1)!;
+        expect({ text: last.text, choiceIds: last.choiceIds, requestPhone: last.requestPhone }).toEqual({
+          text,
+          choiceIds: ["menu"],
+          requestPhone: false,
+        });
+        const images = sent.filter((message) => message.picture !== undefined);
+        expect(images).toHaveLength(1);
+        expect(sent).toHaveLength(images[0] === last ? 1 : 2);
+
+        const missing = { ...picture, days: [{ date: "2026-11-30", version: version + 100_000 }] };
+        await conversation.sendDirect([{ text: "без картинки", picture: missing }]);
+        expect(conversation.sent().slice(sent.length)).toEqual([
+          { text: "без картинки", choiceIds: [], requestPhone: false },
+        ]);
       });
     });
   });

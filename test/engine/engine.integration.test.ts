@@ -613,6 +613,8 @@ describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
       meterSerial: "ZX000001",
       meterDigits: 5,
       zones: 2,
+      outageQueue: null,
+      avgDailyKwh: null,
     });
     expect(result.missing).toBeNull();
     expect(result.first.existed).toBe(false);

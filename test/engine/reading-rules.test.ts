@@ -4,9 +4,12 @@ import { describe, expect, test } from "vitest";
 import { nextWorkingDays, readingWindow, showDate } from "../../src/engine/calendar.js";
 import type { ReadingRecord } from "../../src/engine/ports.js";
 import {
-  averageDailyPerZone,
+  checkedDailyPerZone,
   checkZoneValue,
   consumption,
+  forecastDaily,
+  historyDailyPerZone,
+  usualDailyPerZone,
   zoneLimits,
 } from "../../src/engine/reading-rules.js";
 import { defaultEngineSettings } from "../../src/engine/settings.js";
@@ -92,14 +95,30 @@ describe("average daily consumption", () => {
 
   test("from history, per zone, rollover-aware", () => {
     const history = [reading("2026-01-01T00:00:00Z", 99_900, 100), reading("2026-03-02T00:00:00Z", 500, 400)];
-    expect(averageDailyPerZone(history, 2, 5, defaultEngineSettings)).toEqual([10, 5]);
+    expect(historyDailyPerZone(history, 2, 5, defaultEngineSettings)).toEqual([10, 5]);
   });
 
-  test("short history falls back to the configured default", () => {
-    expect(averageDailyPerZone([reading("2026-01-01T00:00:00Z", 1)], 2, 5, defaultEngineSettings)).toEqual([
-      10, 10,
-    ]);
+  test("short history is unknown; only the plausibility check falls back to the configured default", () => {
+    const one = historyDailyPerZone([reading("2026-01-01T00:00:00Z", 1)], 2, 5, defaultEngineSettings);
+    expect(one).toEqual([null, null]);
     const tooClose = [reading("2026-01-01T00:00:00Z", 1), reading("2026-01-10T00:00:00Z", 500)];
-    expect(averageDailyPerZone(tooClose, 1, 5, defaultEngineSettings)).toEqual([10]);
+    expect(historyDailyPerZone(tooClose, 1, 5, defaultEngineSettings)).toEqual([null]);
+    expect(checkedDailyPerZone(one, null, defaultEngineSettings)).toEqual([10, 10]);
+    expect(forecastDaily(one, null)).toBeNull();
+    expect(usualDailyPerZone(one, null)).toEqual([null, null]);
+  });
+
+  test("billing's average: the whole meter's forecast figure, a one-zone meter's usual figure", () => {
+    // Two zones: billing's 7.5 a day is the forecast, not a zone's usual use; the check assumes no
+    // zone uses more than the whole meter.
+    expect(forecastDaily([null, null], 7.5)).toBe(7.5);
+    expect(forecastDaily([10, 5], 7.5)).toBe(7.5);
+    expect(forecastDaily([10, 5], null)).toBe(15);
+    expect(usualDailyPerZone([null, null], 7.5)).toEqual([null, null]);
+    expect(checkedDailyPerZone([null, null], 7.5, defaultEngineSettings)).toEqual([7.5, 7.5]);
+    expect(usualDailyPerZone([10, 5], 7.5)).toEqual([10, 5]);
+    // One zone: billing's figure is that zone's, and is preferred to the history's.
+    expect(usualDailyPerZone([null], 7.5)).toEqual([7.5]);
+    expect(usualDailyPerZone([12], 7.5)).toEqual([7.5]);
   });
 });

@@ -2,6 +2,7 @@
 // reading history (last 12 with consumption), settings (language, reminders) and help (contacts).
 import { describe, expect, test } from "vitest";
 import { t } from "../../src/engine/i18n/index.js";
+import type { Language } from "../../src/engine/replies.js";
 import { linkByPhone, seedAccount, setup } from "./harness.js";
 
 describe("my requests", () => {
@@ -66,6 +67,12 @@ describe("my requests", () => {
 });
 
 describe("reading history", () => {
+  const twoZones = (language: Language, day: number, night: number) =>
+    [
+      t(language, "history.zoneValue", { zone: t(language, "zone.day"), value: day }),
+      t(language, "history.zoneValue", { zone: t(language, "zone.night"), value: night }),
+    ].join(" / ");
+
   test.each(["uk", "en"] as const)(
     "shows the last 12 readings with consumption per period (%s)",
     async (language) => {
@@ -105,7 +112,7 @@ describe("reading history", () => {
         t(language, "history.line", {
           date: "01.11.2026",
           period: "11.2026",
-          values: "12200 / 6100",
+          values: twoZones(language, 12200, 6100),
           used: 300,
         }),
       );
@@ -113,7 +120,7 @@ describe("reading history", () => {
         t(language, "history.line", {
           date: "01.12.2025",
           period: "12.2025",
-          values: "10000 / 5000",
+          values: twoZones(language, 10000, 5000),
           used: 300,
         }),
       );

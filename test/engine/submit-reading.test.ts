@@ -105,10 +105,73 @@ describe("happy path", () => {
     await c.choose("same");
     expect(c.text_).toBe(t("uk", "reading.askZone", { zone: t("uk", "zone.semipeak"), digits: 5 }));
     await c.choose("same");
-    expect(c.text_).toBe(t("uk", "reading.askZone", { zone: t("uk", "zone.night"), digits: 5 }));
+    expect(c.text_).toBe(t("uk", "reading.askZone", { zone: t("uk", "zone.nightT3"), digits: 5 }));
     await c.text("2600");
     expect(c.stepName).toBe("reading_summary");
   });
+
+  test.each(["uk", "en"] as const)(
+    "three zones: night is T3 in the intro, prompts, summary, receipt, replacement note and history (%s)",
+    async (language) => {
+      const s = setup();
+      seedAccount(s.store, { number: "3333333333", zones: 3 });
+      const c = s.conversation("telegram:3", { languageCode: language });
+      await linkByPhone(c, "3333333333");
+      const texts: string[] = [];
+      const zone = (key: "zone.peak" | "zone.semipeak" | "zone.nightT3", value: number) =>
+        t(language, "reading.zoneValue", { zone: t(language, key), value });
+      expect(t(language, "zone.peak")).toContain("T1");
+      expect(t(language, "zone.semipeak")).toContain("T2");
+      expect(t(language, "zone.nightT3")).toContain("T3");
+
+      await c.choose("m:read");
+      texts.push(c.text_);
+      expect(c.text_).toContain(
+        [zone("zone.peak", 12200), zone("zone.semipeak", 6100), zone("zone.nightT3", 2550)].join("\n"),
+      );
+      await c.choose("same");
+      await c.choose("same");
+      texts.push(c.text_);
+      expect(c.text_).toBe(t(language, "reading.askZone", { zone: t(language, "zone.nightT3"), digits: 5 }));
+      await c.text("2600");
+      texts.push(c.text_);
+      expect(c.text_).toContain(
+        t(language, "reading.zoneValueUsed", { zone: t(language, "zone.nightT3"), value: 2600, used: 50 }),
+      );
+      await c.choose("ok");
+      texts.push(c.text_);
+      expect(c.text_).toContain(
+        [zone("zone.peak", 12200), zone("zone.semipeak", 6100), zone("zone.nightT3", 2600)].join("\n"),
+      );
+      await c.choose("m:read");
+      texts.push(c.text_);
+      expect(c.text_).toContain(
+        [
+          t(language, "reading.alreadySubmitted", { period: "12.2026" }),
+          zone("zone.peak", 12200),
+          zone("zone.semipeak", 6100),
+          zone("zone.nightT3", 2600),
+        ].join("\n"),
+      );
+      await c.choose("nav:menu");
+      await c.choose("m:history");
+      texts.push(c.text_);
+      expect(c.text_.split("\n")[1]).toBe(
+        t(language, "history.line", {
+          date: "30.11.2026",
+          period: "12.2026",
+          values: [
+            t(language, "history.zoneValue", { zone: t(language, "zone.peak"), value: 12200 }),
+            t(language, "history.zoneValue", { zone: t(language, "zone.semipeak"), value: 6100 }),
+            t(language, "history.zoneValue", { zone: t(language, "zone.nightT3"), value: 2600 }),
+          ].join(" / "),
+          used: 50,
+        }),
+      );
+      // No text of a three-zone meter calls any zone the two-zone night (T2).
+      for (const text of texts) expect(text).not.toContain(t(language, "zone.night"));
+    },
+  );
 
   test("Fix starts the zones again; nothing is stored until Confirm", async () => {
     const { s, c } = await linked();
@@ -255,6 +318,100 @@ describe("plausibility", () => {
     expect(await scenario(10)).toBe("reading_high");
     // 10 days x 50 kWh = 500 expected: 350 is ordinary.
     expect(await scenario(50)).toBe("reading_summary");
+  });
+});
+
+describe("what the customer reads as usual or forecast comes from their data or billing", () => {
+  /** A linked account with one billing reading on 01.11.2026 (no history to average). */
+  async function oneReading(zones: number, avgDailyKwh: number | null, language: Language = "uk") {
+    const s = setup();
+    const account = s.store.addAccount({ number: "5555555555", meterDigits: 6, zones, avgDailyKwh });
+    s.store.addReading({
+      accountId: account.id,
+      period: "2026-11",
+      t1: 1000,
+      t2: zones >= 2 ? 500 : null,
+      t3: zones >= 3 ? 200 : null,
+      takenAt: new Date("2026-11-01T09:00:00Z"),
+    });
+    const c = s.conversation("telegram:5", { languageCode: language });
+    await linkByPhone(c, "5555555555");
+    return { s, c, account };
+  }
+  const menuLine = (c: Conversation) => c.text_.split("\n").slice(-1)[0];
+
+  test.each(["uk", "en"] as const)(
+    "one reading and neither history nor billing's average: a forecast without a number (%s)",
+    async (language) => {
+      for (const zones of [1, 2, 3]) {
+        const { c } = await oneReading(zones, null, language);
+        await c.choose("nav:menu");
+        expect(menuLine(c)).toBe(
+          t(language, "menu.readingMissing", { label: t(language, "label.flat"), period: "12.2026" }),
+        );
+        expect(c.text_).not.toMatch(/≈|\d+ (кВт·год|kWh)/);
+      }
+    },
+  );
+
+  test.each(["uk", "en"] as const)(
+    "billing's avg_daily_kwh gives the forecast, whatever the number of zones (%s)",
+    async (language) => {
+      // 7.5 kWh a day x 29.5 days from 01.11 09:00 UTC to 01.12 00:00 Kyiv.
+      for (const zones of [1, 2, 3]) {
+        const { c } = await oneReading(zones, 7.5, language);
+        await c.choose("nav:menu");
+        expect(menuLine(c)).toBe(
+          t(language, "menu.readingForecast", {
+            label: t(language, "label.flat"),
+            period: "12.2026",
+            kwh: 222,
+          }),
+        );
+      }
+    },
+  );
+
+  test("billing's avg_daily_kwh is preferred to the history's average", async () => {
+    const s = setup();
+    seedAccount(s.store, { number: "1234567890", avgDailyKwh: 5 });
+    const c = s.conversation();
+    await linkByPhone(c);
+    await c.choose("nav:menu");
+    // 5 kWh a day x 29.5 days, not the history's 9.85 a day (291, the test above).
+    expect(menuLine(c)).toBe(
+      t("uk", "menu.readingForecast", { label: t("uk", "label.flat"), period: "12.2026", kwh: 148 }),
+    );
+  });
+
+  test.each(["uk", "en"] as const)(
+    "far above the default with no usual figure known: asked to check, no '≈ usual' number (%s)",
+    async (language) => {
+      const { c } = await oneReading(1, null, language);
+      await c.choose("m:read");
+      // 29 days since 01.11 x the default 10 kWh: the check warns above 870.
+      await c.text("2000");
+      expect(c.text_).toBe(t(language, "reading.highAskNoUsual", { value: 2000, used: 1000 }));
+      await c.choose("yes");
+      await c.choose("skip");
+      await c.choose("ok");
+      expect(c.text_).toContain(t(language, "reading.flaggedNote"));
+    },
+  );
+
+  test("a one-zone meter's usual figure is billing's average", async () => {
+    const { c } = await oneReading(1, 2, "uk");
+    await c.choose("m:read");
+    // 29 days x 2 kWh = 58 usual; warn above max(174, 100).
+    await c.text("1200");
+    expect(c.text_).toBe(t("uk", "reading.highAsk", { value: 1200, used: 200, expected: 58 }));
+  });
+
+  test("a two-zone meter with only billing's whole-meter average: no per-zone usual number", async () => {
+    const { c } = await oneReading(2, 2, "uk");
+    await c.choose("m:read");
+    await c.text("1200");
+    expect(c.text_).toBe(t("uk", "reading.highAskNoUsual", { value: 1200, used: 200 }));
   });
 });
 

@@ -2,7 +2,16 @@
 // the hourly failure limit with its lockout time, labels (presets, own text), several accounts, unlink.
 import { describe, expect, test } from "vitest";
 import { t } from "../../src/engine/i18n/index.js";
-import { linkByPhone, seedAccount, setup } from "./harness.js";
+import { linkByPhone, seedAccount, setup, type Conversation } from "./harness.js";
+
+/** The fallback questions from the start: account number, meter serial, surname. */
+async function viaFallback(c: Conversation, number: string, serial: string, surname: string): Promise<void> {
+  await c.start();
+  await c.choose("v:fallback");
+  await c.text(number);
+  await c.text(serial);
+  await c.text(surname);
+}
 
 describe("verify by phone", () => {
   test.each(["uk", "en"] as const)("happy path links the account and names it (%s)", async (language) => {
@@ -126,6 +135,21 @@ describe("fallback: account number, meter serial, surname", () => {
     expect(s.store.data.links[0]?.verifiedBy).toBe("serial_surname");
   });
 
+  test("a serial typed with Cyrillic look-alike letters matches the plate's Latin ones; one with no digit is refused", async () => {
+    const s = setup();
+    seedAccount(s.store, { number: "1234567890", meterSerial: "CE102 0123456" });
+    const c = s.conversation();
+    await c.start();
+    await c.choose("v:fallback");
+    await c.text("1234567890");
+    await c.text("немає");
+    expect(c.text_).toBe(t("uk", "verify.serialHint"));
+    // "СЕ" typed on a Ukrainian keyboard.
+    const typed = s.conversation("telegram:2");
+    await viaFallback(typed, "1234567890", "се102-0123456", "Шевченко");
+    expect(typed.text_.startsWith(t("uk", "verify.linked", { number: "1234567890" }))).toBe(true);
+  });
+
   test("Back walks the fallback questions backwards", async () => {
     const s = setup();
     const c = s.conversation();
@@ -215,6 +239,95 @@ describe("failures and the hourly limit", () => {
       if (failure === 1) await c.choose("v:retry");
     }
     expect(c.text_.startsWith(t("en", "verify.locked", { until: "30.11.2026 12:10" }))).toBe(true);
+  });
+});
+
+describe("after a failure, a typed account number is a new try", () => {
+  test.each(["uk", "en"] as const)(
+    "phone path: the typed number is checked at once and counted as an attempt (%s)",
+    async (language) => {
+      const s = setup();
+      const account = seedAccount(s.store);
+      const c = s.conversation("telegram:1", { languageCode: language });
+      await c.start();
+      await c.contact("380671234567");
+      await c.text("7777777777");
+      expect(c.stepName).toBe("verify_failed");
+      expect(c.text_).toBe(`${t(language, "verify.failed")}\n\n${t(language, "verify.failedWhatNext")}`);
+      await c.text("1234 567 890");
+      expect(c.text_).toBe(
+        `${t(language, "verify.linked", { number: "1234567890" })}\n\n${t(language, "label.ask")}`,
+      );
+      expect(s.store.data.attempts).toMatchObject([
+        { method: "phone", success: false, accountNumber: "7777777777" },
+        { method: "phone", success: true, accountNumber: "1234567890" },
+      ]);
+      expect(s.store.data.links).toMatchObject([{ accountId: account.id, verifiedBy: "phone" }]);
+    },
+  );
+
+  test("fallback path: the typed number starts the serial and surname questions for it", async () => {
+    const s = setup();
+    seedAccount(s.store);
+    const c = s.conversation();
+    await viaFallback(c, "7777777777", "AB123456", "Шевченко");
+    expect(c.stepName).toBe("verify_failed");
+    await c.text("1234567890");
+    expect(c.text_).toBe(t("uk", "verify.fallbackAskSerial"));
+    expect(c.user.state).toMatchObject({
+      step: { name: "verify_fallback_serial", accountNumber: "1234567890" },
+    });
+    await c.text("AB123456");
+    await c.text("Шевченко");
+    expect(c.text_.startsWith(t("uk", "verify.linked", { number: "1234567890" }))).toBe(true);
+    expect(s.store.data.attempts.map((attempt) => [attempt.method, attempt.success])).toEqual([
+      ["serial_surname", false],
+      ["serial_surname", true],
+    ]);
+  });
+
+  test("typed tries count towards the hourly limit like the button's", async () => {
+    const s = setup("2026-11-30T10:00:00Z");
+    seedAccount(s.store);
+    const c = s.conversation();
+    await c.start();
+    await c.contact("380509999999");
+    await c.text("1234567890");
+    for (let failure = 2; failure <= 5; failure += 1) {
+      expect(c.stepName).toBe("verify_failed");
+      await c.text("1234567890");
+    }
+    const locked = t("uk", "verify.locked", { until: "30.11.2026 13:00" });
+    expect(c.text_.startsWith(locked)).toBe(true);
+    expect(s.store.data.attempts.filter((attempt) => !attempt.success)).toHaveLength(5);
+    expect(c.stepName).toBe("menu");
+  });
+
+  test("the fallback path's typed retry is refused while locked out", async () => {
+    const s = setup("2026-11-30T10:00:00Z", { verification: { maxFailures: 2, windowMinutes: 60 } });
+    seedAccount(s.store);
+    const c = s.conversation();
+    await viaFallback(c, "7777777777", "AB123456", "Шевченко");
+    expect(c.stepName).toBe("verify_failed");
+    // Another failure elsewhere in the meantime (a second device would do the same).
+    s.store.data.attempts.push({ ...s.store.data.attempts[0]!, id: 999 });
+    await c.text("1234567890");
+    expect(c.text_.startsWith(t("uk", "verify.locked", { until: "30.11.2026 13:00" }))).toBe(true);
+  });
+
+  test("other text is answered with what can be done; a malformed number is explained", async () => {
+    const s = setup();
+    seedAccount(s.store);
+    const c = s.conversation();
+    await c.start();
+    await c.contact("380671234567");
+    await c.text("7777777777");
+    await c.text("допоможіть");
+    expect(c.text_).toBe(t("uk", "verify.failedHint"));
+    await c.text("123");
+    expect(c.text_).toBe(t("uk", "verify.accountFormat"));
+    expect(c.stepName).toBe("verify_failed");
+    expect(s.store.data.attempts).toHaveLength(1);
   });
 });
 

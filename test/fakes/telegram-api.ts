@@ -54,6 +54,13 @@ export interface FakeTelegramApi {
   callsTo(method: string): RecordedCall[];
   /** Parameters of every sendMessage call (also the failed ones), optionally for one chat. */
   sentMessages(chatId?: number): Record<string, unknown>[];
+  /**
+   * Every sendPhoto call, optionally for one chat: `photo` is the file id re-sent, or "upload" with
+   * the uploaded bytes' size (grammY sends uploads as multipart/form-data).
+   */
+  sentPhotos(chatId?: number): { chatId: number; photo: string; uploadBytes?: number; caption?: string }[];
+  /** Texts the chat was shown, in order: message texts and photo captions. */
+  shownTexts(chatId: number): string[];
   /** The next `times` calls of `method` fail this way (queued after earlier scripts). */
   failNext(method: string, failure: ScriptedFailure, times?: number): void;
   /** Every send to this chat answers 403 "bot was blocked by the user" until unblocked. */
@@ -100,6 +107,33 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
     done(null, body === "" ? {} : body);
   });
+  // Uploads (sendPhoto with bytes) come as multipart/form-data: fields as strings, files as sizes.
+  app.addContentTypeParser("multipart/form-data", { parseAs: "buffer" }, (request, body, done) => {
+    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(String(request.headers["content-type"]));
+    const marker = `--${boundary?.[1] ?? boundary?.[2] ?? ""}`;
+    const params: Record<string, unknown> = {};
+    const text = (body as Buffer).toString("latin1");
+    for (const part of text.split(marker)) {
+      const headerEnd = part.indexOf("\r\n\r\n");
+      if (headerEnd < 0) continue;
+      const headers = part.slice(0, headerEnd);
+      const name = /name="([^"]+)"/.exec(headers)?.[1];
+      if (!name) continue;
+      const value = part.slice(headerEnd + 4).replace(/\r\n$/, "");
+      if (/filename=/.test(headers)) params[name] = { uploadBytes: Buffer.from(value, "latin1").length };
+      else {
+        const decoded = Buffer.from(value, "latin1").toString("utf8");
+        try {
+          params[name] = JSON.parse(decoded) as unknown;
+        } catch {
+          params[name] = decoded;
+        }
+      }
+    }
+    done(null, params);
+  });
+  const photos = new Set<string>();
+  let nextPhoto = 1;
 
   const ok = (result: unknown) => ({ ok: true, result });
 
@@ -163,6 +197,25 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
             chatId > 0 ? { id: chatId, type: "private" } : { id: chatId, type: "supergroup", title: "group" },
           date: Math.floor(Date.now() / 1000),
           text: String(params.text ?? ""),
+        };
+      }
+      case "sendPhoto": {
+        const chatId = Number(params.chat_id);
+        let fileId = String(params.photo ?? "");
+        if (fileId.startsWith("attach://")) {
+          fileId = `AgACAgIAAxkBAAPhoto${nextPhoto++}`;
+          photos.add(fileId);
+        } else if (!photos.has(fileId)) return "wrong file identifier";
+        return {
+          message_id: nextMessageId++,
+          from: { ...bot, is_bot: true },
+          chat: { id: chatId, type: "private" },
+          date: Math.floor(Date.now() / 1000),
+          ...(typeof params.caption === "string" ? { caption: params.caption } : {}),
+          photo: [
+            { file_id: `${fileId}-thumb`, file_unique_id: `${fileId}-t`, width: 90, height: 30 },
+            { file_id: fileId, file_unique_id: `${fileId}-u`, width: 960, height: 320 },
+          ],
         };
       }
       case "answerCallbackQuery":
@@ -273,7 +326,21 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
       const result = await getUpdates(params, (fn) => request.raw.on("close", fn));
       return reply.send(ok(result));
     }
+    if (method === "sendMessage" || method === "sendPhoto") {
+      if (blocked.has(Number(params.chat_id)) && method === "sendPhoto") {
+        return reply
+          .code(403)
+          .send({ ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" });
+      }
+    }
     const result = answerMethod(method, params);
+    if (result === "wrong file identifier") {
+      return reply.code(400).send({
+        ok: false,
+        error_code: 400,
+        description: "Bad Request: wrong file identifier/HTTP URL specified",
+      });
+    }
     if (result === undefined) {
       return reply.code(404).send({ ok: false, error_code: 404, description: "Not Found: method not found" });
     }
@@ -308,6 +375,33 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
           (c) => c.method === "sendMessage" && (chatId === undefined || Number(c.params.chat_id) === chatId),
         )
         .map((c) => c.params),
+    sentPhotos: (chatId) =>
+      calls
+        .filter(
+          (c) => c.method === "sendPhoto" && (chatId === undefined || Number(c.params.chat_id) === chatId),
+        )
+        .map((c) => {
+          const photo = c.params.photo;
+          const attached =
+            typeof photo === "string" && photo.startsWith("attach://") ? c.params[photo.slice(9)] : undefined;
+          const uploadBytes =
+            attached && typeof attached === "object"
+              ? (attached as { uploadBytes: number }).uploadBytes
+              : undefined;
+          return {
+            chatId: Number(c.params.chat_id),
+            photo: uploadBytes !== undefined ? "upload" : String(photo),
+            ...(uploadBytes !== undefined ? { uploadBytes } : {}),
+            ...(typeof c.params.caption === "string" ? { caption: c.params.caption } : {}),
+          };
+        }),
+    shownTexts: (chatId) =>
+      calls
+        .filter(
+          (c) =>
+            (c.method === "sendMessage" || c.method === "sendPhoto") && Number(c.params.chat_id) === chatId,
+        )
+        .map((c) => String(c.method === "sendPhoto" ? (c.params.caption ?? "") : c.params.text)),
     failNext(method, failure, times = 1) {
       const queue = scripts.get(method) ?? [];
       for (let i = 0; i < times; i += 1) queue.push(failure);
@@ -358,6 +452,7 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
       });
     },
     reset() {
+      photos.clear();
       calls.length = 0;
       downloads.length = 0;
       files.clear();

@@ -75,6 +75,36 @@ describe("importAccountsCsv", () => {
     expect(account.readings).toHaveLength(1);
   });
 
+  it("accepts meter serials as plates print them; rejects placeholders with no digit or under 3 characters", async () => {
+    const row = (n: number, serial: string) =>
+      `20000001${String(n).padStart(2, "0")},,Сидоренко,,Дніпро,вул. Робоча,3,,DNP-01,${serial},6,1,,,,`;
+    const report = await importAccountsCsv(
+      sql,
+      csv(
+        row(20, "01234567"),
+        row(21, "123456789012"),
+        row(22, "0123 4567"),
+        row(23, "12345678/05/19"),
+        row(24, "АБ123456"),
+        row(25, "ME162-0012345"),
+        row(26, "12"),
+        row(27, "0"),
+        row(28, "-"),
+        row(29, "НЕМАЄ"),
+        row(30, "1-2"),
+        row(31, "1".repeat(33)),
+      ),
+    );
+    expect(report.imported).toBe(6);
+    expect(report.rejected.map((r) => r.line)).toEqual([8, 9, 10, 11, 12, 13]);
+    for (const rejected of report.rejected.slice(0, 5)) {
+      expect(rejected.reason).toMatch(/meter_serial must be 3-32 letters and digits with at least one digit/);
+    }
+    expect(report.rejected[5]?.reason).toMatch(/meter_serial must be at most 32 characters/);
+    const stored = await db.prisma.account.findUniqueOrThrow({ where: { number: "2000000123" } });
+    expect(stored.meterSerial).toBe("12345678/05/19");
+  });
+
   it("rejects a row whose EIC belongs to another account without losing the rest of the batch", async () => {
     const report = await importAccountsCsv(
       sql,

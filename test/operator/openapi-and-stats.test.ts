@@ -37,6 +37,8 @@ describe("OpenAPI", () => {
         "POST /api/v1/accounts/import",
         "GET /api/v1/accounts/{number}",
         "GET /api/v1/readings",
+        "GET /api/v1/readings/flagged",
+        "POST /api/v1/readings/{id}/review",
         "GET /api/v1/outage-reports",
         "PATCH /api/v1/outage-reports/{id}",
         "POST /api/v1/outages",
@@ -50,10 +52,23 @@ describe("OpenAPI", () => {
         "GET /api/v1/fanouts/{key}",
         "GET /api/v1/readings/{id}/photo",
         "GET /api/v1/service-orders/{id}/photo",
+        "GET /api/v1/outage-queues",
+        "PUT /api/v1/outage-queues",
+        "PUT /api/v1/outage-schedules/{date}",
+        "PUT /api/v1/outage-schedules",
+        "GET /api/v1/outage-schedules/{date}",
+        "GET /api/v1/outage-schedules/{date}/versions",
+        "GET /api/v1/outage-mode",
+        "PUT /api/v1/outage-mode",
+        "POST /api/v1/address-queues/import",
       ].sort(),
     );
     const importOp = document.paths["/api/v1/accounts/import"].post;
     expect(Object.keys(importOp.requestBody.content)).toEqual(["text/csv"]);
+    const addressImport = document.paths["/api/v1/address-queues/import"].post;
+    expect(addressImport.requestBody.content["text/csv"].schema.description).toContain(
+      "settlement,street,building,outage_queue",
+    );
     const readings = document.paths["/api/v1/readings"].get.responses["200"].content;
     expect(Object.keys(readings).sort()).toEqual(["application/json", "text/csv"]);
     for (const path of ["/api/v1/readings/{id}/photo", "/api/v1/service-orders/{id}/photo"]) {

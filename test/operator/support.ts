@@ -2,6 +2,7 @@
 // a Notifier that records what it is asked to enqueue, and rows seeded the way the engine and the
 // importer write them.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
 import type { Notification, Notifier } from "../../src/engine/notifications.js";
 import type { OperatorNotifier } from "../../src/operator/notify.js";
 import type { Channel, PrismaClient } from "../../src/generated/prisma/client.js";
@@ -33,6 +34,8 @@ export async function buildOperatorApp(
     currentPeriod?: (now: Date) => string;
     sql?: BulkSql;
     photoSources?: PhotoSources;
+    /** Registers the API's counters here. */
+    metrics?: Registry;
     /** Logs to this logger (tests that check what is logged); silent otherwise. */
     logger?: FastifyBaseLogger;
   } = {},
@@ -55,6 +58,7 @@ export async function buildOperatorApp(
       ...(options.now ? { now: options.now } : {}),
       ...(options.currentPeriod ? { currentPeriod: options.currentPeriod } : {}),
       ...(options.photoSources ? { photoSources: options.photoSources } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     }),
   );
   await app.ready();

@@ -15,6 +15,7 @@ import { createPolling, type Polling } from "./polling.js";
 import { telegramRoutes } from "./routes.js";
 import { createTelegramSender, type RetryPolicy, type TelegramSender } from "./sender.js";
 import { apiErrorForLog } from "./log-safe.js";
+import type { SchedulePictures } from "../schedule-pictures.js";
 
 /** The Telegram part of the service configuration (Config["telegram"] when enabled). */
 export interface TelegramChannelConfig {
@@ -33,6 +34,8 @@ export interface TelegramChannelDeps {
   logger: Logger;
   metrics: Registry;
   retry?: Partial<RetryPolicy>;
+  /** Schedule pictures (sent as photos; without them schedule replies go as text only). */
+  pictures?: SchedulePictures;
   /** getMe backoff: first delay and cap (ms). */
   identityRetry?: { initialDelayMs: number; maxDelayMs: number };
   /** Polling tuning (tests shorten it): long-poll timeout and the backoff after failures. */
@@ -66,6 +69,7 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
     metrics,
   };
   if (deps.retry) senderDeps.retry = deps.retry;
+  if (deps.pictures) senderDeps.pictures = deps.pictures;
   const sender = createTelegramSender(senderDeps);
   const handleUpdate = createUpdateHandler({
     engine: deps.engine,

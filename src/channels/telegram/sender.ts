@@ -2,13 +2,17 @@
 // the retry_after Telegram asks for) and 5xx/network errors within a bounded total delay, and turns
 // 403 (blocked, deactivated) into "unreachable" after marking the user blocked, so nothing more is
 // sent to them. Used for replies to updates and by the outbound queue for proactive messages.
-import { GrammyError, HttpError, type Api } from "grammy";
+import { GrammyError, HttpError, InputFile, type Api } from "grammy";
 import type { Logger } from "pino";
 import type { Address } from "../../engine/events.js";
-import type { Reply } from "../../engine/replies.js";
+import type { Reply, SchedulePicture } from "../../engine/replies.js";
+import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
 import type { ChannelSender, SendOutcome, UserStatusPort } from "../channel.js";
 import type { RetryReason, SendFailureReason, TelegramMetrics } from "./metrics.js";
-import { RenderError, renderReplies, type SendMessageParams } from "./render.js";
+import { RenderError, renderReply, type SendMessageParams } from "./render.js";
+
+/** Telegram's limit for a photo caption (after entity parsing). */
+export const TELEGRAM_CAPTION_LIMIT = 1024;
 import { chatIdFromAddress } from "./to-event.js";
 
 export interface RetryPolicy {
@@ -29,6 +33,8 @@ export interface TelegramSenderDeps {
   metrics: TelegramMetrics;
   retry?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
+  /** Schedule pictures: sent as photos before their reply's text (uploaded once, then by file_id). */
+  pictures?: SchedulePictures;
 }
 
 export interface SendOptions {
@@ -101,49 +107,132 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
     }
   }
 
+  /**
+   * A reply's picture as a photo: by the file_id Telegram gave the first upload, else uploaded now
+   * (drawn once if nobody drew it yet) and its file_id kept. When the reply's text fits a caption it
+   * IS the caption (with the keyboard): one message, one API call; a longer text follows as its own
+   * message under a short caption. Best effort: a picture that cannot be drawn or sent is logged and
+   * the text goes out as a message anyway; only "blocked" stops the reply.
+   */
+  async function sendPicture(
+    chatId: bigint,
+    picture: SchedulePicture,
+    text: SendMessageParams | undefined,
+  ): Promise<{ outcome: SendOutcome | null; textSent: boolean }> {
+    const pictures = deps.pictures;
+    if (!pictures) return { outcome: null, textSent: false };
+    const key = pictures.key(picture);
+    const options = text
+      ? {
+          caption: text.text,
+          parse_mode: "HTML" as const,
+          ...(text.reply_markup ? { reply_markup: text.reply_markup } : {}),
+        }
+      : { caption: pictureCaption(picture) };
+    const sent = { outcome: null, textSent: text !== undefined };
+    try {
+      const fileId = await pictures.telegramFileId(key);
+      if (fileId) {
+        try {
+          await deps.api.sendPhoto(Number(chatId), fileId, options);
+          deps.metrics.sent.inc();
+          return sent;
+        } catch (error) {
+          // 400: the id does not work (another bot token, a purged file): upload it again below.
+          if (!(error instanceof GrammyError) || error.error_code !== 400) throw error;
+          log.warn({ error: describe(error) }, "schedule picture file_id refused; uploading again");
+        }
+      }
+      const png = await pictures.png(picture);
+      if (!png) {
+        log.warn(
+          { queue: picture.queue },
+          "schedule picture cannot be drawn (its version is gone); text only",
+        );
+        return { outcome: null, textSent: false };
+      }
+      const message = await deps.api.sendPhoto(
+        Number(chatId),
+        new InputFile(png, `schedule-${key}.png`),
+        options,
+      );
+      deps.metrics.sent.inc();
+      const largest = message.photo.at(-1);
+      if (largest) await pictures.rememberTelegramFileId(key, largest.file_id);
+      return sent;
+    } catch (error) {
+      if (error instanceof GrammyError && error.error_code === 403) {
+        return { outcome: { kind: "unreachable", reason: "blocked" }, textSent: false };
+      }
+      // Also a database outage: the reply was handled and committed, so its text must still go out.
+      log.warn({ error: describe(error), queue: picture.queue }, "schedule picture not sent; text only");
+      return { outcome: null, textSent: false };
+    }
+  }
+
   /** Sends rendered messages in order; stops at the first one that cannot be delivered. */
   async function deliver(chatId: bigint, replies: Reply[], options: SendOptions = {}): Promise<SendOutcome> {
     const paid = options.paidBroadcast ?? false;
-    let messages: SendMessageParams[];
+    let rendered: { reply: Reply; messages: SendMessageParams[] }[];
     try {
-      messages = renderReplies(chatId, replies);
+      rendered = replies.map((reply) => ({ reply, messages: renderReply(chatId, reply) }));
     } catch (error) {
       if (!(error instanceof RenderError)) throw error;
       log.error({ err: error }, "reply cannot be rendered for Telegram");
       deps.metrics.failed.inc({ reason: "rejected" }, replies.length);
       return { kind: "failed", error: error.message };
     }
+    const total = rendered.reduce((sum, entry) => sum + entry.messages.length, 0);
     let waitedMs = 0;
     let sent = 0;
-    for (const params of messages) {
-      for (let attemptNo = 1; ; attemptNo += 1) {
-        const result = await attempt(params, attemptNo, paid);
-        if (result.kind === "sent") {
-          deps.metrics.sent.inc();
+    for (const { reply, messages } of rendered) {
+      let textMessages = messages;
+      if (reply.picture) {
+        const [only] = messages;
+        const asCaption =
+          messages.length === 1 && only !== undefined && reply.text.length <= TELEGRAM_CAPTION_LIMIT
+            ? only
+            : undefined;
+        const picture = await sendPicture(chatId, reply.picture, asCaption);
+        if (picture.outcome) {
+          deps.metrics.failed.inc({ reason: "blocked" }, total - sent);
+          return picture.outcome;
+        }
+        if (picture.textSent) {
           sent += 1;
-          break;
+          textMessages = [];
         }
-        if (result.kind === "final") {
-          deps.metrics.failed.inc({ reason: result.reason }, messages.length - sent);
-          return result.outcome;
+      }
+      for (const params of textMessages) {
+        for (let attemptNo = 1; ; attemptNo += 1) {
+          const result = await attempt(params, attemptNo, paid);
+          if (result.kind === "sent") {
+            deps.metrics.sent.inc();
+            sent += 1;
+            break;
+          }
+          if (result.kind === "final") {
+            deps.metrics.failed.inc({ reason: result.reason }, total - sent);
+            return result.outcome;
+          }
+          const budgetLeft = policy.maxTotalDelayMs - waitedMs;
+          const giveUp = result.reason === "rate_limited" && options.rateLimitedNow;
+          if (giveUp || attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
+            const reason: SendFailureReason = result.reason;
+            deps.metrics.failed.inc({ reason }, total - sent);
+            log.warn({ reason, attempts: attemptNo, sent, error: result.error }, "Telegram send given up");
+            return result.reason === "rate_limited"
+              ? { kind: "rate_limited", retryAfterMs: result.delayMs }
+              : { kind: "failed", error: result.error };
+          }
+          deps.metrics.retried.inc({ reason: result.reason });
+          log.debug(
+            { reason: result.reason, delayMs: result.delayMs, attempt: attemptNo },
+            "Telegram send retried",
+          );
+          await sleep(result.delayMs);
+          waitedMs += result.delayMs;
         }
-        const budgetLeft = policy.maxTotalDelayMs - waitedMs;
-        const giveUp = result.reason === "rate_limited" && options.rateLimitedNow;
-        if (giveUp || attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
-          const reason: SendFailureReason = result.reason;
-          deps.metrics.failed.inc({ reason }, messages.length - sent);
-          log.warn({ reason, attempts: attemptNo, sent, error: result.error }, "Telegram send given up");
-          return result.reason === "rate_limited"
-            ? { kind: "rate_limited", retryAfterMs: result.delayMs }
-            : { kind: "failed", error: result.error };
-        }
-        deps.metrics.retried.inc({ reason: result.reason });
-        log.debug(
-          { reason: result.reason, delayMs: result.delayMs, attempt: attemptNo },
-          "Telegram send retried",
-        );
-        await sleep(result.delayMs);
-        waitedMs += result.delayMs;
       }
     }
     return { kind: "sent", messages: sent };

@@ -44,6 +44,19 @@ export function createChatApi(options: ChatApiOptions): ChatApi {
 
   return {
     async sendText(receiver, message) {
+      if (message.picture) {
+        const picture = new viberBot.Message.Picture(
+          message.picture.media,
+          message.text,
+          undefined,
+          message.keyboard,
+          undefined,
+          undefined,
+          undefined,
+          message.minApiVersion,
+        );
+        return settle(bot.sendMessage({ id: receiver }, [picture]), options.timeoutMs);
+      }
       const text = new viberBot.Message.Text(
         message.text,
         message.keyboard,

@@ -14,6 +14,7 @@ import { createViberPictures } from "./media.js";
 import { createViberMetrics } from "./metrics.js";
 import { viberWebhookRoutes } from "./routes.js";
 import { createViberSender, type ViberSender } from "./sender.js";
+import type { SchedulePictures } from "../schedule-pictures.js";
 
 export type ViberConfig = Extract<Config["viber"], { enabled: true }>;
 
@@ -32,6 +33,10 @@ export interface ViberChannelDeps {
   sendTimeoutMs?: number;
   /** Backoff before each retry after status 12. Default 1 s, 2 s, 4 s. */
   rateLimitDelaysMs?: readonly number[];
+  /** Schedule pictures, sent as picture messages when the service has a public URL Viber can fetch. */
+  schedulePictures?: SchedulePictures;
+  /** PUBLIC_URL: without it schedule replies go to Viber as text only. */
+  publicUrl?: string | undefined;
   /** Backoff of the readiness probe after a failed get_account_info. Default 5 s doubling to 5 min. */
   probeRetryMs?: { first: number; max: number };
 }
@@ -64,7 +69,13 @@ export function createViberChannel(deps: ViberChannelDeps): ViberChannel {
     userStatus: deps.userStatus,
     metrics,
     ...(deps.rateLimitDelaysMs !== undefined ? { rateLimitDelaysMs: deps.rateLimitDelaysMs } : {}),
+    ...(deps.schedulePictures && deps.publicUrl
+      ? { schedulePictures: { pictures: deps.schedulePictures, publicUrl: deps.publicUrl } }
+      : {}),
   });
+  if (deps.schedulePictures && !deps.publicUrl) {
+    logger.info("PUBLIC_URL is not set: schedule pictures go to Viber as text only (Viber must fetch them)");
+  }
   const plugin = viberWebhookRoutes({
     authToken: deps.config.authToken,
     botName: deps.config.botName,

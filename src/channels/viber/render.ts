@@ -39,9 +39,11 @@ export interface ViberKeyboard {
   Buttons: ViberButton[];
 }
 
-/** One Viber text message, ready for send_message (or the welcome response). */
+/** One Viber message (text, or a picture when `picture` is set), ready for send_message. */
 export interface ViberOutgoing {
   text: string;
+  /** A picture message: Viber fetches `media` (a public https URL); `text` is its short description. */
+  picture?: { media: string };
   keyboard?: ViberKeyboard;
   /** 3 when the keyboard has a share-phone button; absent otherwise (API level 1). */
   minApiVersion?: 3;
@@ -53,7 +55,15 @@ export interface RenderOptions {
    * render without API level 3 features, i.e. without the share-phone button.
    */
   apiLevel3: boolean;
+  /**
+   * The public URL and short description of a reply's picture, or undefined to send the reply as
+   * text only (no public URL configured, or the picture could not be drawn).
+   */
+  pictureFor?: (reply: Reply) => { url: string; caption: string } | undefined;
 }
+
+/** Viber's limit for a picture message's description. */
+export const VIBER_PICTURE_TEXT_LIMIT = 120;
 
 /** Renders a batch of replies (one engine answer) to the messages to send, in order. */
 export function renderReplies(replies: Reply[], options: RenderOptions): ViberOutgoing[] {
@@ -65,6 +75,11 @@ export function renderReplies(replies: Reply[], options: RenderOptions): ViberOu
     const own = keyboards[index];
     const keyboard = own !== undefined ? own : finalKeyboard;
     const layout = keyboard === undefined || keyboard === "none" ? undefined : keyboard;
+    const picture = reply.picture ? options.pictureFor?.(reply) : undefined;
+    if (picture) {
+      const message = outgoing(picture.caption.slice(0, VIBER_PICTURE_TEXT_LIMIT), layout);
+      messages.push({ ...message, picture: { media: picture.url } });
+    }
     for (const text of splitText(reply.text, VIBER_TEXT_LIMIT)) {
       messages.push(outgoing(text, layout));
     }

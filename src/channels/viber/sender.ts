@@ -6,7 +6,8 @@ import type { Address } from "../../engine/events.js";
 import type { Reply } from "../../engine/replies.js";
 import type { ChannelSender, SendOutcome, UserStatusPort } from "../channel.js";
 import type { ChatApi } from "./chat-api.js";
-import { renderReplies, type ViberOutgoing } from "./render.js";
+import { renderReplies, type RenderOptions, type ViberOutgoing } from "./render.js";
+import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
 import type { ViberMetrics } from "./metrics.js";
 
 /** Viber's send_message statuses this sender acts on. */
@@ -28,6 +29,11 @@ export interface ViberSenderDeps {
   rateLimitDelaysMs?: readonly number[];
   /** Injectable for tests that measure the backoff. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Schedule pictures as picture messages: Viber fetches them from PUBLIC_URL + the media route, so
+   * both are needed; without them schedule replies go as text only.
+   */
+  schedulePictures?: { pictures: SchedulePictures; publicUrl: string };
 }
 
 export interface ViberSendOptions {
@@ -50,6 +56,27 @@ export function createViberSender(deps: ViberSenderDeps): ViberSender {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const { metrics } = deps;
 
+  /** The public URLs of the replies' pictures that exist (drawn once, stored); others go as text only. */
+  async function picturesOf(replies: Reply[]): Promise<RenderOptions["pictureFor"]> {
+    const setup = deps.schedulePictures;
+    const urls = new Map<Reply, { url: string; caption: string }>();
+    if (!setup) return undefined;
+    for (const reply of replies) {
+      if (!reply.picture) continue;
+      try {
+        if (await setup.pictures.ensure(reply.picture)) {
+          urls.set(reply, {
+            url: `${setup.publicUrl.replace(/\/+$/, "")}${setup.pictures.path(reply.picture)}`,
+            caption: pictureCaption(reply.picture),
+          });
+        }
+      } catch {
+        // A picture that cannot be drawn or stored never stops the text.
+      }
+    }
+    return (reply) => urls.get(reply);
+  }
+
   return {
     channel: "viber",
     async send(address: Address, replies: Reply[], options?: ViberSendOptions): Promise<SendOutcome> {
@@ -57,9 +84,10 @@ export function createViberSender(deps: ViberSenderDeps): ViberSender {
         return { kind: "failed", error: "not a viber address" };
       }
       const receiver = address.slice(ADDRESS_PREFIX.length);
-      const full = renderReplies(replies, { apiLevel3: true });
+      const pictureFor = await picturesOf(replies);
+      const full = renderReplies(replies, { apiLevel3: true, pictureFor });
       // Same messages in the same order, without the share-phone button (for status 13).
-      const level1 = renderReplies(replies, { apiLevel3: false });
+      const level1 = renderReplies(replies, { apiLevel3: false, pictureFor });
       let apiLevel3 = options?.apiLevel3 ?? true;
       let sent = 0;
 

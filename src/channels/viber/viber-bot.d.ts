@@ -62,6 +62,16 @@ declare module "viber-bot" {
         token?: string,
         minApiVersion?: number,
       ) => TextMessage;
+      Picture: new (
+        url: string,
+        text?: string,
+        thumbnail?: string,
+        keyboard?: unknown,
+        trackingData?: unknown,
+        timestamp?: number,
+        token?: string,
+        minApiVersion?: number,
+      ) => TextMessage;
     };
   };
   export default viberBot;

@@ -8,6 +8,7 @@ import type { PrismaClient } from "../../generated/prisma/client.js";
 import type { ChannelSender, EngineHandle } from "../channel.js";
 import { createWebOutbox, DEFAULT_SETTLE_MS } from "./outbox.js";
 import { webChatRoutes } from "./routes.js";
+import type { SchedulePictures } from "../schedule-pictures.js";
 import { createWebSender } from "./sender.js";
 import { createStreamHub } from "./stream-hub.js";
 
@@ -23,6 +24,8 @@ export interface WebChannelDeps {
   logger: Logger;
   metrics?: { registry: Registry };
   prisma: PrismaClient;
+  /** Schedule pictures shown as images in the bubbles. */
+  schedulePictures?: SchedulePictures;
   /** Tuning, mostly for tests. */
   options?: {
     pollIntervalMs?: number;
@@ -57,7 +60,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
     pollIntervalMs: deps.options?.pollIntervalMs ?? 1000,
     maxStreams: deps.options?.maxStreams ?? 2000,
   });
-  const sender = createWebSender(outbox, () => hub.wake());
+  const sender = createWebSender(outbox, () => hub.wake(), deps.schedulePictures);
   const enabled = config.webChat.enabled;
 
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
@@ -69,6 +72,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
       hub,
       logger,
       registry: deps.metrics?.registry,
+      schedulePictures: deps.schedulePictures,
       token: config.webChat.token,
       limits: {
         eventsPerMinute: deps.options?.eventsPerMinute ?? 60,

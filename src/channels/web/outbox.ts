@@ -3,12 +3,12 @@
 // reads and pushes them, so a message reaches the browser whichever instance it is connected to.
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import type { Reply } from "../../engine/replies.js";
-import { storedReplySchema } from "./wire.js";
+import { storedReplySchema, type StoredReply } from "./wire.js";
 
 export interface OutboxRow {
   id: number;
   address: string;
-  reply: Reply;
+  reply: StoredReply;
 }
 
 export interface WebOutbox {

@@ -11,6 +11,8 @@ import type { PrismaClient } from "../../generated/prisma/client.js";
 import { StoreUnavailableError, UpdateFailedError } from "../../engine/errors.js";
 import type { InboundEvent } from "../../engine/events.js";
 import type { EngineHandle } from "../channel.js";
+import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
+import type { Reply } from "../../engine/replies.js";
 import type { WebOutbox } from "./outbox.js";
 import { checkPhoto, storePhoto } from "./photos.js";
 import type { StreamConnection, StreamHub } from "./stream-hub.js";
@@ -36,6 +38,8 @@ export interface WebRoutesDeps {
   /** When set, every API call must carry it (header x-web-chat-token, or ?token= for the stream). */
   token: string | undefined;
   limits: { eventsPerMinute: number; streamsPerMinute: number };
+  /** Schedule pictures: shown as images served by the media route; without them, text only. */
+  schedulePictures?: SchedulePictures | undefined;
 }
 
 const TOKEN_HEADER = "x-web-chat-token";
@@ -128,6 +132,24 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
     reply.headers(PAGE_HEADERS).type("text/css; charset=utf-8").send(styleCss),
   );
 
+  /** The pictures of these replies that exist (drawn once and stored), by reply; others stay text only. */
+  async function picturesOf(replies: Reply[]): Promise<Map<Reply, { url: string; alt: string }>> {
+    const found = new Map<Reply, { url: string; alt: string }>();
+    const pictures = deps.schedulePictures;
+    if (!pictures) return found;
+    for (const reply of replies) {
+      if (!reply.picture) continue;
+      try {
+        if (await pictures.ensure(reply.picture)) {
+          found.set(reply, { url: pictures.path(reply.picture), alt: pictureCaption(reply.picture) });
+        }
+      } catch (err) {
+        logger.warn({ err, channel: "web" }, "schedule picture not available; text only");
+      }
+    }
+    return found;
+  }
+
   app.post(
     "/web/api/events",
     {
@@ -190,10 +212,12 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
         });
         eventsCounter.inc({ type: event.type, outcome: result.duplicate ? "duplicate" : "handled" });
         log.debug({ replies: result.replies.length, duplicate: result.duplicate }, "web chat event handled");
+        const parts = result.replies.flatMap((r) => splitReply(r));
+        const pictures = await picturesOf(parts);
         return {
           duplicate: result.duplicate,
           language: result.language,
-          messages: result.replies.flatMap((r) => splitReply(r)).map((r) => renderReply(r)),
+          messages: parts.map((r) => renderReply(r, undefined, pictures.get(r))),
         };
       } catch (err) {
         if (err instanceof UpdateFailedError) {

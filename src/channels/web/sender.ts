@@ -4,9 +4,30 @@
 import type { ChannelSender, SendOutcome } from "../channel.js";
 import type { Reply } from "../../engine/replies.js";
 import type { WebOutbox } from "./outbox.js";
-import { clientIdOf, splitReply } from "./wire.js";
+import { clientIdOf, splitReply, type StoredReply } from "./wire.js";
+import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
 
-export function createWebSender(outbox: WebOutbox, onStored: () => void = () => {}): ChannelSender {
+export function createWebSender(
+  outbox: WebOutbox,
+  onStored: () => void = () => {},
+  pictures?: SchedulePictures,
+): ChannelSender {
+  /** A picture is shown only once it exists (drawn and stored); otherwise the text goes alone. */
+  async function withPicture(reply: Reply): Promise<StoredReply> {
+    if (!reply.picture || !pictures) return reply;
+    try {
+      if (await pictures.ensure(reply.picture)) {
+        return {
+          ...reply,
+          shownPicture: { url: pictures.path(reply.picture), alt: pictureCaption(reply.picture) },
+        };
+      }
+    } catch {
+      // The text still goes out.
+    }
+    return reply;
+  }
+
   return {
     channel: "web",
     async send(address: string, replies: Reply[]): Promise<SendOutcome> {
@@ -14,7 +35,9 @@ export function createWebSender(outbox: WebOutbox, onStored: () => void = () => 
         return { kind: "failed", error: "not a web chat address" };
       }
       // Split before storing: each stored row is one bubble with its own stream id.
-      const messages = replies.flatMap((reply) => splitReply(reply));
+      const messages: StoredReply[] = [];
+      for (const part of replies.flatMap((reply) => splitReply(reply)))
+        messages.push(await withPicture(part));
       try {
         await outbox.put(address, messages);
       } catch (err) {

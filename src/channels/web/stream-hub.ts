@@ -68,7 +68,9 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     for (const row of rows) {
       for (const connection of connections) {
         if (connection.address !== row.address || connection.cursor >= row.id) continue;
-        connection.write(formatSseMessage({ ...renderReply(row.reply, row.id), id: row.id }));
+        connection.write(
+          formatSseMessage({ ...renderReply(row.reply, row.id, row.reply.shownPicture), id: row.id }),
+        );
         connection.cursor = row.id;
         delivered += 1;
       }

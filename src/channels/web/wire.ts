@@ -108,12 +108,18 @@ export interface WebMessage {
   requestPhone?: { label: string };
   removeKeyboard?: boolean;
   attached?: boolean;
+  /** An image shown above the text (a schedule picture served by the service itself). */
+  picture?: { url: string; alt: string };
 }
 
-/** Renders an engine reply for the page. The page needs no splitting or markup escaping here. */
-export function renderReply(reply: Reply, id?: number): WebMessage {
+/**
+ * Renders an engine reply for the page. The page needs no splitting or markup escaping here. A
+ * reply's picture is shown only when the caller resolved it to an image that exists (`picture`).
+ */
+export function renderReply(reply: Reply, id?: number, picture?: { url: string; alt: string }): WebMessage {
   const message: WebMessage = { text: reply.text };
   if (id !== undefined) message.id = id;
+  if (picture) message.picture = { url: picture.url, alt: picture.alt };
   if (reply.choices && reply.choices.length > 0) {
     message.choices = reply.choices.map((row) =>
       row.map(({ id: choiceId, label }) => ({ id: choiceId, label })),
@@ -150,18 +156,28 @@ export function splitText(text: string, limit = WEB_TEXT_LIMIT): string[] {
   return parts;
 }
 
-/** Splits an over-long reply into several; buttons and the phone request stay with the last part. */
+/**
+ * Splits an over-long reply into several; buttons and the phone request stay with the last part,
+ * a picture with the first.
+ */
 export function splitReply(reply: Reply, limit = WEB_TEXT_LIMIT): Reply[] {
   if (reply.text.length <= limit) return [reply];
   const texts = splitText(reply.text, limit);
   return texts.map((text, index) => {
-    if (index === texts.length - 1) return { ...reply, text };
-    return reply.attached ? { text, attached: true } : { text };
+    const { picture, ...rest } = reply;
+    if (index === texts.length - 1) return index === 0 && picture ? { ...reply, text } : { ...rest, text };
+    const part: Reply = reply.attached ? { text, attached: true } : { text };
+    if (index === 0 && picture) part.picture = picture;
+    return part;
   });
 }
 
+/** A reply as the web sender stores it: with its picture's URL once the picture exists. */
+export type StoredReply = Reply & { shownPicture?: { url: string; alt: string } };
+
 /** Reads back a reply stored in web_outbox (JSON written by the sender); tolerant of extra keys. */
 export const storedReplySchema = z.object({
+  shownPicture: z.object({ url: z.string().max(200), alt: z.string().max(300) }).optional(),
   text: z.string(),
   choices: z.array(z.array(z.object({ id: z.string(), label: z.string() }))).optional(),
   requestPhone: z.object({ label: z.string() }).optional(),

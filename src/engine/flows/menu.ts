@@ -11,6 +11,7 @@ import { startHistory } from "./reading-history.js";
 import { startOrder } from "./order-service.js";
 import { startOutageReport } from "./report-outage.js";
 import { openSettings } from "./settings.js";
+import { SCHED, showSchedule } from "./outage-schedule.js";
 import { readingStatus, startReading } from "./submit-reading.js";
 import { startVerification } from "./verify-account.js";
 
@@ -24,6 +25,7 @@ export const MENU = {
   addAccount: "m:add",
   settings: "m:settings",
   help: "m:help",
+  schedule: SCHED.view,
 } as const;
 
 const menuEntries: Record<string, (ctx: FlowContext) => Promise<Transition>> = {
@@ -36,6 +38,7 @@ const menuEntries: Record<string, (ctx: FlowContext) => Promise<Transition>> = {
   [MENU.addAccount]: (ctx) => startVerification(ctx),
   [MENU.settings]: (ctx) => openSettings(ctx),
   [MENU.help]: (ctx) => showHelp(ctx),
+  [MENU.schedule]: (ctx) => showSchedule(ctx),
 };
 
 /** Runs a menu button from any step; null when the id is not a menu button. */
@@ -52,10 +55,12 @@ export const menuHandlers: Pick<StepHandlers, "menu"> = {
         { id: MENU.settings, label: ctx.t("menu.settings") },
         { id: MENU.help, label: ctx.t("menu.help") },
       ];
+      // The schedule is for anyone, with or without a linked account.
+      const scheduleRow: Choice[] = [{ id: MENU.schedule, label: ctx.t("sched.menu") }];
       if (links.length === 0) {
         return {
           text: ctx.t("menu.titleNoAccounts"),
-          choices: [[{ id: MENU.addAccount, label: ctx.t("menu.addAccount") }], settingsRow],
+          choices: [[{ id: MENU.addAccount, label: ctx.t("menu.addAccount") }], scheduleRow, settingsRow],
         };
       }
       const lines: string[] = [];
@@ -71,6 +76,7 @@ export const menuHandlers: Pick<StepHandlers, "menu"> = {
         text: [ctx.t("menu.title"), ...lines].join("\n"),
         choices: [
           [{ id: MENU.reading, label: ctx.t("menu.reading") }],
+          scheduleRow,
           [
             { id: MENU.outage, label: ctx.t("menu.outage") },
             { id: MENU.order, label: ctx.t("menu.order") },

@@ -1,4 +1,5 @@
-// Journey 6: the last 12 counting readings of an account with the consumption of each period.
+// Journey 6: the last 12 counting readings of an account with the consumption of each period;
+// a multi-zone meter's values are named by zone (T1/T2, or T1/T2/T3 with night as T3).
 import { showLocalDay, showPeriod } from "../calendar.js";
 import {
   pickAccountStep,
@@ -9,6 +10,7 @@ import {
 } from "../flow-kit.js";
 import type { LinkedAccount } from "../ports.js";
 import { consumption, zoneValue } from "../reading-rules.js";
+import { zoneKeys } from "./submit-reading.js";
 
 const SHOWN = 12;
 
@@ -23,7 +25,14 @@ async function showHistory(ctx: FlowContext, link: LinkedAccount): Promise<Trans
   if (readings.length === 0) return ctx.menu(ctx.t("history.none", { label: link.label }));
   const lines = [ctx.t("history.title", { label: link.label, number: account.number })];
   readings.slice(0, SHOWN).forEach((reading, index) => {
-    const values = [reading.t1, reading.t2, reading.t3].slice(0, account.zones).map((value) => value ?? "-");
+    const values = [reading.t1, reading.t2, reading.t3]
+      .slice(0, account.zones)
+      .map((value) => value ?? "-")
+      .map((value, zone) =>
+        account.zones === 1
+          ? value
+          : ctx.t("history.zoneValue", { zone: ctx.t(zoneKeys(account.zones)[zone] ?? "zone.total"), value }),
+      );
     const previous = readings[index + 1];
     const params = {
       date: showLocalDay(reading.takenAt),

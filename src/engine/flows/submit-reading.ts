@@ -23,10 +23,13 @@ import {
 import type { MessageKey } from "../i18n/index.js";
 import type { AccountRecord, LinkedAccount, ReadingRecord } from "../ports.js";
 import {
-  averageDailyPerZone,
+  checkedDailyPerZone,
   checkZoneValue,
   consumption,
+  forecastDaily,
+  historyDailyPerZone,
   isHigh,
+  usualDailyPerZone,
   zoneLimits,
   zoneValue,
 } from "../reading-rules.js";
@@ -39,8 +42,9 @@ const SKIP = "skip";
 const CONFIRM = "ok";
 const FIX = "fix";
 
+/** The zones' names in entry order: T1, T2 (two zones: day, night), T3 (three zones: peak, semi-peak, night). */
 export function zoneKeys(zones: number): MessageKey[] {
-  if (zones >= 3) return ["zone.peak", "zone.semipeak", "zone.night"];
+  if (zones >= 3) return ["zone.peak", "zone.semipeak", "zone.nightT3"];
   if (zones === 2) return ["zone.day", "zone.night"];
   return ["zone.total"];
 }
@@ -51,9 +55,15 @@ export interface AccountReadingStatus {
   baseline: ReadingRecord | null;
   /** The counting reading already submitted for the window's period, if any. */
   current: ReadingRecord | null;
+  /** Per zone, the daily consumption the plausibility check assumes (may be the configured default). */
   averageDaily: number[];
+  /** Per zone, the customer's usual daily consumption from their history or billing; null when unknown. */
+  usualDaily: (number | null)[];
   daysSinceBaseline: number;
-  /** What the company would bill without a reading (average daily consumption x days); null when unknown or submitted. */
+  /**
+   * What the company would bill without a reading (billing's average daily consumption, else the
+   * history's, x days since the last reading); null when submitted or when neither is known.
+   */
   forecastKwh: number | null;
 }
 
@@ -81,21 +91,24 @@ async function loadReadingStatus(ctx: FlowContext, account: AccountRecord): Prom
   const current = readings.find((reading) => reading.period === window.period) ?? null;
   const history = readings.filter((reading) => reading.period < window.period);
   const baseline = history[0] ?? null;
-  const averageDaily = averageDailyPerZone(
+  const historyDaily = historyDailyPerZone(
     history.slice(0, ctx.settings.plausibility.historyReadings),
     account.zones,
     account.meterDigits,
     ctx.settings,
   );
+  const usualDaily = usualDailyPerZone(historyDaily, account.avgDailyKwh);
+  const averageDaily = checkedDailyPerZone(usualDaily, account.avgDailyKwh, ctx.settings);
   const daysSinceBaseline = baseline ? Math.max(0, daysBetween(baseline.takenAt, ctx.now)) : 0;
+  const daily = forecastDaily(historyDaily, account.avgDailyKwh);
   let forecastKwh: number | null = null;
-  if (!current && baseline) {
+  if (!current && baseline && daily !== null) {
     const [year, month] = window.period.split("-").map(Number);
     const periodStart = startOfLocalDay({ year: year ?? 0, month: month ?? 1, day: 1 });
     const days = Math.max(0, daysBetween(baseline.takenAt, periodStart));
-    forecastKwh = Math.round(averageDaily.reduce((sum, value) => sum + value, 0) * days);
+    forecastKwh = Math.round(daily * days);
   }
-  return { window, baseline, current, averageDaily, daysSinceBaseline, forecastKwh };
+  return { window, baseline, current, averageDaily, usualDaily, daysSinceBaseline, forecastKwh };
 }
 
 function valuesLine(ctx: FlowContext, zones: number, values: (number | null)[]): string {
@@ -171,7 +184,10 @@ async function candidateUsage(ctx: FlowContext, link: LinkedAccount, draft: Zone
   const last = status.baseline ? zoneValue(status.baseline, zone) : null;
   const limits = zoneLimits(status.averageDaily[zone] ?? 0, status.daysSinceBaseline, ctx.settings);
   const used = last === null ? 0 : consumption(last, candidate, link.account.meterDigits);
-  return { used, limits };
+  // The "usual" figure a customer reads is theirs (history or billing), never the default.
+  const usual = status.usualDaily[zone] ?? null;
+  const expected = usual === null ? null : zoneLimits(usual, status.daysSinceBaseline, ctx.settings).expected;
+  return { used, limits, expected };
 }
 
 /** A zone value passed every check: ask the next zone, or for a photo when flagged, or show the summary. */
@@ -331,14 +347,17 @@ export const readingHandlers: Pick<
     async prompt(ctx, step) {
       const link = await findLinked(ctx, step.accountId);
       let used = 0;
-      let expected = 0;
+      let expected: number | null = null;
       if (link) {
         const usage = await candidateUsage(ctx, link, step, step.candidate);
         used = usage.used;
-        expected = usage.limits.expected;
+        expected = usage.expected;
       }
       return {
-        text: ctx.t("reading.highAsk", { value: step.candidate, used, expected }),
+        text:
+          expected === null
+            ? ctx.t("reading.highAskNoUsual", { value: step.candidate, used })
+            : ctx.t("reading.highAsk", { value: step.candidate, used, expected }),
         choices: [
           [{ id: YES, label: ctx.t("reading.highYes") }],
           [{ id: NO, label: ctx.t("reading.reenter") }],

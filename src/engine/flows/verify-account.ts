@@ -2,9 +2,11 @@
 // messenger's contact button and matches it against the phones on file for the account number; the
 // fallback (no proven phone, outdated phone, declined) takes account number + meter serial + the
 // holder's surname. Failures are limited per user per hour and never reveal whether the account exists.
+// After a failure, an account number typed instead of a button is a new try on the same path.
 import { showInstant } from "../calendar.js";
 import { navRow, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
 import type { AccountRecord } from "../ports.js";
+import { isMeterSerial, normalizeMeterSerial } from "../meter-serial.js";
 import { normalizeSharedPhone } from "../phone.js";
 
 const FALLBACK = "v:fallback";
@@ -48,10 +50,6 @@ export async function startVerification(ctx: FlowContext, notice?: string): Prom
 function accountNumberFrom(text: string): string | null {
   const compact = text.replace(/[\s-]/g, "");
   return /^\d{5,20}$/.test(compact) ? compact : null;
-}
-
-function normalizeSerial(value: string): string {
-  return value.toUpperCase().replace(/[\s\-_/.]/g, "");
 }
 
 function normalizeName(value: string): string {
@@ -107,6 +105,16 @@ async function concludeAttempt(
   );
 }
 
+/** One phone-path attempt for a typed account number: counted, and limited like every attempt. */
+async function tryPhone(ctx: FlowContext, number: string): Promise<Transition> {
+  const until = await lockedUntil(ctx);
+  if (until) return ctx.menu(lockedMessage(ctx, until));
+  const account = await ctx.tx.accounts.findByNumber(number);
+  const phone = ctx.user.phoneProven ? ctx.user.phone : null;
+  const matches = account !== null && phone !== null && account.phones.includes(phone);
+  return concludeAttempt(ctx, "phone", number, account, matches);
+}
+
 export const verifyHandlers: VerifyHandlers = {
   verify_phone: {
     async prompt(ctx) {
@@ -150,12 +158,7 @@ export const verifyHandlers: VerifyHandlers = {
       if (input.kind !== "text") return ctx.stay(step, ctx.t("verify.askAccountHint"));
       const number = accountNumberFrom(input.text);
       if (!number) return ctx.stay(step, ctx.t("verify.accountFormat"));
-      const until = await lockedUntil(ctx);
-      if (until) return ctx.menu(lockedMessage(ctx, until));
-      const account = await ctx.tx.accounts.findByNumber(number);
-      const phone = ctx.user.phoneProven ? ctx.user.phone : null;
-      const matches = account !== null && phone !== null && account.phones.includes(phone);
-      return concludeAttempt(ctx, "phone", number, account, matches);
+      return tryPhone(ctx, number);
     },
     async back(ctx) {
       return ctx.enter({ name: "verify_phone" });
@@ -183,8 +186,8 @@ export const verifyHandlers: VerifyHandlers = {
     },
     async handle(ctx, step, input) {
       if (input.kind !== "text") return ctx.stay(step, ctx.t("verify.serialHint"));
-      const serial = normalizeSerial(input.text);
-      if (!/^[\p{Lu}0-9]{3,32}$/u.test(serial)) return ctx.stay(step, ctx.t("verify.serialHint"));
+      const serial = normalizeMeterSerial(input.text);
+      if (!isMeterSerial(serial)) return ctx.stay(step, ctx.t("verify.serialHint"));
       return ctx.enter({ name: "verify_fallback_surname", accountNumber: step.accountNumber, serial });
     },
     async back(ctx) {
@@ -207,7 +210,7 @@ export const verifyHandlers: VerifyHandlers = {
       const account = await ctx.tx.accounts.findByNumber(step.accountNumber);
       const matches =
         account !== null &&
-        normalizeSerial(account.meterSerial) === step.serial &&
+        normalizeMeterSerial(account.meterSerial) === normalizeMeterSerial(step.serial) &&
         surnameMatches(account.holderName, surname);
       return concludeAttempt(ctx, "serial_surname", step.accountNumber, account, matches);
     },
@@ -234,7 +237,17 @@ export const verifyHandlers: VerifyHandlers = {
         if (step.method === "serial_surname") return ctx.enter({ name: "verify_fallback_account" });
         return startVerification(ctx);
       }
-      return ctx.stay(step, ctx.t("hint.useButtons"));
+      // People type another account number instead of tapping "Try again": take it as the retry.
+      if (input.kind !== "text") return ctx.stay(step, ctx.t("verify.failedHint"));
+      const number = accountNumberFrom(input.text);
+      if (!number) {
+        const digitsOnly = /^[\d\s-]+$/.test(input.text.trim());
+        return ctx.stay(step, ctx.t(digitsOnly ? "verify.accountFormat" : "verify.failedHint"));
+      }
+      if (step.method === "phone" && ctx.user.phone && ctx.user.phoneProven) return tryPhone(ctx, number);
+      const until = await lockedUntil(ctx);
+      if (until) return ctx.menu(lockedMessage(ctx, until));
+      return ctx.enter({ name: "verify_fallback_serial", accountNumber: number });
     },
   },
 };

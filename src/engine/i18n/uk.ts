@@ -31,7 +31,8 @@ export const uk = {
   "menu.readingIn": "✅ {label}: показники за {period} передано.",
   "menu.readingForecast":
     "📟 {label}: показники за {period} ще не передано. Без них нарахування буде за прогнозом: ≈ {kwh} кВт·год.",
-  "menu.readingMissing": "📟 {label}: показники за {period} ще не передано.",
+  "menu.readingMissing":
+    "📟 {label}: показники за {period} ще не передано. Без них нарахування буде за прогнозом.",
   "menu.reading": "📟 Передати показники",
   "menu.outage": "⚡ Немає світла",
   "menu.order": "🛠 Замовити послугу",
@@ -61,7 +62,9 @@ export const uk = {
   "verify.surnameHint": "Надішліть прізвище власника рахунку текстом.",
   "verify.failed":
     "Не вдалося підтвердити рахунок за цими даними. Перевірте номер рахунку та інші дані і спробуйте ще раз.",
-  "verify.failedWhatNext": "Що робимо далі?",
+  "verify.failedWhatNext":
+    "Що робимо далі? Оберіть варіант кнопкою або одразу надішліть номер особового рахунку.",
+  "verify.failedHint": "Надішліть номер особового рахунку цифрами або оберіть варіант кнопкою нижче.",
   "verify.retry": "🔁 Спробувати ще раз",
   "verify.locked":
     "Забагато невдалих спроб підтвердження. Спробуйте знову після {until} або зверніться до контакт-центру.",
@@ -93,6 +96,7 @@ export const uk = {
   "zone.night": "Ніч (T2)",
   "zone.peak": "Пік (T1)",
   "zone.semipeak": "Напівпік (T2)",
+  "zone.nightT3": "Ніч (T3)",
   "reading.pickAccount": "Для якого рахунку передаєте показники?",
   "reading.intro": "{label} (рахунок № {number}).",
   "reading.last": "Останні показники від {date}:",
@@ -120,6 +124,8 @@ export const uk = {
   "reading.reenter": "Ні, ввести ще раз",
   "reading.highAsk":
     "Показник {value} означає споживання {used} кВт·год — значно більше, ніж зазвичай (≈ {expected} кВт·год). Перевірте значення. Якщо все правильно — підтвердіть.",
+  "reading.highAskNoUsual":
+    "Показник {value} означає споживання {used} кВт·год — це дуже багато за такий час. Перевірте значення. Якщо все правильно — підтвердіть.",
   "reading.highYes": "Так, все правильно",
   "reading.photoAsk":
     "Будь ласка, надішліть фото лічильника, на якому видно показники та заводський номер, — так ми швидше перевіримо показники. Або натисніть «Пропустити».",
@@ -132,7 +138,7 @@ export const uk = {
   "reading.replacedNote": "Ви вже передавали показники за цей період — враховуються останні, тобто ці.",
   "reading.outsideWindowNote":
     "Показники передано поза вікном, тому їх збережено як вхідні дані. Наступне вікно відкриється {opens}.",
-  "reading.flaggedNote": "Показники значно вищі за звичайні, тому фахівець перевірить їх.",
+  "reading.flaggedNote": "Показники незвично високі, тому фахівець перевірить їх.",
 
   "outage.pickAccount": "За якою адресою немає світла?",
   "outage.knownPlanned": "{label}: у вашому районі планове відключення з {since}.",
@@ -203,6 +209,7 @@ export const uk = {
   "history.title": "{label} (№ {number}), останні показники:",
   "history.line": "{date} (період {period}): {values} — спожито {used} кВт·год",
   "history.lineFirst": "{date} (період {period}): {values}",
+  "history.zoneValue": "{zone} {value}",
 
   "settings.title": "Налаштування.\nМова: {language}\nНагадування про показники: {reminders}",
   "settings.language": "🌐 Мова / Language",
@@ -243,7 +250,81 @@ export const uk = {
   "notify.reminderAccount": "• {label}",
   "notify.submitFor": "Передати: {label}",
   "notify.stopReminders": "🔕 Не нагадувати",
+  "notify.readingAccepted": "📟 {label}: показники за {period} перевірено й прийнято. Дякуємо!",
+  "notify.readingRejected": "📟 {label}: показники за {period} не прийнято після перевірки.",
+  "notify.readingRejectedReason": "Причина: {reason}",
+  "notify.readingAgain": "Будь ласка, передайте показники ще раз — з фото лічильника.",
   "notify.myRequests": "📋 Мої заявки",
+
+  // outage-schedule (the customer's schedule view)
+  "sched.menu": "🕯 Графік відключень",
+  "sched.queueName": "черга {code}",
+  "sched.cityQueueName": "ЦЕК {code}",
+  "sched.header": "🕯 {queue}",
+  "sched.headerLabeled": "🕯 {labels} — {queue}",
+  "sched.today": "Сьогодні, {date}: {periods}",
+  "sched.tomorrow": "Завтра, {date}: {periods}",
+  "sched.todayUnpublished": "Сьогодні, {date}: графік ще не опубліковано.",
+  "sched.tomorrowUnpublished": "Завтра, {date}: графік ще не опубліковано.",
+  "sched.periodOff": "🔴 {from}–{to} без світла",
+  "sched.periodMaybe": "🟡 {from}–{to} можливе",
+  "sched.noOutages": "🟢 без відключень",
+  "sched.nextOff": "⏭ Світло вимкнуть {at}, через {in}.",
+  "sched.nextMaybe": "⏭ Можливе відключення {at}, через {in}.",
+  "sched.nextOn": "⏭ Світло має бути {at}, через {in}.",
+  "sched.untilOn": "⏭ Світло має бути до {until}.",
+  "sched.untilOff": "⏭ За графіком світла немає до {until}.",
+  "sched.untilMaybe": "⏭ Можливе відключення до {until}.",
+  "sched.endToday": "кінця доби",
+  "sched.endTomorrow": "кінця завтрашньої доби",
+  "sched.atToday": "о {time}",
+  "sched.atTomorrow": "завтра о {time}",
+  "sched.inHoursMinutes": "{hours} год {minutes} хв",
+  "sched.inHours": "{hours} год",
+  "sched.inMinutes": "{minutes} хв",
+  "sched.dstForward": "🕐 {date}: годинники переводять на годину вперед, 03:00–04:00 цього дня немає.",
+  "sched.dstBack": "🕐 {date}: годинники переводять на годину назад, 03:00–04:00 цього дня двічі.",
+  "sched.modeNone": "🟢 Зараз відключення не плануються: графіки не застосовуються.",
+  "sched.modeEmergency":
+    "⚠️ Діють аварійні відключення. Графіки зараз НЕ діють: світло можуть вимкнути будь-якій черзі без попередження.",
+  "sched.operatorMessage": "ℹ️ {message}",
+  "sched.noQueueForAccount":
+    "🏠 {label}: у білінгу немає черги для цього рахунку, і його адреси немає в довіднику.",
+  "sched.pickPrompt": "Оберіть свою чергу кнопкою або знайдіть її за адресою.",
+  "sched.queueButton": "{queue}",
+  "sched.findByAddress": "🔎 Знайти за адресою",
+  "sched.pickQueue": "🔢 Обрати чергу",
+  "sched.refresh": "🔄 Оновити",
+  "sched.forget": "🗑 Прибрати збережену чергу",
+  "sched.forgetPrompt": "Яку збережену чергу прибрати?",
+  "sched.forgotten": "Прибрано: {queue}.",
+  "sched.saved": "📌 Запам’ятали: {queue}. Її графік буде тут щоразу.",
+  "sched.viewHint": "Графік оновлюється кнопкою «🔄 Оновити».",
+  "sched.unknownQueue": "Такої черги немає. Оберіть чергу кнопкою.",
+  "sched.askSettlement": "Напишіть населений пункт, наприклад: Дніпро.",
+  "sched.settlementClose": "Населеного пункту «{typed}» немає в довіднику. Можливо, один із цих?",
+  "sched.settlementNone":
+    "Населеного пункту «{typed}» немає в довіднику. Перевірте назву або оберіть чергу кнопкою.",
+  "sched.askStreet": "{settlement}: напишіть вулицю (можна без «вул.»).",
+  "sched.streetClose": "Вулиці «{typed}» немає в довіднику ({settlement}). Можливо, одна з цих?",
+  "sched.streetNone":
+    "Вулиці «{typed}» у довіднику ({settlement}) не знайшли. Напишіть інакше або оберіть чергу кнопкою.",
+  "sched.askBuilding": "{street}, {settlement}: номер будинку?",
+  "sched.buildingNone":
+    "Будинку «{building}» ({street}, {settlement}) немає в довіднику. Оберіть будинок кнопкою або чергу.",
+  "sched.buildingNoneMany":
+    "Будинку «{building}» ({street}, {settlement}) немає в довіднику. Перевірте номер або оберіть чергу кнопкою.",
+  "sched.addressLabel": "{settlement}, {street}, {building}",
+  "sched.addressFound": "📍 {address} — {queue}.",
+  "sched.directoryEmpty": "Довідник адрес поки порожній. Оберіть чергу кнопкою.",
+  "sched.pictureCaption": "{queue}: графік на {dates}",
+  "sched.pic.off": "без світла",
+  "sched.pic.maybe": "можливе відключення",
+  "sched.pic.on": "світло є",
+  "sched.pic.dstForward": "03:00–04:00 немає (перехід на літній час)",
+  "sched.pic.dstBack": "03:00–04:00 двічі (перехід на зимовий час)",
+  "sched.pic.version": "версія {version}",
+  "sched.pic.none": "відключень немає",
 } as const;
 
 export type MessageKey = keyof typeof uk;

@@ -2,6 +2,7 @@
 // import never streams a byte into the importer) and answers 401 with no hint of why.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { PrismaClient } from "../../generated/prisma/client.js";
+import type { Actor } from "../../operator/audit.js";
 import { authenticateOperator, type OperatorIdentity } from "../../operator/tokens.js";
 
 declare module "fastify" {
@@ -27,4 +28,16 @@ export function operatorAuthHook(prisma: PrismaClient, bootstrapToken: string | 
     request.operator = identity;
     request.log = request.log.child({ operator: identity.kind === "token" ? identity.name : "bootstrap" });
   };
+}
+
+/** Who the audit log names for an API request. */
+export function actorOf(request: FastifyRequest): Actor {
+  const identity = request.operator;
+  return identity?.kind === "token" ? { kind: "token", name: identity.name } : { kind: "bootstrap" };
+}
+
+/** The caller's name for a schedule publication: the token's name, "bootstrap" for OPERATOR_API_TOKEN. */
+export function operatorName(request: FastifyRequest): string {
+  const actor = actorOf(request);
+  return actor.kind === "token" ? actor.name : "bootstrap";
 }

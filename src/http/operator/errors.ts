@@ -3,7 +3,7 @@
 // details stay in the log.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { CsvHeaderError } from "../../import/accounts-csv.js";
+import { CsvHeaderError } from "../../import/csv-batches.js";
 import {
   ConflictError,
   InvalidChangeError,
@@ -55,7 +55,7 @@ export async function operatorErrorHandler(
   if (error instanceof CsvHeaderError) {
     return reply.code(400).send({
       error: "bad_request",
-      message: "Not an account CSV",
+      message: `Not an ${error.format} CSV`,
       issues: [{ path: "body.header", reason: error.message }],
     });
   }

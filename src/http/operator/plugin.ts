@@ -4,6 +4,7 @@
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import { Counter, type Registry } from "prom-client";
 import {
   createJsonSchemaTransform,
   createJsonSchemaTransformObject,
@@ -23,8 +24,10 @@ import { fanoutRoutes } from "./routes/fanouts.js";
 import { knownOutageRoutes } from "./routes/known-outages.js";
 import { outageReportRoutes } from "./routes/outage-reports.js";
 import { photoRoutes } from "./routes/photos.js";
+import { readingReviewRoutes } from "./routes/reading-reviews.js";
 import { readingRoutes } from "./routes/readings.js";
 import { serviceOrderRoutes } from "./routes/service-orders.js";
+import { ADDRESS_IMPORT_URL, scheduleRoutes } from "./routes/schedules.js";
 import { statsRoutes } from "./routes/stats.js";
 import { operatorSchemas } from "./schemas.js";
 
@@ -51,6 +54,8 @@ export interface OperatorApiOptions {
    * (its photos answer 409). Web chat photos come from the database.
    */
   photoSources?: PhotoSources;
+  /** Where the operator API's counters go (schedule publications); none: not counted. */
+  metrics?: Registry;
 }
 
 export interface OperatorApiDeps {
@@ -60,9 +65,28 @@ export interface OperatorApiDeps {
   now: () => Date;
   currentPeriod: (now: Date) => string;
   photoSources: PhotoSources;
+  /** Counts a schedule publication that made a new version, by source. */
+  countPublication: (source: "api" | "dtek") => void;
 }
 
+/** The CSV imports' bodies (raw streams, no zod body schema: validating would buffer them), by URL. */
+const CSV_BODIES: Record<string, string> = {
+  [`${OPERATOR_API_PREFIX}${CSV_IMPORT_URL}`]:
+    "account_number,eic,holder_name,phones,settlement,street,building,apartment,area_code," +
+    "meter_serial,meter_digits,zones,last_reading_date,last_reading_t1,last_reading_t2,last_reading_t3" +
+    "[,outage_queue,avg_daily_kwh]",
+  [`${OPERATOR_API_PREFIX}${ADDRESS_IMPORT_URL}`]: "settlement,street,building,outage_queue",
+};
+
 export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
+  const publications = options.metrics
+    ? new Counter({
+        name: "schedule_publications_total",
+        help: "Outage schedule publications that made a new version, by source (api, dtek)",
+        labelNames: ["source"] as const,
+        registers: [options.metrics],
+      })
+    : undefined;
   const deps: OperatorApiDeps = {
     prisma: options.prisma,
     sql: options.sql,
@@ -70,6 +94,7 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
     now: options.now ?? (() => new Date()),
     currentPeriod: options.currentPeriod ?? ((now) => billingPeriodAt(now).period),
     photoSources: options.photoSources ?? {},
+    countPublication: (source) => publications?.inc({ source }),
   };
   const docsRoutes = ["", "/", "/json", "/yaml", "/static/*", "/uiConfig", "/initOAuth"].map(
     (suffix) => `${OPERATOR_DOCS_PREFIX}${suffix}`,
@@ -86,8 +111,9 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
         info: {
           title: "Operator API",
           description:
-            "Account import, readings export, outage reports, known outages, service orders and the " +
-            "photos customers attach to readings and orders. " +
+            "Account import, readings export, the review of flagged readings, outage reports, known outages, " +
+            "service orders, the photos customers attach to readings and orders, and outage schedules by " +
+            "queue (our JSON or DTEK's document, versions, the region-wide mode, the address directory). " +
             "Every change a customer should know about is sent to them in their messenger.",
           version: "1.0.0",
         },
@@ -98,18 +124,10 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
         const transformed = transformRoute(document);
         // The import body is a raw CSV stream (no zod body schema: validating would buffer it), so its
         // request body is described here.
-        if (document.url === `${OPERATOR_API_PREFIX}${CSV_IMPORT_URL}` && transformed.schema) {
+        const csvHeader = CSV_BODIES[document.url];
+        if (csvHeader && transformed.schema) {
           (transformed.schema as Record<string, unknown>).body = {
-            content: {
-              "text/csv": {
-                schema: {
-                  type: "string",
-                  description:
-                    "Header account_number,eic,holder_name,phones,settlement,street,building,apartment,area_code," +
-                    "meter_serial,meter_digits,zones,last_reading_date,last_reading_t1,last_reading_t2,last_reading_t3",
-                },
-              },
-            },
+            content: { "text/csv": { schema: { type: "string", description: `Header ${csvHeader}` } } },
           };
         }
         return transformed;
@@ -127,12 +145,14 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
         );
         await api.register(accountRoutes(deps));
         await api.register(readingRoutes(deps));
+        await api.register(readingReviewRoutes(deps));
         await api.register(outageReportRoutes(deps));
         await api.register(knownOutageRoutes(deps));
         await api.register(serviceOrderRoutes(deps));
         await api.register(photoRoutes(deps));
         await api.register(statsRoutes(deps));
         await api.register(fanoutRoutes(deps));
+        await api.register(scheduleRoutes(deps));
       },
       { prefix: OPERATOR_API_PREFIX },
     );

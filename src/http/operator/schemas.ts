@@ -1,6 +1,7 @@
 // Request and response shapes of the operator API, in zod: the validator, the serializer and the
 // OpenAPI document (/api/docs/json) all come from these, so they cannot drift apart.
 import { z } from "zod";
+import { isIsoDate } from "../../schedules/kyiv-day.js";
 
 /** The named schemas of the operator API: they become components of its OpenAPI document (kept out of
  * zod's global registry so other parts of the service cannot collide with these ids). */
@@ -286,3 +287,234 @@ export const statsView = z
     activeKnownOutages: z.number().int(),
   })
   .register(operatorSchemas, { id: "OperatorStats" });
+
+/* ---------- readings flagged for review ---------- */
+
+export const flaggedReadingsQuery = z.object({
+  after: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z_\d+$/, "must be <ISO time>_<id> from the previous page's next")
+    .optional()
+    .describe("Keyset pagination: the previous page's `next`"),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const zoneValue = z.number().int().nullable();
+
+export const flaggedReadingView = z
+  .object({
+    id: z.number().int(),
+    accountNumber: z.string(),
+    areaCode: z.string(),
+    period,
+    t1: z.number().int(),
+    t2: zoneValue,
+    t3: zoneValue,
+    takenAt: z.date(),
+    source: z.string(),
+    flagReason: z.string().nullable(),
+    previous: z
+      .object({ period, t1: z.number().int(), t2: zoneValue, t3: zoneValue, takenAt: z.date() })
+      .nullable()
+      .describe("The last accepted reading before this one"),
+    photoUrl: z.string().nullable(),
+    createdAt: z.date(),
+  })
+  .register(operatorSchemas, { id: "OperatorFlaggedReading" });
+
+export const flaggedReadingsPage = z.object({
+  items: z.array(flaggedReadingView),
+  next: z.string().nullable().describe("Pass as `after` for the next page; null on the last"),
+});
+
+export const readingReviewBody = z
+  .strictObject({
+    decision: z.enum(["accepted", "rejected"]),
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe("Required to reject; the customer reads it"),
+  })
+  .refine((body) => body.decision === "accepted" || body.reason !== undefined, {
+    message: "a rejection needs a reason",
+    path: ["reason"],
+  });
+
+export const reviewedReadingView = z
+  .object({
+    id: z.number().int(),
+    status: z.enum(["accepted", "flagged", "superseded"]),
+    reviewDecision: z.enum(["accepted", "rejected"]).nullable(),
+    reviewReason: z.string().nullable(),
+    reviewedAt: z.date().nullable(),
+  })
+  .register(operatorSchemas, { id: "OperatorReviewedReading" });
+
+/* ---------- outage schedules ---------- */
+
+const queueCode = z
+  .string()
+  .regex(/^\d{1,4}\.\d{1,2}$/, 'must be a queue code like "3.2"')
+  .describe('Queue code: "3.2", city grid "1001.1"');
+
+export const scheduleDateParams = z.object({
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")
+    .refine(isIsoDate, "is not a real date")
+    .describe("Kyiv calendar date, YYYY-MM-DD"),
+});
+
+const slotBoundary = z
+  .string()
+  .regex(/^(([01]\d|2[0-3]):(00|30)|24:00)$/, 'must be HH:MM on :00 or :30, up to "24:00"');
+
+const schedulePeriod = z
+  .strictObject({
+    from: slotBoundary.describe('"HH:MM" on :00 or :30'),
+    to: slotBoundary.describe('"HH:MM" on :00 or :30, after from; "24:00" is the end of the day'),
+    state: z.enum(["off", "maybe"]).describe("off: no power; maybe: a possible outage"),
+  })
+  .register(operatorSchemas, { id: "OperatorSchedulePeriod" });
+
+export const schedulePut = z.strictObject({
+  queues: z
+    .record(z.string(), z.array(schedulePeriod).max(48))
+    .describe(
+      "Queue code -> its periods without power that day ([] = no outages); unnamed queues keep theirs",
+    ),
+});
+
+export const dtekQuery = z.object({
+  format: z.literal("dtek").describe("The body is DTEK's published schedule document"),
+});
+
+export const dtekDocument = z
+  .looseObject({})
+  .describe(
+    'DTEK\'s document: {"fact": {"data": {"<unix time of a Kyiv midnight>": {"GPV3.2": {"1": "yes", ..., "24": "no"}}}, ' +
+      '"update": "dd.MM.yyyy HH:mm", "today": <unix>}, "preset": {"sch_names": {"GPV3.2": "Черга 3.2"}}}, ' +
+      'bare or wrapped as {"DisconSchedule": {...}}',
+  );
+
+export const dayPublication = z
+  .object({
+    version: z.number().int().nullable().describe("The new version; unchanged: the version in force"),
+    publishedAt: z.date().nullable(),
+    date: z.string(),
+    changed: z.array(z.string()).describe("Queues whose day changed; [] = nothing changed, no new version"),
+  })
+  .register(operatorSchemas, { id: "OperatorDayPublication" });
+
+export const dtekPublication = z
+  .object({
+    version: z.number().int().nullable(),
+    publishedAt: z.date().nullable(),
+    days: z.array(z.object({ date: z.string(), queues: z.number().int() })),
+    changed: z.array(z.object({ date: z.string(), queues: z.array(z.string()) })),
+    skipped: z.array(z.object({ date: z.string(), reason: z.string() })),
+    addedQueues: z.array(z.string()),
+    documentUpdatedAt: z.date().nullable(),
+  })
+  .register(operatorSchemas, { id: "OperatorDtekPublication" });
+
+const outageMode = z.enum(["schedules", "none", "emergency"]);
+
+export const modeView = z
+  .object({
+    mode: outageMode,
+    message: z.string().nullable(),
+    since: z.date().nullable(),
+    actor: z.string().nullable(),
+  })
+  .register(operatorSchemas, { id: "OperatorOutageMode" });
+
+export const modePut = z.strictObject({
+  mode: outageMode.describe(
+    "schedules: they apply; none: no outages planned; emergency: schedules not in force",
+  ),
+  message: z.string().max(1000).nullable().optional().describe("Shown to customers with the mode"),
+});
+
+export const dayView = z
+  .object({
+    date: z.string(),
+    hours: z.number().int().describe("24, or 23 / 25 when the clocks change"),
+    mode: modeView,
+    queues: z.array(
+      z.object({
+        queue: z.string(),
+        name: z.string(),
+        published: z.boolean(),
+        version: z.number().int().nullable(),
+        publishedAt: z.date().nullable(),
+        source: z.string().nullable(),
+        actor: z.string().nullable(),
+        periods: z.array(schedulePeriod),
+        slots: z.string().nullable().describe('48 half hours from 00:00: "0" on, "1" off, "2" maybe'),
+      }),
+    ),
+  })
+  .register(operatorSchemas, { id: "OperatorScheduleDay" });
+
+const slotChange = z.object({
+  fromSlot: z.number().int(),
+  toSlot: z.number().int(),
+  from: z.string(),
+  to: z.string(),
+  was: z.enum(["on", "off", "maybe"]),
+  now: z.enum(["on", "off", "maybe"]),
+});
+
+export const dayVersions = z
+  .object({
+    date: z.string(),
+    versions: z.array(
+      z.object({
+        version: z.number().int(),
+        publishedAt: z.date(),
+        source: z.string(),
+        actor: z.string().nullable(),
+        sourceUpdatedAt: z
+          .date()
+          .nullable()
+          .describe("When the source says it was updated (DTEK's fact.update)"),
+        queues: z.array(
+          z.object({ queue: z.string(), kind: z.enum(["new", "changed"]), changes: z.array(slotChange) }),
+        ),
+      }),
+    ),
+  })
+  .register(operatorSchemas, { id: "OperatorScheduleVersions" });
+
+const queueView = z.object({ code: z.string(), name: z.string(), sort: z.number().int() });
+
+export const queuesView = z
+  .object({ queues: z.array(queueView) })
+  .register(operatorSchemas, { id: "OperatorQueues" });
+
+export const queuesPut = z.strictObject({
+  queues: z
+    .array(
+      z.strictObject({
+        code: queueCode,
+        name: z.string().trim().min(1).max(64).describe('Display name: "Черга 3.2"'),
+        sort: z
+          .number()
+          .int()
+          .min(0)
+          .max(1_000_000)
+          .optional()
+          .describe("Order in lists (default from the code)"),
+      }),
+    )
+    .min(1)
+    .max(500),
+});
+
+export const queuesConfigured = z
+  .object({ added: z.array(z.string()), updated: z.array(z.string()), queues: z.array(queueView) })
+  .register(operatorSchemas, { id: "OperatorQueuesConfigured" });

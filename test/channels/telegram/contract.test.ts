@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from "../../helpers/database.js
 import { TEST_BOT_TOKEN } from "./helpers.js";
 import { WEBHOOK_SECRET, startTelegramTestService } from "./service.js";
 import { TelegramUser, unescapeHtml } from "./telegram-user.js";
+import { publishDays } from "../../helpers/schedules.js";
 import { TELEGRAM_TEXT_LIMIT } from "../../../src/channels/telegram/render.js";
 
 let db: TestDatabase;
@@ -108,14 +109,28 @@ async function makeTelegramHarness(): Promise<ChannelHarness> {
           await post((delivery as TelegramDelivery).update);
         },
         sent(): SentMessage[] {
-          return fake.sentMessages(user.id).map((params) => {
+          const shown = fake.calls
+            .filter(
+              (call) =>
+                (call.method === "sendMessage" || call.method === "sendPhoto") &&
+                Number(call.params.chat_id) === user.id,
+            )
+            .map((call) => call);
+          return shown.map(({ method, params }) => {
+            const picture =
+              method === "sendPhoto"
+                ? String(params.photo).startsWith("attach://")
+                  ? "upload"
+                  : String(params.photo)
+                : undefined;
             const markup = (params.reply_markup ?? {}) as {
               keyboard?: { text: string; request_contact?: boolean }[][];
               inline_keyboard?: { text: string; callback_data: string }[][];
             };
             const replyButtons = markup.keyboard?.flat() ?? [];
             return {
-              text: unescapeHtml(String(params.text)),
+              ...(picture !== undefined ? { picture } : {}),
+              text: unescapeHtml(String(method === "sendPhoto" ? (params.caption ?? "") : params.text)),
               choiceIds: [
                 ...replyButtons.filter((b) => !b.request_contact).map((b) => idOfLabel(b.text)),
                 ...(markup.inline_keyboard?.flat().map((b) => b.callback_data) ?? []),
@@ -132,6 +147,7 @@ async function makeTelegramHarness(): Promise<ChannelHarness> {
         },
       };
     },
+    publishDay: (queue, date, slots) => publishDays(db.enginePool, [{ queue, date, slots }]),
     close: () => service.stop(),
   };
 }

@@ -16,6 +16,8 @@ import type { PrismaClient } from "../../../src/db/client.js";
 import type { EngineCall } from "../../channels/contract.js";
 import type { FakeTelegramApi } from "../../fakes/telegram-api.js";
 import { TEST_BOT_TOKEN, silentLogger } from "./helpers.js";
+import { createSchedulePictures, type SchedulePictures } from "../../../src/channels/schedule-pictures.js";
+import { createSchedulePictureStore } from "../../../src/db/schedule-picture-store.js";
 
 export const WEBHOOK_SECRET = "webhook_secret_for_tests_0123456789";
 
@@ -35,6 +37,8 @@ export interface TelegramTestService {
   channel: TelegramChannel;
   metrics: Metrics;
   clock: TestClock;
+  /** Schedule pictures as the service wires them (Postgres cache, counters on `metrics`). */
+  pictures: SchedulePictures;
   /** Every engine call, in order. */
   engineCalls: EngineCall[];
   stop(): Promise<void>;
@@ -62,6 +66,10 @@ export async function startTelegramTestService(options: {
   const metrics = createMetrics({ defaultMetrics: false });
   const clock = new TestClock(new Date(options.now ?? "2026-11-30T10:00:00Z"));
   const engineCalls: EngineCall[] = [];
+  const pictures = createSchedulePictures({
+    store: createSchedulePictureStore(options.database.enginePool),
+    registry: metrics.registry,
+  });
   const engine = createEngine({
     store: createPgEngineStore(options.database.enginePool),
     clock,
@@ -79,6 +87,7 @@ export async function startTelegramTestService(options: {
     logger,
     metrics: metrics.registry,
     identityRetry: { initialDelayMs: 50, maxDelayMs: 200 },
+    pictures,
     polling: { timeoutSeconds: 1, retryDelayMs: 100, maxRetryDelayMs: 400 },
     ...(options.retry ? { retry: options.retry } : {}),
   });
@@ -97,6 +106,7 @@ export async function startTelegramTestService(options: {
     channel,
     metrics,
     clock,
+    pictures,
     engineCalls,
     async stop() {
       await channel.stop();

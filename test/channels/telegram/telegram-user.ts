@@ -140,7 +140,15 @@ export class TelegramUser {
 
   /** The keyboard the person sees now: the last reply_markup sent (Telegram keeps it until replaced). */
   keyboard(): ShownKeyboard {
-    for (const params of [...this.fake.sentMessages(this.id)].reverse()) {
+    // Photos (schedule pictures) carry a keyboard too.
+    const shown = this.fake.calls
+      .filter(
+        (call) =>
+          (call.method === "sendMessage" || call.method === "sendPhoto") &&
+          Number(call.params.chat_id) === this.id,
+      )
+      .map((call) => call.params);
+    for (const params of [...shown].reverse()) {
       const markup = params.reply_markup as Record<string, unknown> | undefined;
       if (!markup) continue;
       if (Array.isArray(markup.keyboard))

@@ -6,6 +6,10 @@ import { pino } from "pino";
 import { afterAll } from "vitest";
 import type { EngineHandle } from "../../../src/channels/channel.js";
 import { createViberChannel } from "../../../src/channels/viber/index.js";
+import { createSchedulePictures } from "../../../src/channels/schedule-pictures.js";
+import { scheduleMediaRoutes } from "../../../src/channels/schedule-media-routes.js";
+import { createSchedulePictureStore } from "../../../src/db/schedule-picture-store.js";
+import { publishDays } from "../../helpers/schedules.js";
 import { signViberBody } from "../../../src/channels/viber/signature.js";
 import { createPgEngineStore } from "../../../src/db/engine-store-pg.js";
 import { createCustomerPhotoStore } from "../../../src/db/customer-photo-store.js";
@@ -57,6 +61,7 @@ function seen(body: Record<string, unknown>): SentMessage {
   const buttons = ((body.keyboard as { Buttons?: { ActionType: string; ActionBody: string }[] } | undefined)
     ?.Buttons ?? []) as { ActionType: string; ActionBody: string }[];
   return {
+    ...(body.type === "picture" ? { picture: String(body.media) } : {}),
     text: String(body.text ?? ""),
     choiceIds: buttons
       .filter((button) => button.ActionType === "reply" && button.ActionBody.startsWith("choice:"))
@@ -74,6 +79,7 @@ async function makeViberHarness(): Promise<ChannelHarness> {
     settings: defaultEngineSettings,
   });
   const calls: EngineCall[] = [];
+  const pictures = createSchedulePictures({ store: createSchedulePictureStore(db.enginePool) });
   const recordingEngine: EngineHandle = {
     async handle(address, event, meta) {
       const result = await engine.handle(address, event, meta);
@@ -88,17 +94,20 @@ async function makeViberHarness(): Promise<ChannelHarness> {
     photoStore: createCustomerPhotoStore(db.prisma),
     logger: silent,
     metrics: metrics.registry,
+    schedulePictures: pictures,
+    publicUrl: "https://bot.example.test",
   });
   const app: FastifyInstance = await buildServer({
     logger: silent,
     metrics,
     readiness: async () => ({ ready: true, checks: {} }),
-    plugins: [channel.plugin],
+    plugins: [channel.plugin, scheduleMediaRoutes(pictures, silent)],
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
 
   return {
     textLimit: 7000,
+    publishDay: (queue, date, slots) => publishDays(db.enginePool, [{ queue, date, slots }]),
     provesContacts: false,
     async newConversation(): Promise<ChannelConversation> {
       people += 1;

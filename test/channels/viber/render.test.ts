@@ -239,3 +239,32 @@ describe("renderWelcome", () => {
     expect(renderWelcome([], level3)).toBeUndefined();
   });
 });
+
+describe("schedule pictures", () => {
+  const reply: Reply = {
+    text: "🕯 черга 3.2",
+    choices: [[{ id: "m:sched", label: "🔄 Оновити" }]],
+    picture: {
+      kind: "outage-schedule",
+      queue: "3.2",
+      days: [{ date: "2026-11-30", version: 7 }],
+      language: "uk",
+    },
+  };
+
+  it("sends a picture message before the text, with the same keyboard, when the picture has a URL", () => {
+    const messages = renderReplies([reply], {
+      apiLevel3: true,
+      pictureFor: () => ({ url: "https://bot.example.org/media/schedules/k.png", caption: "x".repeat(200) }),
+    });
+    expect(messages).toHaveLength(2);
+    expect(messages[0]?.picture).toEqual({ media: "https://bot.example.org/media/schedules/k.png" });
+    expect(messages[0]?.text).toHaveLength(120);
+    expect(messages[0]?.keyboard).toEqual(messages[1]?.keyboard);
+    expect(messages[1]).toMatchObject({ text: "🕯 черга 3.2" });
+  });
+
+  it("sends the text alone without a URL", () => {
+    expect(renderReplies([reply], { apiLevel3: true }).map((m) => m.picture)).toEqual([undefined]);
+  });
+});

@@ -17,6 +17,7 @@ import {
 } from "../contract.js";
 import { startWebChatServer, type WebChatServer } from "./harness.js";
 import { openSse } from "./sse.js";
+import { publishDays } from "../../helpers/schedules.js";
 
 let db: TestDatabase;
 let server: WebChatServer;
@@ -59,6 +60,7 @@ function toPageEvent(step: ScriptStep): Record<string, unknown> {
 
 function seen(message: WebMessage): SentMessage {
   return {
+    ...(message.picture ? { picture: message.picture.url } : {}),
     text: message.text,
     choiceIds: (message.choices ?? []).flat().map((c) => c.id),
     requestPhone: message.requestPhone !== undefined,
@@ -67,6 +69,7 @@ function seen(message: WebMessage): SentMessage {
 
 const harness = async (): Promise<ChannelHarness> => ({
   textLimit: 4096,
+  publishDay: (queue, date, slots) => publishDays(db.enginePool, [{ queue, date, slots }]),
   provesContacts: false,
   async newConversation() {
     const clientId = randomBytes(16).toString("base64url");

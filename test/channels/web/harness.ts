@@ -5,6 +5,9 @@ import type pg from "pg";
 import pino from "pino";
 import type { PrismaClient } from "../../../src/generated/prisma/client.js";
 import { createWebChannel, type WebChannel } from "../../../src/channels/web/index.js";
+import { createSchedulePictures } from "../../../src/channels/schedule-pictures.js";
+import { scheduleMediaRoutes } from "../../../src/channels/schedule-media-routes.js";
+import { createSchedulePictureStore } from "../../../src/db/schedule-picture-store.js";
 import type { EngineHandle } from "../../../src/channels/channel.js";
 import { createMetrics } from "../../../src/http/metrics.js";
 import { buildServer } from "../../../src/http/server.js";
@@ -43,6 +46,10 @@ export async function startWebChatServer(
   const metrics = createMetrics({ defaultMetrics: false });
   const realEngine = createTestEngine(enginePool, logger);
   const engine = options.wrapEngine ? options.wrapEngine(realEngine) : realEngine;
+  const pictures = createSchedulePictures({
+    store: createSchedulePictureStore(enginePool),
+    registry: metrics.registry,
+  });
   const channel = createWebChannel({
     config: {
       webChat: { enabled: options.enabled ?? true, token: options.token },
@@ -52,6 +59,7 @@ export async function startWebChatServer(
     logger,
     metrics,
     prisma,
+    schedulePictures: pictures,
     options: {
       pollIntervalMs: options.pollIntervalMs ?? 100,
       eventsPerMinute: options.eventsPerMinute ?? 600,
@@ -62,7 +70,7 @@ export async function startWebChatServer(
     logger,
     metrics,
     readiness: async () => ({ ready: true, checks: {} }),
-    plugins: [channel.plugin],
+    plugins: [channel.plugin, scheduleMediaRoutes(pictures, logger)],
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();

@@ -144,3 +144,32 @@ describe("web chat wire format", () => {
     expect(splitReply({ text: "коротко" })).toEqual([{ text: "коротко" }]);
   });
 });
+
+describe("schedule pictures on the page", () => {
+  const picture = {
+    kind: "outage-schedule" as const,
+    queue: "3.2",
+    days: [{ date: "2026-11-30", version: 7 }],
+    language: "uk" as const,
+  };
+
+  it("renders a picture only when the caller resolved it, above the text", () => {
+    const reply = { text: "🕯 черга 3.2", picture };
+    expect(renderReply(reply)).toEqual({ text: "🕯 черга 3.2" });
+    expect(renderReply(reply, undefined, { url: "/media/schedules/k.png", alt: "Черга 3.2" })).toEqual({
+      text: "🕯 черга 3.2",
+      picture: { url: "/media/schedules/k.png", alt: "Черга 3.2" },
+    });
+  });
+
+  it("keeps the picture with the first part of a split reply and the buttons with the last", () => {
+    const parts = splitReply(
+      { text: `${"а".repeat(30)}\n${"б".repeat(30)}`, picture, choices: [[{ id: "m:sched", label: "🔄" }]] },
+      40,
+    );
+    expect(parts.map((part) => [part.picture !== undefined, part.choices !== undefined])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
+  });
+});

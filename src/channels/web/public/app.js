@@ -198,7 +198,16 @@ function drawMessage(entry) {
   wrapper.className = `message ${entry.from}${entry.pushed ? " pushed" : ""}`;
   const bubble = document.createElement("div");
   bubble.className = "bubble";
-  bubble.textContent = entry.text;
+  if (entry.picture) {
+    // A schedule picture (served by the service itself; the text below says the same in words).
+    const image = document.createElement("img");
+    image.className = "picture";
+    image.src = entry.picture.url;
+    image.alt = entry.picture.alt;
+    image.addEventListener("load", scrollToEnd, { once: true });
+    bubble.append(image);
+  }
+  bubble.append(document.createTextNode(entry.text));
   const time = document.createElement("time");
   time.textContent = timeLabel(entry.at);
   bubble.append(time);
@@ -291,6 +300,7 @@ function showBotMessages(messages, pushed) {
       text: message.text,
       at: Date.now(),
       ...(message.attached && message.choices ? { choices: message.choices } : {}),
+      ...(message.picture ? { picture: message.picture } : {}),
       ...(pushed ? { pushed: true } : {}),
     });
     applyKeyboardFrom(message);

@@ -1,23 +1,30 @@
 // Accounts: the billing system's CSV import (streamed into the shared importer) and one account's
 // operator view.
 import type { Readable } from "node:stream";
+import type { FastifyInstance } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { importAccountsCsv } from "../../../import/accounts-csv.js";
 import { getAccountView } from "../../../operator/accounts.js";
 import { accountNumberParams, accountView, errorResponse, importReport } from "../schemas.js";
 import type { OperatorApiDeps } from "../plugin.js";
 
+/**
+ * In this plugin's context a CSV body reaches the handler as the raw request stream: the importer
+ * reads it row by row, so a file of 100,000 rows is never buffered (and the JSON body limit does not
+ * apply). Other media types are answered 415 before the handler runs.
+ */
+export function acceptCsvStream(api: FastifyInstance): void {
+  api.removeAllContentTypeParsers();
+  api.addContentTypeParser(["text/csv", "application/csv"], (_request, payload, done) => {
+    done(null, payload);
+  });
+}
+
 export const CSV_IMPORT_URL = "/accounts/import";
 
 export function accountRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {
-    // The CSV body reaches the handler as the raw request stream: the importer reads it row by row,
-    // so a file of 100,000 accounts is never buffered here (and the JSON body limit does not apply).
-    // Other media types are answered 415 before the handler runs.
-    api.removeAllContentTypeParsers();
-    api.addContentTypeParser(["text/csv", "application/csv"], (_request, payload, done) => {
-      done(null, payload);
-    });
+    acceptCsvStream(api);
 
     api.post(
       CSV_IMPORT_URL,

@@ -1,5 +1,7 @@
 // Known (planned / emergency) outages per area, published by dispatchers. Resolving one, or moving
 // its expected end, tells the customers who asked to be notified.
+import { recordAudit } from "../../../operator/audit.js";
+import { actorOf } from "../auth.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
@@ -36,6 +38,12 @@ export function knownOutageRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod 
           { outageId: outage.id, kind: outage.kind, areas: outage.areaCodes.length },
           "known outage published",
         );
+        await recordAudit(deps.prisma, actorOf(request), {
+          action: "known_outage.create",
+          entity: "known_outage",
+          entityId: outage.id,
+          details: request.body,
+        });
         return reply.code(201).send(outage);
       },
     );
@@ -93,6 +101,12 @@ export function knownOutageRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod 
           { outageId: outage.id, fields: Object.keys(request.body), resolved: outage.resolvedAt !== null },
           "known outage changed",
         );
+        await recordAudit(deps.prisma, actorOf(request), {
+          action: request.body.resolved ? "known_outage.resolve" : "known_outage.update",
+          entity: "known_outage",
+          entityId: outage.id,
+          details: request.body,
+        });
         return outage;
       },
     );

@@ -1,4 +1,6 @@
 // Customers' outage reports: the operators' queue and status changes that reach the reporter.
+import { recordAudit } from "../../../operator/audit.js";
+import { actorOf } from "../auth.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listOutageReports, updateOutageReport } from "../../../operator/outage-reports.js";
@@ -48,6 +50,12 @@ export function outageReportRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod
           { reportId: report.id, fields: Object.keys(request.body), status: report.status },
           "outage report changed",
         );
+        await recordAudit(deps.prisma, actorOf(request), {
+          action: "outage_report.update",
+          entity: "outage_report",
+          entityId: report.id,
+          details: request.body,
+        });
         return report;
       },
     );

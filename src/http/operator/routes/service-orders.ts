@@ -1,4 +1,6 @@
 // Meter service orders: the operators' queue and changes (status, visit window) that reach the customer.
+import { recordAudit } from "../../../operator/audit.js";
+import { actorOf } from "../auth.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listServiceOrders, updateServiceOrder } from "../../../operator/service-orders.js";
@@ -47,6 +49,12 @@ export function serviceOrderRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod
           { orderId: order.id, fields: Object.keys(request.body), status: order.status },
           "service order changed",
         );
+        await recordAudit(deps.prisma, actorOf(request), {
+          action: "service_order.update",
+          entity: "service_order",
+          entityId: order.id,
+          details: request.body,
+        });
         return order;
       },
     );
