@@ -112,6 +112,12 @@ export const envSchema = z
     TELEGRAM_PROACTIVE_PER_SECOND: positiveInt(30),
     VIBER_PROACTIVE_PER_SECOND: positiveInt(50),
     VIBER_SKIP_OUTSIDE_FREE_WINDOW: booleanFlag(false),
+    TELEGRAM_PAID_BROADCAST: z.preprocess(emptyToUndefined, z.enum(["off", "urgent", "all"]).default("off")),
+    TELEGRAM_PAID_BROADCAST_PER_SECOND: positiveInt(1000),
+    TELEGRAM_PAID_BROADCAST_DAILY_BUDGET: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number().int().min(0).default(0),
+    ),
 
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     BODY_LIMIT_BYTES: positiveInt(1_048_576),
@@ -188,6 +194,14 @@ export interface Config {
     telegramPerSecond: number;
     viberPerSecond: number;
     viberSkipOutsideFreeWindow: boolean;
+  };
+  /** Telegram paid broadcasts (allow_paid_broadcast) for fan-outs that ask for them. */
+  paidBroadcast: {
+    /** off; urgent = only urgent fan-outs; all = any fan-out that asks. */
+    mode: "off" | "urgent" | "all";
+    perSecond: number;
+    /** Paid messages per Kyiv day; beyond it fan-outs go on in the free lane. */
+    dailyBudget: number;
   };
 }
 
@@ -271,6 +285,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       telegramPerSecond: env.TELEGRAM_PROACTIVE_PER_SECOND,
       viberPerSecond: env.VIBER_PROACTIVE_PER_SECOND,
       viberSkipOutsideFreeWindow: env.VIBER_SKIP_OUTSIDE_FREE_WINDOW,
+    },
+    paidBroadcast: {
+      mode: env.TELEGRAM_PAID_BROADCAST,
+      perSecond: env.TELEGRAM_PAID_BROADCAST_PER_SECOND,
+      dailyBudget: env.TELEGRAM_PAID_BROADCAST_DAILY_BUDGET,
     },
   };
 }

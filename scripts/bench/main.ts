@@ -15,6 +15,8 @@
 //               open loop at --rate 200; service CPU per view and the picture counters from /metrics
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
+//   fanout      fan-out delivery (see fanout.ts): --phase ceiling | free (10,000 at 30/s) | paid (200,000
+//               paid broadcasts at 1,000/s with urgent fan-outs during it) | all
 // Common: --runs 3 (medians are reported), --users 2000, --duration 20 (seconds per run),
 //         --instances 1 (service processes on one database, requests spread round robin),
 //         --viber-every 5 (every 5th user on Viber), --server postgresql://root@127.0.0.1:5432/postgres
@@ -34,6 +36,7 @@ import { startFakeViberApi, type FakeViberApi } from "../../test/fakes/viber-api
 import { generateAccountsCsv, makeUsers, readAccounts, seedUpdateIds, type Secrets } from "./journeys.js";
 import { createPoster, runClosedLoop, runOpenLoop, type LoadResult } from "./load.js";
 import { startPrivatePostgres } from "../../test/helpers/private-postgres.js";
+import { benchFanout } from "./fanout.js";
 import { startRateLimitedTelegram } from "./rate-limited-telegram.js";
 import { projectRoot, spawnService } from "./spawn-service.js";
 import { metricValue, scheduleViewer, seedScheduleUpdateIds } from "./schedules.js";
@@ -987,6 +990,20 @@ switch (command) {
   case "roundtrips":
     await benchRoundTrips();
     break;
+  case "fanout":
+    await benchFanout({
+      option,
+      createBenchDatabase,
+      serviceEnv: async (url) => {
+        const fakes = await startFakes();
+        return { env: serviceEnv(url, fakes), close: fakes.close };
+      },
+      saveJson,
+      machine,
+      resultsDir,
+      token: TELEGRAM_TOKEN,
+    });
+    break;
   case "all":
     await benchImport();
     await benchWebhooks("all");
@@ -995,7 +1012,7 @@ switch (command) {
     break;
   default:
     console.error(
-      "usage: npm run bench -- [webhook --rate N | saturate | schedules | compare | import | export | reminders | roundtrips] [--runs N] [--users N] [--duration S]",
+      "usage: npm run bench -- [webhook --rate N | saturate | schedules | compare | import | export | reminders | fanout | roundtrips] [--runs N] [--users N] [--duration S]",
     );
     process.exit(2);
 }

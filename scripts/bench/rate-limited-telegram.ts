@@ -1,7 +1,9 @@
 // A fake Bot API for the reminder benchmark that enforces Telegram's bulk limit the way Telegram
 // does: more than `perSecond` sendMessage calls within any one-second window get 429 with
 // parameters.retry_after. It records every accepted message per chat, so the benchmark can check
-// that everyone got exactly one reminder, and it counts the 429s it had to give.
+// that everyone got exactly one reminder, and it counts the 429s it had to give. With paidPerSecond,
+// messages sent with allow_paid_broadcast count against that limit instead (all messages together
+// never above it), as paid broadcasts do (the fan-out benchmark).
 import Fastify from "fastify";
 
 export interface RateLimitedTelegram {
@@ -17,12 +19,21 @@ export interface RateLimitedTelegram {
 export async function startRateLimitedTelegram(options: {
   token: string;
   perSecond: number;
+  paidPerSecond?: number;
+  /** Called for every accepted sendMessage (chat id, arrival time, paid broadcast or not). */
+  onAccepted?: (chat: string, at: number, paid: boolean) => void;
 }): Promise<RateLimitedTelegram> {
   const app = Fastify({ logger: false });
   const perChat = new Map<string, number>();
   const acceptedAt: number[] = [];
   const state = { tooManyRequests: 0 };
   const window: number[] = [];
+  const all: number[] = [];
+  const prune = (times: number[], now: number) => {
+    let i = 0;
+    while (i < times.length && (times[i] ?? 0) <= now - 1000) i++;
+    if (i > 0) times.splice(0, i);
+  };
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) =>
     done(null, body === "" ? {} : body),
   );
@@ -40,8 +51,11 @@ export async function startRateLimitedTelegram(options: {
         };
       case "sendMessage": {
         const now = Date.now();
-        while (window.length > 0 && (window[0] ?? 0) <= now - 1000) window.shift();
-        if (window.length >= options.perSecond) {
+        const paid = options.paidPerSecond !== undefined && params.allow_paid_broadcast === true;
+        prune(window, now);
+        prune(all, now);
+        const total = options.paidPerSecond ?? Number.POSITIVE_INFINITY;
+        if (all.length >= total || (!paid && window.length >= options.perSecond)) {
           state.tooManyRequests += 1;
           return reply.code(429).send({
             ok: false,
@@ -50,9 +64,11 @@ export async function startRateLimitedTelegram(options: {
             parameters: { retry_after: 1 },
           });
         }
-        window.push(now);
+        if (!paid) window.push(now);
+        all.push(now);
         acceptedAt.push(now);
         const chat = String(params.chat_id);
+        options.onAccepted?.(chat, now, paid);
         perChat.set(chat, (perChat.get(chat) ?? 0) + 1);
         return {
           ok: true,

@@ -1,5 +1,6 @@
 // Prometheus counters of the outbound queue and reminders, registered on the service's registry.
-import { Counter, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { FanoutProgress } from "./fanout-store.js";
 
 export interface OutboundMetrics {
   /** Final or intermediate outcomes per channel: sent, unreachable, rate_limited, failed, dead, uncertain, dropped, skipped, deferred. */
@@ -8,6 +9,10 @@ export interface OutboundMetrics {
   viberOutsideFreeWindow: Counter<"kind">;
   /** Reminders enqueued by campaigns. */
   remindersEnqueued: Counter<"kind" | "channel">;
+  /** Telegram messages sent as paid broadcasts (allow_paid_broadcast). */
+  paidBroadcasts: Counter;
+  /** Fan-out messages a dead process left mid-send (marked uncertain by the sweep). */
+  fanoutLost: Counter;
 }
 
 export function createOutboundMetrics(registry: Registry): OutboundMetrics {
@@ -38,5 +43,79 @@ export function createOutboundMetrics(registry: Registry): OutboundMetrics {
         labelNames: ["kind", "channel"] as const,
         registers: [registry],
       }),
+    paidBroadcasts:
+      existing<Counter>("outbound_paid_broadcasts_total") ??
+      new Counter({
+        name: "outbound_paid_broadcasts_total",
+        help: "Telegram messages sent as paid broadcasts (allow_paid_broadcast, charged per message)",
+        registers: [registry],
+      }),
+    fanoutLost:
+      existing<Counter>("outbound_fanout_lost_sends_total") ??
+      new Counter({
+        name: "outbound_fanout_lost_sends_total",
+        help: "Fan-out messages left mid-send by a process that died (uncertain, never re-sent)",
+        registers: [registry],
+      }),
   };
+}
+
+/**
+ * Gauges read from the database at scrape time: fan-out progress per priority (messages per state of
+ * fan-outs unfinished or finished in the last 10 minutes, the longest ETA) and the paid budget left.
+ */
+export function registerFanoutGauges(
+  registry: Registry,
+  source: { progress(): Promise<FanoutProgress[]>; paidBudgetLeft(): Promise<number | undefined> },
+): void {
+  if (registry.getSingleMetric("outbound_fanout_messages")) return;
+  const STATES = ["queued", "sending", "sent", "failed", "dropped", "skipped"] as const;
+  let snapshot: Promise<FanoutProgress[]> | undefined;
+  // One query per scrape for both gauges.
+  const progress = () => {
+    snapshot ??= source.progress().finally(() => setTimeout(() => (snapshot = undefined), 500));
+    return snapshot;
+  };
+  new Gauge({
+    name: "outbound_fanout_messages",
+    help: "Messages of current fan-outs (unfinished or finished in the last 10 minutes) per priority and state",
+    labelNames: ["priority", "state"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const f of await progress()) {
+        for (const state of STATES) this.inc({ priority: f.priority, state }, f[state]);
+      }
+    },
+  });
+  new Gauge({
+    name: "outbound_fanout_eta_seconds",
+    help: "Seconds until the slowest unfinished fan-out of a priority is sent at its recent rate (-1: not sending)",
+    labelNames: ["priority"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const eta = new Map<string, number>();
+      for (const f of await progress()) {
+        if (f.finishedAt) continue;
+        const mine = f.etaSeconds ?? -1;
+        const before = eta.get(f.priority);
+        eta.set(
+          f.priority,
+          before === undefined ? mine : before === -1 || mine === -1 ? -1 : Math.max(before, mine),
+        );
+      }
+      for (const [priority, seconds] of eta) this.set({ priority }, seconds);
+    },
+  });
+  new Gauge({
+    name: "outbound_paid_broadcast_budget_remaining",
+    help: "Paid broadcast messages left today (Kyiv day); absent when paid broadcast is off",
+    registers: [registry],
+    async collect() {
+      const left = await source.paidBudgetLeft();
+      if (left === undefined) this.reset();
+      else this.set(left);
+    },
+  });
 }

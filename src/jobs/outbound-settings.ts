@@ -42,6 +42,37 @@ export interface OutboundSettings {
   };
   /** Cron of the reminder tick (Kyiv time). */
   tickCron: string;
+  /** Fan-out lanes (fanout.ts); defaults from defaultFanoutSettings() for what is left out. */
+  fanout?: Partial<FanoutSettings>;
+}
+
+export interface FanoutSettings {
+  /** Most messages one claim takes (one statement marks them all sending). */
+  batchSize: number;
+  /** A batch spans at most this much of the lane's rate (small batches let urgent work overtake). */
+  batchSpanMs: number;
+  /** A lane claims its next batch when its scheduled sends end less than this ahead. */
+  leadMs: number;
+  /** Sends in flight per lane and instance (their platform calls overlap). */
+  maxInFlight: number;
+  /** How often a lane flushes outcomes (sent, dropped ...) in one statement. */
+  flushIntervalMs: number;
+  /** A failed message waits this long (times its attempts) before it is claimed again. */
+  retryDelayMs: number;
+  /** Telegram paid broadcasts: off, only urgent fan-outs, or all that ask. */
+  paid: { mode: "off" | "urgent" | "all"; perSecond: number; dailyBudget: number };
+}
+
+export function defaultFanoutSettings(): FanoutSettings {
+  return {
+    batchSize: 100,
+    batchSpanMs: 100,
+    leadMs: 150,
+    maxInFlight: 400,
+    flushIntervalMs: 100,
+    retryDelayMs: 5_000,
+    paid: { mode: "off", perSecond: 1000, dailyBudget: 0 },
+  };
 }
 
 /**
@@ -72,6 +103,13 @@ export function outboundSettingsFromConfig(config: Config): OutboundSettings {
     },
     queue: defaultQueueSettings(),
     tickCron: "* * * * *",
+    fanout: {
+      paid: {
+        mode: config.paidBroadcast.mode,
+        perSecond: config.paidBroadcast.perSecond * PACING_HEADROOM,
+        dailyBudget: config.paidBroadcast.dailyBudget,
+      },
+    },
   };
 }
 

@@ -11,7 +11,17 @@ import type { Notifier } from "../engine/notifications.js";
 import { COMPANY_TIME_ZONE } from "../engine/reading-window.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { createDelivery, createQueuePump } from "./delivery.js";
-import { createOutboundMetrics } from "./outbound-metrics.js";
+import { createFanoutLanes, paidAllowed, resolveFanoutSettings } from "./fanout.js";
+import {
+  cancelFanout,
+  fanoutProgress,
+  insertFanout,
+  paidBudgetLeft,
+  type FanoutProgress,
+  type FanoutRequest,
+  type FanoutStarted,
+} from "./fanout-store.js";
+import { createOutboundMetrics, registerFanoutGauges } from "./outbound-metrics.js";
 import type { OutboundSettings } from "./outbound-settings.js";
 import {
   countByState,
@@ -74,6 +84,8 @@ export interface Outbound {
     timeoutMs?: number;
     pollMs?: number;
   }): Promise<Record<string, number>>;
+  /** Bulk notifications to many users (fanout.ts); delivered by the lanes start() runs. */
+  fanout: FanoutApi;
   /** Messages per state created since `since`. */
   stats(since?: Date): Promise<Record<string, number>>;
   /**
@@ -81,6 +93,19 @@ export interface Outbound {
    * (sent messages over the span between the first and the last send, by their database timestamps).
    */
   deliveryReport(since: Date): Promise<DeliveryReport>;
+}
+
+export interface FanoutApi {
+  /**
+   * Creates a fan-out: one INSERT ... SELECT of every recipient of `audienceSql` in one transaction.
+   * Idempotent per key (a repeated start adds nothing, whatever restarts or instances). Durable when
+   * it resolves; the lanes of every instance deliver it, urgent fan-outs before bulk ones.
+   */
+  start(request: FanoutRequest): Promise<FanoutStarted>;
+  progress(key: string): Promise<FanoutProgress | undefined>;
+  list(limit?: number): Promise<FanoutProgress[]>;
+  /** Skips what is still queued of a fan-out (a superseded notice); returns how many. */
+  cancel(key: string): Promise<number>;
 }
 
 export interface DeliveryReport {
@@ -105,6 +130,35 @@ export function createOutbound(deps: OutboundDeps): Outbound {
   };
   let boss: PgBoss | undefined;
   let pumps: ReturnType<typeof createQueuePump>[] = [];
+  const fanoutSettings = resolveFanoutSettings(settings);
+  let lanes: ReturnType<typeof createFanoutLanes> | undefined;
+  const paidOn = fanoutSettings.paid.mode !== "off" && fanoutSettings.paid.dailyBudget > 0;
+  registerFanoutGauges(deps.metrics.registry, {
+    progress: () => fanoutProgress(prisma, { limit: 200, finishedWithinMs: 10 * 60_000 }),
+    paidBudgetLeft: async () =>
+      paidOn ? paidBudgetLeft(prisma, fanoutSettings.paid.dailyBudget) : undefined,
+  });
+  const fanout: FanoutApi = {
+    async start(request) {
+      const started = await insertFanout(
+        prisma,
+        request,
+        paidAllowed(fanoutSettings, request.priority, request.paid ?? false),
+      );
+      lanes?.poke();
+      log.info(started, started.created ? "fan-out created" : "fan-out already exists; nothing added");
+      return started;
+    },
+    async progress(key) {
+      return (await fanoutProgress(prisma, { key }))[0];
+    },
+    list: (limit) => fanoutProgress(prisma, { limit }),
+    async cancel(key) {
+      const skipped = await cancelFanout(prisma, key);
+      log.info({ key, skipped }, "fan-out cancelled");
+      return skipped;
+    },
+  };
   let stopping = new AbortController();
 
   function requireBoss(): PgBoss {
@@ -166,6 +220,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     notifyInTransaction: enqueue,
     tick,
     runReminderCampaign: campaign,
+    fanout,
 
     async start(options = {}) {
       if (boss) return;
@@ -239,6 +294,8 @@ export function createOutbound(deps: OutboundDeps): Outbound {
           }),
         );
         for (const pump of pumps) pump.start();
+        lanes = createFanoutLanes({ prisma, senders: deps.senders, limiter, logger: log, metrics, settings });
+        lanes.start();
         await instance.work<OutboundJobData>(DEAD_LETTER_QUEUE, { batchSize: 20 }, async (jobs) => {
           for (const job of jobs) await delivery.settleDeadLetter(job);
         });
@@ -267,8 +324,9 @@ export function createOutbound(deps: OutboundDeps): Outbound {
       // Jobs waiting for a rate-limit slot hand their message to a fresh job (another instance takes
       // it at once) instead of holding the shutdown; sends already under way finish.
       stopping.abort();
-      await Promise.all(pumps.map((p) => p.stop()));
+      await Promise.all([...pumps.map((p) => p.stop()), lanes?.stop()]);
       pumps = [];
+      lanes = undefined;
       await instance.stop({ graceful: true, wait: true, timeout: 10_000 });
       boss = undefined;
     },

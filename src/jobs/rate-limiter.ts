@@ -19,9 +19,22 @@ export type Reservation =
   /** The next slot is more than maxAheadMs away: nothing reserved; ask again after about waitMs. */
   | { granted: false; waitMs: number; startsAt: Date };
 
+/** Several consecutive slots: the i-th (0-based) starts waitMs + i * intervalMs from now. */
+export interface BatchReservation {
+  /** Slots taken (0 when the first one lies more than maxAheadMs away; then ask again after waitMs). */
+  granted: number;
+  waitMs: number;
+  intervalMs: number;
+}
+
 export interface RateLimiter {
   /** Reserves the next slot of `key`, unless it lies more than maxAheadMs in the future. */
   reserve(key: string, limit: RateLimit, maxAheadMs: number): Promise<Reservation>;
+  /**
+   * Reserves up to `count` consecutive slots of `key` in one statement (the fan-out lanes: one round
+   * trip per batch instead of per message). Same schedule as reserve(), so both share a key fairly.
+   */
+  reserveMany(key: string, limit: RateLimit, count: number, maxAheadMs: number): Promise<BatchReservation>;
   /** Nobody starts a send on `key` before now + ms (the platform said "too many requests"). */
   pause(key: string, ms: number): Promise<void>;
   /** Deletes per-chat rows whose schedule is long past (they carry no information any more). */
@@ -65,6 +78,37 @@ export function createRateLimiter(prisma: PrismaClient): RateLimiter {
       return row.granted
         ? { granted: true, waitMs, startsAt: row.start_at }
         : { granted: false, waitMs: Math.max(1, waitMs - maxAheadMs), startsAt: row.start_at };
+    },
+
+    async reserveMany(key, limit, count, maxAheadMs) {
+      const intervalMs = 1000 / limit.perSecond;
+      const n = Math.max(1, Math.floor(count));
+      const rows = await prisma.$queryRaw<{ granted: boolean; wait_ms: number }[]>`
+        WITH cur AS (
+          SELECT key, GREATEST(next_slot_at, COALESCE(paused_until, '-infinity'), clock_timestamp()) AS base
+            FROM outbound_rate WHERE key = ${key}
+             FOR UPDATE
+        ), taken AS (
+          UPDATE outbound_rate r
+             SET next_slot_at = cur.base + ${n * intervalMs}::float8 * interval '1 millisecond'
+            FROM cur
+           WHERE r.key = cur.key
+             AND cur.base <= clock_timestamp() + ${maxAheadMs}::float8 * interval '1 millisecond'
+          RETURNING r.key
+        )
+        SELECT EXISTS (SELECT 1 FROM taken) AS granted,
+               (EXTRACT(EPOCH FROM (cur.base - clock_timestamp())) * 1000)::float8 AS wait_ms
+          FROM cur`;
+      const row = rows[0];
+      if (!row) {
+        await prisma.$executeRaw`
+          INSERT INTO outbound_rate (key, next_slot_at) VALUES (${key}, clock_timestamp()) ON CONFLICT (key) DO NOTHING`;
+        return this.reserveMany(key, limit, count, maxAheadMs);
+      }
+      const waitMs = Math.max(0, row.wait_ms);
+      return row.granted
+        ? { granted: n, waitMs, intervalMs }
+        : { granted: 0, waitMs: Math.max(1, waitMs - maxAheadMs), intervalMs };
     },
 
     async pause(key, ms) {

@@ -48,6 +48,8 @@ describe("OpenAPI", () => {
         "GET /api/v1/service-orders",
         "PATCH /api/v1/service-orders/{id}",
         "GET /api/v1/stats",
+        "GET /api/v1/fanouts",
+        "GET /api/v1/fanouts/{key}",
         "GET /api/v1/readings/{id}/photo",
         "GET /api/v1/service-orders/{id}/photo",
         "GET /api/v1/outage-queues",

@@ -37,8 +37,19 @@ export interface TelegramSenderDeps {
   pictures?: SchedulePictures;
 }
 
+export interface SendOptions {
+  paidBroadcast?: boolean;
+  rateLimitedNow?: boolean;
+}
+
 export interface TelegramSender extends ChannelSender {
   readonly channel: "telegram";
+  /**
+   * paidBroadcast: allow_paid_broadcast (up to 1,000 messages/s, charged): fan-outs that may pay.
+   * rateLimitedNow: a 429 is answered at once (rate_limited) instead of waited out here, so a paced
+   * caller (the fan-out lanes) slows its whole lane instead of sending outside its slots.
+   */
+  send(address: Address, replies: Reply[], options?: SendOptions): Promise<SendOutcome>;
   /** Sends to a chat that is not a user conversation (a group notice): a 403 marks nobody. */
   sendToChat(chatId: bigint, replies: Reply[]): Promise<SendOutcome>;
 }
@@ -61,10 +72,14 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
   const sleep = deps.sleep ?? defaultSleep;
   const log = deps.logger.child({ channel: "telegram" });
 
-  async function attempt(params: SendMessageParams, attemptNo: number): Promise<AttemptResult> {
+  async function attempt(
+    params: SendMessageParams,
+    attemptNo: number,
+    paid: boolean,
+  ): Promise<AttemptResult> {
     try {
       const { chat_id, text, ...other } = params;
-      await deps.api.sendMessage(chat_id, text, other);
+      await deps.api.sendMessage(chat_id, text, paid ? { ...other, allow_paid_broadcast: true } : other);
       return { kind: "sent" };
     } catch (error) {
       const backoff = policy.baseDelayMs * 2 ** (attemptNo - 1);
@@ -156,7 +171,8 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
   }
 
   /** Sends rendered messages in order; stops at the first one that cannot be delivered. */
-  async function deliver(chatId: bigint, replies: Reply[]): Promise<SendOutcome> {
+  async function deliver(chatId: bigint, replies: Reply[], options: SendOptions = {}): Promise<SendOutcome> {
+    const paid = options.paidBroadcast ?? false;
     let rendered: { reply: Reply; messages: SendMessageParams[] }[];
     try {
       rendered = replies.map((reply) => ({ reply, messages: renderReply(chatId, reply) }));
@@ -189,7 +205,7 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
       }
       for (const params of textMessages) {
         for (let attemptNo = 1; ; attemptNo += 1) {
-          const result = await attempt(params, attemptNo);
+          const result = await attempt(params, attemptNo, paid);
           if (result.kind === "sent") {
             deps.metrics.sent.inc();
             sent += 1;
@@ -200,7 +216,8 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
             return result.outcome;
           }
           const budgetLeft = policy.maxTotalDelayMs - waitedMs;
-          if (attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
+          const giveUp = result.reason === "rate_limited" && options.rateLimitedNow;
+          if (giveUp || attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
             const reason: SendFailureReason = result.reason;
             deps.metrics.failed.inc({ reason }, total - sent);
             log.warn({ reason, attempts: attemptNo, sent, error: result.error }, "Telegram send given up");
@@ -223,11 +240,11 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
 
   return {
     channel: "telegram",
-    async send(address: Address, replies: Reply[]): Promise<SendOutcome> {
+    async send(address: Address, replies: Reply[], options?: SendOptions): Promise<SendOutcome> {
       const chatId = chatIdFromAddress(address);
       if (chatId === undefined) return { kind: "failed", error: `not a Telegram address: ${address}` };
       if (replies.length === 0) return { kind: "sent", messages: 0 };
-      const outcome = await deliver(chatId, replies);
+      const outcome = await deliver(chatId, replies, options);
       if (outcome.kind === "unreachable") {
         // Telegram says the person blocked the bot or deleted their account: stop talking to them
         // until a my_chat_member "member" update says they are back.

@@ -20,6 +20,7 @@ import type { BulkSql } from "../../operator/readings-export.js";
 import { operatorAuthHook } from "./auth.js";
 import { operatorErrorHandler } from "./errors.js";
 import { CSV_IMPORT_URL, accountRoutes } from "./routes/accounts.js";
+import { fanoutRoutes } from "./routes/fanouts.js";
 import { knownOutageRoutes } from "./routes/known-outages.js";
 import { outageReportRoutes } from "./routes/outage-reports.js";
 import { photoRoutes } from "./routes/photos.js";
@@ -150,6 +151,7 @@ export function operatorApi(options: OperatorApiOptions): FastifyPluginAsync {
         await api.register(serviceOrderRoutes(deps));
         await api.register(photoRoutes(deps));
         await api.register(statsRoutes(deps));
+        await api.register(fanoutRoutes(deps));
         await api.register(scheduleRoutes(deps));
       },
       { prefix: OPERATOR_API_PREFIX },
