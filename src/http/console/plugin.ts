@@ -4,14 +4,13 @@
 // and error page touch no other route.
 import fastifyCookie from "@fastify/cookie";
 import fastifyFormbody from "@fastify/formbody";
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from "fastify";
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import { billingPeriodAt } from "../../engine/reading-window.js";
 import {
   authenticateSession,
   DEFAULT_SESSION_POLICY,
   sameToken,
-  type ConsoleIdentity,
   type SessionPolicy,
 } from "../../operator/console-sessions.js";
 import {
@@ -22,8 +21,9 @@ import {
 } from "../../operator/errors.js";
 import type { OperatorNotifier } from "../../operator/notify.js";
 import type { PhotoSources } from "../../operator/photos.js";
-import { ct, isConsoleKey, languageFromHeader, type ConsoleLanguage } from "./i18n.js";
+import { ct, isConsoleKey } from "./i18n.js";
 import { CONSOLE_PREFIX, homeOf } from "./nav.js";
+import { languageOf, userOf, type ConsoleDeps } from "./context.js";
 import { renderPage } from "./render.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -36,13 +36,6 @@ import { readingRoutes } from "./routes/readings.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 
 export { CONSOLE_PREFIX };
-
-declare module "fastify" {
-  interface FastifyRequest {
-    /** The signed-in console user (set by the console's session hook). */
-    consoleUser?: ConsoleIdentity;
-  }
-}
 
 export interface ConsoleOptions {
   prisma: PrismaClient;
@@ -57,17 +50,6 @@ export interface ConsoleOptions {
   sessionPolicy?: SessionPolicy;
 }
 
-export interface ConsoleDeps {
-  prisma: PrismaClient;
-  notifier: OperatorNotifier;
-  photoSources: PhotoSources;
-  now: () => Date;
-  currentPeriod: (now: Date) => string;
-  sessionPolicy: SessionPolicy;
-  cookie: { name: string; secure: boolean };
-  clientAddress(request: FastifyRequest): string;
-}
-
 /** Pages anyone may open: sign-in and the stylesheet and script. */
 const PUBLIC_PATHS = new Set([`${CONSOLE_PREFIX}/sign-in`]);
 const isPublic = (url: string) => PUBLIC_PATHS.has(url) || url.startsWith(`${CONSOLE_PREFIX}/assets/`);
@@ -80,19 +62,6 @@ const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "same-origin",
 };
-
-export function languageOf(request: FastifyRequest): ConsoleLanguage {
-  if (request.consoleUser) return request.consoleUser.language;
-  const query = request.query as Record<string, unknown> | undefined;
-  if (query?.lang === "en" || query?.lang === "uk") return query.lang;
-  return languageFromHeader(request.headers["accept-language"]);
-}
-
-/** The signed-in identity of a request that passed the session hook. */
-export function userOf(request: FastifyRequest): ConsoleIdentity {
-  if (!request.consoleUser) throw new Error("console route reached without a session");
-  return request.consoleUser;
-}
 
 export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
   const secure = options.secureCookies ?? false;

@@ -18,6 +18,7 @@ import type { OperatorNotifier } from "../../operator/notify.js";
 import type { PhotoSources } from "../../operator/photos.js";
 import type { BulkSql } from "../../operator/readings-export.js";
 import { operatorAuthHook } from "./auth.js";
+import type { OperatorApiDeps } from "./deps.js";
 import { operatorErrorHandler } from "./errors.js";
 import { CSV_IMPORT_URL, accountRoutes } from "./routes/accounts.js";
 import { fanoutRoutes } from "./routes/fanouts.js";
@@ -56,17 +57,6 @@ export interface OperatorApiOptions {
   photoSources?: PhotoSources;
   /** Where the operator API's counters go (schedule publications); none: not counted. */
   metrics?: Registry;
-}
-
-export interface OperatorApiDeps {
-  prisma: PrismaClient;
-  sql: BulkSql;
-  notifier: OperatorNotifier;
-  now: () => Date;
-  currentPeriod: (now: Date) => string;
-  photoSources: PhotoSources;
-  /** Counts a schedule publication that made a new version, by source. */
-  countPublication: (source: "api" | "dtek") => void;
 }
 
 /** The CSV imports' bodies (raw streams, no zod body schema: validating would buffer them), by URL. */

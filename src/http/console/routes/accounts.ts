@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { accountContext } from "../../../operator/account-context.js";
 import { searchAccounts } from "../../../operator/account-search.js";
 import { mayOpen } from "../nav.js";
-import { userOf, type ConsoleDeps } from "../plugin.js";
+import { userOf, type ConsoleDeps } from "../context.js";
 import { renderPage } from "../render.js";
 import { forbidden } from "./inbox.js";
 

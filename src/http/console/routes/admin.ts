@@ -14,7 +14,7 @@ import { createOperatorToken, listOperatorTokens, revokeOperatorToken } from "..
 import { InvalidChangeError } from "../../../operator/errors.js";
 import { body, oneOf, text } from "../forms.js";
 import { mayOpen } from "../nav.js";
-import { userOf, type ConsoleDeps } from "../plugin.js";
+import { userOf, type ConsoleDeps } from "../context.js";
 import { renderPage } from "../render.js";
 import { forbidden, requireAction } from "./inbox.js";
 

@@ -7,7 +7,7 @@ import { recordAudit } from "../../../operator/audit.js";
 import { signIn, signOut } from "../../../operator/console-sessions.js";
 import { setOperatorLanguage } from "../../../operator/operator-users.js";
 import { CONSOLE_PREFIX, homeOf } from "../nav.js";
-import { languageOf, userOf, type ConsoleDeps } from "../plugin.js";
+import { languageOf, userOf, type ConsoleDeps } from "../context.js";
 import { renderPage } from "../render.js";
 
 /** Only a path inside the console may follow sign-in (no open redirect). */

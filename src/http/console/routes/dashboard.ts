@@ -6,7 +6,7 @@ import { dashboard } from "../../../operator/dashboard.js";
 import { barChart, lineChart } from "../charts.js";
 import { ct } from "../i18n.js";
 import { mayOpen } from "../nav.js";
-import { userOf, type ConsoleDeps } from "../plugin.js";
+import { userOf, type ConsoleDeps } from "../context.js";
 import { renderPage } from "../render.js";
 import { forbidden } from "./inbox.js";
 

@@ -29,7 +29,7 @@ import {
 } from "../../../operator/service-orders.js";
 import { body, kyivTime, oneOf, parseId, text } from "../forms.js";
 import { mayDo, mayOpen, type Action } from "../nav.js";
-import { userOf, type ConsoleDeps } from "../plugin.js";
+import { userOf, type ConsoleDeps } from "../context.js";
 import { renderPage } from "../render.js";
 import { sendPhoto } from "./photos.js";
 

@@ -12,7 +12,7 @@ import {
 } from "../../../operator/known-outages.js";
 import { body, kyivTime, oneOf, parseId, text } from "../forms.js";
 import { mayOpen } from "../nav.js";
-import { userOf, type ConsoleDeps } from "../plugin.js";
+import { userOf, type ConsoleDeps } from "../context.js";
 import { renderPage } from "../render.js";
 import { forbidden, requireAction } from "./inbox.js";
 

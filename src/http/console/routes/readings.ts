@@ -13,7 +13,7 @@ import {
 } from "../../../operator/reading-reviews.js";
 import { body, oneOf, parseId, text } from "../forms.js";
 import { mayOpen } from "../nav.js";
-import { userOf, type ConsoleDeps } from "../plugin.js";
+import { userOf, type ConsoleDeps } from "../context.js";
 import { renderPage } from "../render.js";
 import { forbidden, requireAction } from "./inbox.js";
 import { sendPhoto } from "./photos.js";

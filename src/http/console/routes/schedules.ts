@@ -20,7 +20,7 @@ import { decodeSlots } from "../../../schedules/slot-codes.js";
 import { SLOTS_PER_DAY, type SchedulePeriod, type SlotState } from "../../../schedules/types.js";
 import { body, oneOf, text } from "../forms.js";
 import { mayOpen } from "../nav.js";
-import { userOf, type ConsoleDeps } from "../plugin.js";
+import { userOf, type ConsoleDeps } from "../context.js";
 import { renderPage } from "../render.js";
 import { parseMultipart, parsePeriodsText, slotCodesText, type PeriodsTextError } from "../schedule-form.js";
 import { forbidden, requireAction } from "./inbox.js";

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { importAccountsCsv } from "../../../import/accounts-csv.js";
 import { getAccountView } from "../../../operator/accounts.js";
 import { accountNumberParams, accountView, errorResponse, importReport } from "../schemas.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 
 /**
  * In this plugin's context a CSV body reaches the handler as the raw request stream: the importer

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { fanoutProgress } from "../../../jobs/fanout-store.js";
 import { NotFoundError } from "../../../operator/errors.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 import { errorResponse, operatorSchemas } from "../schemas.js";
 
 const fanoutView = z

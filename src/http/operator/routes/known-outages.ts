@@ -18,7 +18,7 @@ import {
   knownOutageView,
   knownOutagesQuery,
 } from "../schemas.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 
 export function knownOutageRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {

@@ -11,7 +11,7 @@ import {
   outageReportView,
   outageReportsQuery,
 } from "../schemas.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 
 export function outageReportRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {

@@ -7,7 +7,7 @@ import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { readingPhoto, serviceOrderPhoto, type Photo } from "../../../operator/photos.js";
 import { errorResponse, idParams, photoResponse } from "../schemas.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 
 /** Error answers are JSON whatever the 200 is; each documented with what it means here. */
 function jsonError(description: string) {

@@ -13,7 +13,7 @@ import {
   readingReviewBody,
   reviewedReadingView,
 } from "../schemas.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 
 export function readingReviewRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {

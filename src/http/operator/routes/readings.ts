@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { openReadingsExport } from "../../../operator/readings-export.js";
 import { errorResponse, exportedReading, readingsQuery } from "../schemas.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 
 export function readingRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {

@@ -15,7 +15,7 @@ import {
 } from "../../../operator/schedules.js";
 import { operatorName } from "../auth.js";
 import { acceptCsvStream } from "./accounts.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 import {
   dayPublication,
   dayVersions,

@@ -11,7 +11,7 @@ import {
   serviceOrderView,
   serviceOrdersQuery,
 } from "../schemas.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 
 export function serviceOrderRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {

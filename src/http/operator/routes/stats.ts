@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { operatorStats } from "../../../operator/stats.js";
 import { errorResponse, statsQuery, statsView } from "../schemas.js";
-import type { OperatorApiDeps } from "../plugin.js";
+import type { OperatorApiDeps } from "../deps.js";
 
 export function statsRoutes(deps: OperatorApiDeps): FastifyPluginAsyncZod {
   return async (api) => {
