@@ -100,5 +100,15 @@ export function renderNotification(language: Language, notification: Notificatio
       choices.push([{ id: GLOBAL_CHOICES.stopReminders, label: t(language, "notify.stopReminders") }]);
       return { text: [head, ...lines].join("\n"), choices, attached: true };
     }
+    case "handoff_reply":
+      return { text: t(language, "notify.handoffReply", { text: notification.text }), attached: true };
+    case "handoff_closed": {
+      const lines = [t(language, "notify.handoffClosed")];
+      if (notification.resolution) {
+        lines.push(t(language, "notify.handoffResolution", { resolution: notification.resolution }));
+      }
+      const menu: Choice[][] = [[{ id: GLOBAL_CHOICES.menu, label: t(language, "nav.menu") }]];
+      return { text: lines.join("\n"), choices: menu, attached: true };
+    }
   }
 }

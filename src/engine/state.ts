@@ -89,6 +89,9 @@ export const stepSchema = z.discriminatedUnion("name", [
   // settings
   z.object({ name: z.literal("settings") }),
   z.object({ name: z.literal("settings_language") }),
+  // write-to-person
+  z.object({ name: z.literal("handoff_intro") }),
+  z.object({ name: z.literal("handoff_live"), conversationId: z.number().int().positive() }),
 ]);
 
 export type Step = z.infer<typeof stepSchema>;

@@ -13,6 +13,7 @@ import { startOutageReport } from "./report-outage.js";
 import { openSettings } from "./settings.js";
 import { readingStatus, startReading } from "./submit-reading.js";
 import { startVerification } from "./verify-account.js";
+import { startHandoff } from "./write-to-person.js";
 
 export const MENU = {
   reading: "m:read",
@@ -24,6 +25,7 @@ export const MENU = {
   addAccount: "m:add",
   settings: "m:settings",
   help: "m:help",
+  person: "m:person",
 } as const;
 
 const menuEntries: Record<string, (ctx: FlowContext) => Promise<Transition>> = {
@@ -36,6 +38,7 @@ const menuEntries: Record<string, (ctx: FlowContext) => Promise<Transition>> = {
   [MENU.addAccount]: (ctx) => startVerification(ctx),
   [MENU.settings]: (ctx) => openSettings(ctx),
   [MENU.help]: (ctx) => showHelp(ctx),
+  [MENU.person]: (ctx) => startHandoff(ctx),
 };
 
 /** Runs a menu button from any step; null when the id is not a menu button. */
@@ -52,10 +55,11 @@ export const menuHandlers: Pick<StepHandlers, "menu"> = {
         { id: MENU.settings, label: ctx.t("menu.settings") },
         { id: MENU.help, label: ctx.t("menu.help") },
       ];
+      const personRow: Choice[] = [{ id: MENU.person, label: ctx.t("menu.person") }];
       if (links.length === 0) {
         return {
           text: ctx.t("menu.titleNoAccounts"),
-          choices: [[{ id: MENU.addAccount, label: ctx.t("menu.addAccount") }], settingsRow],
+          choices: [[{ id: MENU.addAccount, label: ctx.t("menu.addAccount") }], personRow, settingsRow],
         };
       }
       const lines: string[] = [];
@@ -80,6 +84,7 @@ export const menuHandlers: Pick<StepHandlers, "menu"> = {
             { id: MENU.history, label: ctx.t("menu.history") },
           ],
           [{ id: MENU.accounts, label: ctx.t("menu.accounts") }],
+          personRow,
           settingsRow,
         ],
       };
