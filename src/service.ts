@@ -120,6 +120,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       photoSources,
       secureCookies: config.console.secureCookies,
       trustProxy: config.console.trustProxy,
+      handoff: { unansweredMinutes: config.handoff.unansweredMinutes, metrics: metrics.registry },
     }),
   );
   const retention = startRetention(db.prisma, logger.child({ component: "retention" }));

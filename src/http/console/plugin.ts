@@ -5,6 +5,7 @@
 import fastifyCookie from "@fastify/cookie";
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { Registry } from "prom-client";
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import { billingPeriodAt } from "../../engine/reading-window.js";
 import {
@@ -33,6 +34,8 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { outageRoutes } from "./routes/outages.js";
 import { readingRoutes } from "./routes/readings.js";
+import { conversationRoutes } from "./routes/conversations.js";
+import { handoffMetrics } from "./handoff-metrics.js";
 
 export { CONSOLE_PREFIX };
 
@@ -54,6 +57,8 @@ export interface ConsoleOptions {
   /** Take the client address from the last X-Forwarded-For hop (behind a reverse proxy). */
   trustProxy?: boolean;
   sessionPolicy?: SessionPolicy;
+  /** "Write to a person": the unanswered-too-long flag, the pages' poll interval, and /metrics. */
+  handoff?: { unansweredMinutes: number; pollMs?: number; metrics?: Registry };
 }
 
 export interface ConsoleDeps {
@@ -226,6 +231,13 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
         await scope.register(dashboardRoutes(deps));
         await scope.register(accountRoutes(deps));
         await scope.register(adminRoutes(deps));
+        await scope.register(
+          conversationRoutes(deps, {
+            unansweredMinutes: options.handoff?.unansweredMinutes ?? 10,
+            pollMs: options.handoff?.pollMs ?? 1000,
+            ...handoffMetrics(deps.prisma, options.handoff?.metrics),
+          }),
+        );
       },
       { prefix: CONSOLE_PREFIX },
     );

@@ -1,0 +1,33 @@
+// /metrics for "Write to a person": how many conversations wait for a person now (read from the
+// database at scrape time, so every instance reports the same figure) and the time to the first
+// answer (observed by the instance that sent it).
+import { Gauge, Histogram, type Registry } from "prom-client";
+import type { PrismaClient } from "../../generated/prisma/client.js";
+import { waitingHandoffs } from "../../operator/handoff.js";
+
+export function handoffMetrics(
+  prisma: PrismaClient,
+  registry: Registry | undefined,
+): { firstAnswer?: Histogram } {
+  if (!registry) return {};
+  if (!registry.getSingleMetric("handoff_waiting_conversations")) {
+    new Gauge({
+      name: "handoff_waiting_conversations",
+      help: "Customer conversations waiting for an operator to take them",
+      registers: [registry],
+      async collect() {
+        this.set(await waitingHandoffs(prisma));
+      },
+    });
+  }
+  const existing = registry.getSingleMetric("handoff_first_answer_seconds");
+  const firstAnswer =
+    (existing as Histogram | undefined) ??
+    new Histogram({
+      name: "handoff_first_answer_seconds",
+      help: "Time from a customer's hand-off to an operator's first answer",
+      buckets: [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400],
+      registers: [registry],
+    });
+  return { firstAnswer };
+}
