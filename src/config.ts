@@ -133,6 +133,10 @@ export const envSchema = z
         .default("1-7"),
     ),
     HANDOFF_UNANSWERED_MINUTES: positiveInt(10),
+    HANDOFF_POLL_MS: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number().int().min(200).max(60_000).default(1000),
+    ),
 
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     BODY_LIMIT_BYTES: positiveInt(1_048_576),
@@ -202,8 +206,8 @@ export interface Config {
     flowTimeoutMinutes: number;
     handoffHours: { days: number[]; from: string; to: string };
   };
-  /** "Write to a person": a conversation unanswered longer than this is flagged in the console. */
-  handoff: { unansweredMinutes: number };
+  /** "Write to a person": the unanswered-too-long flag and how often console pages look for changes. */
+  handoff: { unansweredMinutes: number; pollMs: number };
   reminders: {
     enabled: boolean;
     windowOpenTime: string;
@@ -302,7 +306,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
         to: env.HANDOFF_HOURS.split("-")[1] ?? "20:00",
       },
     },
-    handoff: { unansweredMinutes: env.HANDOFF_UNANSWERED_MINUTES },
+    handoff: { unansweredMinutes: env.HANDOFF_UNANSWERED_MINUTES, pollMs: env.HANDOFF_POLL_MS },
     reminders: {
       enabled: env.REMINDERS_ENABLED,
       windowOpenTime: env.REMINDER_WINDOW_OPEN_TIME,

@@ -120,7 +120,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       photoSources,
       secureCookies: config.console.secureCookies,
       trustProxy: config.console.trustProxy,
-      handoff: { unansweredMinutes: config.handoff.unansweredMinutes, metrics: metrics.registry },
+      handoff: {
+        unansweredMinutes: config.handoff.unansweredMinutes,
+        pollMs: config.handoff.pollMs,
+        metrics: metrics.registry,
+      },
     }),
   );
   const retention = startRetention(db.prisma, logger.child({ component: "retention" }));

@@ -192,6 +192,16 @@ describe("write to a person, engine and console on Postgres", () => {
     expect(next.replies.at(-1)?.text.startsWith(t("uk", "handoff.ended"))).toBe(true);
   });
 
+  it("a customer who blocked the bot is marked on the conversation", async () => {
+    await handOver("telegram:7003", "Питання, а потім блок");
+    // What the outbound queue does on Telegram's 403, or the engine on my_chat_member "kicked".
+    await send("telegram:7003", { type: "blocked" });
+    const conversation = await conversationOf("telegram:7003");
+    const page = await disp.get(`/console/conversations/${conversation.id}`);
+    expect(page.body).toContain("Клієнт заблокував бота");
+    expect((await disp.get("/console/conversations")).body).toContain("Питання, а потім блок");
+  });
+
   it("back to the bot from the customer's side closes it in the console", async () => {
     const back = await send("telegram:7001", { type: "text", text: t("uk", "handoff.back") });
     expect(back.replies.at(-1)?.text.startsWith(t("uk", "handoff.backDone"))).toBe(true);

@@ -3,6 +3,7 @@
 // conversation, the way back to the bot, and the contact centre's hours.
 import { describe, expect, test } from "vitest";
 import { t } from "../../src/engine/i18n/index.js";
+import { renderNotification } from "../../src/engine/notify-render.js";
 import { defaultEngineSettings } from "../../src/engine/settings.js";
 import type { MemoryStore } from "../fakes/memory-store.js";
 import { setup } from "./harness.js";
@@ -205,4 +206,28 @@ describe("write to a person", () => {
     expect(c.stepName).not.toBe("handoff_intro");
     expect(s.store.data.handoffs).toHaveLength(0);
   });
+
+  test.each(["uk", "en"] as const)(
+    "an operator's answer reaches the customer as typed; closing offers the menu (%s)",
+    (language) => {
+      const text = "Бригада {їде}\nдо 14:00 — $1 & <b>";
+      expect(renderNotification(language, { kind: "handoff_reply", conversationId: 1, text })).toEqual({
+        text: t(language, "notify.handoffReply", { text }),
+        attached: true,
+      });
+      expect(
+        renderNotification(language, { kind: "handoff_reply", conversationId: 1, text }).text.endsWith(text),
+      ).toBe(true);
+      expect(
+        renderNotification(language, { kind: "handoff_closed", conversationId: 1, resolution: "Пояснили" }),
+      ).toEqual({
+        text: [
+          t(language, "notify.handoffClosed"),
+          t(language, "notify.handoffResolution", { resolution: "Пояснили" }),
+        ].join("\n"),
+        choices: [[{ id: "g:menu", label: t(language, "nav.menu") }]],
+        attached: true,
+      });
+    },
+  );
 });
