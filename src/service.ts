@@ -123,6 +123,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       handoff: {
         unansweredMinutes: config.handoff.unansweredMinutes,
         pollMs: config.handoff.pollMs,
+        ...(config.http.publicUrl ? { publicUrl: config.http.publicUrl } : {}),
         metrics: metrics.registry,
       },
     }),

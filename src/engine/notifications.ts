@@ -52,6 +52,8 @@ export type Notification =
       kind: "handoff_reply";
       conversationId: number;
       text: string;
+      /** A photo the operator attached: a link (channels here send no pictures of the company's own). */
+      photoUrl?: string;
     }
   | {
       /** The person closed the conversation; the bot answers again. */

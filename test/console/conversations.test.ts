@@ -145,6 +145,53 @@ describe("write to a person, engine and console on Postgres", () => {
     expect(await registry.getSingleMetricAsString("handoff_first_answer_seconds")).toContain(
       "handoff_first_answer_seconds_count 1",
     );
+    // A photo with a caption: kept by the service, the customer gets a link anyone with it can open.
+    const png = Buffer.from(
+      "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
+      "hex",
+    );
+    const photoPost = await app.inject({
+      method: "POST",
+      url: `/console/conversations/${conversation.id}/reply-photo?text=${encodeURIComponent("Ось схема")}`,
+      remoteAddress: "10.0.1.9",
+      headers: {
+        "content-type": "image/png",
+        cookie: `console_session=${winner.cookie}`,
+        "x-csrf-token": winner.csrf ?? "",
+      },
+      payload: png,
+    });
+    expect(photoPost.statusCode).toBe(303);
+    const sent = notifier.items.at(-1)?.notification;
+    expect(sent).toMatchObject({ kind: "handoff_reply", text: "Ось схема" });
+    const photoLink = sent?.kind === "handoff_reply" ? (sent.photoUrl ?? "") : "";
+    expect(photoLink).toMatch(/^\/console\/shared-photos\/[0-9a-f-]{36}$/);
+    const opened = await app.inject({ method: "GET", url: photoLink });
+    expect(opened.statusCode).toBe(200);
+    expect(opened.headers["content-type"]).toBe("image/png");
+    expect(Buffer.compare(opened.rawPayload, png)).toBe(0);
+    expect(
+      (
+        await app.inject({
+          method: "GET",
+          url: "/console/shared-photos/2b0c1f4e-8a4f-4c1e-9d55-0b7b1c0e9a11",
+        })
+      ).statusCode,
+    ).toBe(404);
+    const notImage = await app.inject({
+      method: "POST",
+      url: `/console/conversations/${conversation.id}/reply-photo`,
+      remoteAddress: "10.0.1.9",
+      headers: {
+        "content-type": "image/png",
+        cookie: `console_session=${winner.cookie}`,
+        "x-csrf-token": winner.csrf ?? "",
+      },
+      payload: Buffer.from("not a picture"),
+    });
+    expect(notImage.statusCode).toBe(415);
+
     // The loser cannot answer it.
     const refused = await loser.post(`/console/conversations/${conversation.id}/reply`, { text: "я теж" });
     expect(refused.statusCode).toBe(409);

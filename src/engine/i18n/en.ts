@@ -280,4 +280,5 @@ export const en: Record<MessageKey, string> = {
   "notify.handoffReply": "💬 Contact centre:\n{text}",
   "notify.handoffClosed": "💬 The person has ended the conversation.",
   "notify.handoffResolution": "Outcome: {resolution}",
+  "notify.handoffPhoto": "📷 Photo from the contact centre: {url}",
 };

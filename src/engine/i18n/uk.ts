@@ -281,6 +281,7 @@ export const uk = {
   "notify.handoffReply": "💬 Оператор:\n{text}",
   "notify.handoffClosed": "💬 Оператор завершив розмову.",
   "notify.handoffResolution": "Підсумок: {resolution}",
+  "notify.handoffPhoto": "📷 Фото від оператора: {url}",
 } as const;
 
 export type MessageKey = keyof typeof uk;

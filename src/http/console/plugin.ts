@@ -58,7 +58,7 @@ export interface ConsoleOptions {
   trustProxy?: boolean;
   sessionPolicy?: SessionPolicy;
   /** "Write to a person": the unanswered-too-long flag, the pages' poll interval, and /metrics. */
-  handoff?: { unansweredMinutes: number; pollMs?: number; metrics?: Registry };
+  handoff?: { unansweredMinutes: number; pollMs?: number; metrics?: Registry; publicUrl?: string };
 }
 
 export interface ConsoleDeps {
@@ -74,7 +74,11 @@ export interface ConsoleDeps {
 
 /** Pages anyone may open: sign-in and the stylesheet and script. */
 const PUBLIC_PATHS = new Set([`${CONSOLE_PREFIX}/sign-in`]);
-const isPublic = (url: string) => PUBLIC_PATHS.has(url) || url.startsWith(`${CONSOLE_PREFIX}/assets/`);
+const isPublic = (url: string) =>
+  PUBLIC_PATHS.has(url) ||
+  url.startsWith(`${CONSOLE_PREFIX}/assets/`) ||
+  // An operator's photo in a conversation, opened by the customer from its link (unguessable id).
+  url.startsWith(`${CONSOLE_PREFIX}/shared-photos/`);
 
 const SECURITY_HEADERS = {
   "content-security-policy":
@@ -235,6 +239,7 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
           conversationRoutes(deps, {
             unansweredMinutes: options.handoff?.unansweredMinutes ?? 10,
             pollMs: options.handoff?.pollMs ?? 1000,
+            publicUrl: (options.handoff?.publicUrl ?? "").replace(/\/+$/, ""),
             ...handoffMetrics(deps.prisma, options.handoff?.metrics),
           }),
         );

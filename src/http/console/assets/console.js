@@ -87,3 +87,24 @@ if (live.length > 0) {
   };
   setTimeout(tick, every);
 }
+
+// A photo with the reply: the script posts the file itself (the form's own post carries text only).
+for (const input of document.querySelectorAll("input[data-photo-to]")) {
+  const form = input.closest("form");
+  const caption = document.getElementById(input.dataset.photoText);
+  if (!form) continue;
+  if (caption) input.addEventListener("change", () => (caption.required = input.files.length === 0));
+  form.addEventListener("submit", async (event) => {
+    const file = input.files[0];
+    if (!file) return;
+    event.preventDefault();
+    const csrf = form.querySelector('input[name="_csrf"]')?.value ?? "";
+    const text = encodeURIComponent(caption?.value ?? "");
+    const answer = await fetch(`${input.dataset.photoTo}?text=${text}`, {
+      method: "POST",
+      headers: { "content-type": file.type, "x-csrf-token": csrf },
+      body: file,
+    });
+    window.location.href = answer.ok ? answer.url : window.location.href;
+  });
+}

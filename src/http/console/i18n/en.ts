@@ -307,6 +307,7 @@ export const en: Record<keyof typeof uk, string> = {
   "conv.sys.closedOperator": "The operator closed the conversation",
   "conv.you": "You",
   "conv.customer": "Customer",
+  "conv.photoAttach": "Photo (the customer gets a link)",
   "conv.live": "Updates without reload",
   "notice.taken": "Conversation taken.",
   "notice.replied": "The answer is queued for sending.",

@@ -303,6 +303,7 @@ export const uk = {
   "conv.sys.closedOperator": "Оператор закрив розмову",
   "conv.you": "Ви",
   "conv.customer": "Клієнт",
+  "conv.photoAttach": "Фото (клієнт отримає посилання)",
   "conv.live": "Оновлюється без перезавантаження",
   "notice.taken": "Розмову взято.",
   "notice.replied": "Відповідь поставлено в чергу на надсилання.",

@@ -17,6 +17,7 @@ import {
   listHandoffs,
   markHandoffRead,
   replyToHandoff,
+  sharedHandoffPhoto,
   takeHandoff,
   transferHandoff,
   transferTargets,
@@ -25,6 +26,7 @@ import {
 } from "../../../operator/handoff.js";
 import { cannedAnswers } from "../../../operator/handoff-canned.js";
 import { fetchPhoto } from "../../../operator/photos.js";
+import { sniffImageType } from "../../../channels/media-download.js";
 import { body, oneOf, parseId, text } from "../forms.js";
 import { mayOpen } from "../nav.js";
 import { userOf, type ConsoleDeps } from "../plugin.js";
@@ -39,6 +41,8 @@ export interface ConversationOptions {
   unansweredMinutes: number;
   /** How often the pages poll for changes. */
   pollMs: number;
+  /** PUBLIC_URL without a trailing slash ("" without one: links are relative, for the web chat). */
+  publicUrl?: string;
   firstAnswer?: Histogram;
 }
 
@@ -159,6 +163,48 @@ export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptio
       );
       if (firstAnswerSeconds !== null) options.firstAnswer?.observe(firstAnswerSeconds);
       return reply.redirect(`/console/conversations/${id}?done=replied`, 303);
+    });
+
+    // A photo with an optional caption: the page's script posts the file itself (image/* body).
+    app.addContentTypeParser(
+      /^image\/(jpeg|png|webp|gif)$/,
+      { parseAs: "buffer", bodyLimit: 10 * 1024 * 1024 },
+      (_request, payload, done) => done(null, payload),
+    );
+    app.post("/conversations/:id/reply-photo", async (request, reply) => {
+      requireAction(request, "answerConversations");
+      const operator = operatorOf(request);
+      const id = parseId(request.params);
+      const bytes = request.body;
+      const mimeType = Buffer.isBuffer(bytes) ? sniffImageType(bytes) : undefined;
+      if (!Buffer.isBuffer(bytes) || !mimeType) throw Object.assign(new Error("photo"), { statusCode: 415 });
+      const caption = text(request.query as Record<string, unknown>, "text", 4000) ?? "";
+      const { firstAnswerSeconds } = await replyToHandoff(
+        deps.prisma,
+        deps.notifier,
+        id,
+        operator,
+        caption,
+        deps.now(),
+        {
+          bytes,
+          mimeType,
+          publicBase: options.publicUrl ?? "",
+        },
+      );
+      if (firstAnswerSeconds !== null) options.firstAnswer?.observe(firstAnswerSeconds);
+      return reply.redirect(`/console/conversations/${id}?done=replied`, 303);
+    });
+
+    // Public: the customer opens the operator's photo from the link in their messenger.
+    app.get("/shared-photos/:photo", async (request, reply) => {
+      const photoId = (request.params as { photo?: string }).photo ?? "";
+      const photo = await sharedHandoffPhoto(deps.prisma, photoId);
+      return reply
+        .type(photo.mimeType)
+        .header("cache-control", "private, max-age=86400")
+        .header("x-content-type-options", "nosniff")
+        .send(photo.bytes);
     });
 
     app.post("/conversations/:id/transfer", async (request, reply) => {
