@@ -8,19 +8,17 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
 import { t } from "../../src/engine/i18n/index.js";
 import { renderNotification } from "../../src/engine/notify-render.js";
-import { createLogger } from "../../src/logger.js";
 import { createOperatorUser } from "../../src/operator/operator-users.js";
-import { startService, type RunningService } from "../../src/service.js";
 import { importDemoAccounts } from "../channels/web/demo-accounts.js";
 import { TelegramUser } from "../channels/telegram/telegram-user.js";
-import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
+import type { FakeTelegramApi } from "../fakes/telegram-api.js";
+import type { RunningService } from "../../src/service.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { startTelegramService } from "../helpers/telegram-service.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const skip = !existsSync(CHROMIUM) && !process.env.CI;
@@ -68,28 +66,12 @@ describe.skipIf(skip)("write to a person, in Chromium", () => {
   beforeAll(async () => {
     await mkdir(resultsDir, { recursive: true });
     db = await createTestDatabase();
-    telegram = await startFakeTelegramApi({ token: TOKEN });
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      PORT: "0",
-      MIGRATE_ON_START: "false",
-      LOG_LEVEL: "warn",
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      TELEGRAM_API_ROOT: telegram.apiRoot,
-      QUIET_HOURS: "00:00-00:00",
-      REMINDERS_ENABLED: "false",
+    ({ service, telegram } = await startTelegramService(db, {
+      token: TOKEN,
+      secret: SECRET,
       // Whenever this runs, the contact centre is open.
-      HANDOFF_HOURS: "00:00-24:00",
-    });
-    const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
-    service = await startService(config, createLogger({ level: "warn", pretty: "off" }, quiet));
-    const set = await fetch(`${telegram.apiRoot}/bot${TOKEN}/setWebhook`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ url: `${service.url}/webhooks/telegram`, secret_token: SECRET }),
-    });
-    expect(set.status).toBe(200);
+      env: { HANDOFF_HOURS: "00:00-24:00" },
+    }));
     await importDemoAccounts(db.url);
     for (const login of ["olena", "ivan"]) {
       await createOperatorUser(db.prisma, { login, role: "dispatcher", password: PASSWORD });

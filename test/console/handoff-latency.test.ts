@@ -6,16 +6,14 @@
 // write once each at random moments. A message's latency runs from the moment its webhook POST is
 // sent to the moment a fetched page holds its text. Skipped unless HANDOFF_MEASURE=1 (it takes ~1 min).
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
 import { t } from "../../src/engine/i18n/index.js";
-import { createLogger } from "../../src/logger.js";
 import { createOperatorUser } from "../../src/operator/operator-users.js";
-import { startService, type RunningService } from "../../src/service.js";
 import { TelegramUser } from "../channels/telegram/telegram-user.js";
-import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
+import type { FakeTelegramApi } from "../fakes/telegram-api.js";
+import type { RunningService } from "../../src/service.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { startTelegramService } from "../helpers/telegram-service.js";
 
 const run = process.env.HANDOFF_MEASURE === "1";
 const TOKEN = "8000000004:AAHk3Vq9fakeTokenForTests_measure";
@@ -35,27 +33,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.skipIf(!run)("appearance latency in the console", () => {
   beforeAll(async () => {
     db = await createTestDatabase();
-    telegram = await startFakeTelegramApi({ token: TOKEN });
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      PORT: "0",
-      MIGRATE_ON_START: "false",
-      LOG_LEVEL: "warn",
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      TELEGRAM_API_ROOT: telegram.apiRoot,
-      QUIET_HOURS: "00:00-00:00",
-      REMINDERS_ENABLED: "false",
-      HANDOFF_HOURS: "00:00-24:00",
-      HANDOFF_POLL_MS: process.env.HANDOFF_POLL_MS ?? "1000",
-    });
-    const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
-    service = await startService(config, createLogger({ level: "warn", pretty: "off" }, quiet));
-    await fetch(`${telegram.apiRoot}/bot${TOKEN}/setWebhook`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ url: `${service.url}/webhooks/telegram`, secret_token: SECRET }),
-    });
+    ({ service, telegram } = await startTelegramService(db, {
+      token: TOKEN,
+      secret: SECRET,
+      env: { HANDOFF_HOURS: "00:00-24:00", HANDOFF_POLL_MS: process.env.HANDOFF_POLL_MS ?? "1000" },
+    }));
     await createOperatorUser(db.prisma, { login: "olena", role: "dispatcher", password: PASSWORD });
   }, 120_000);
 

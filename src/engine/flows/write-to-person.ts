@@ -45,6 +45,15 @@ function hoursLine(ctx: FlowContext): string {
   return ctx.t("handoff.hours", { days: shown, from, to });
 }
 
+/** Outside the contact centre's hours: when a person will answer (in `key`'s words); null in hours. */
+function closedLine(ctx: FlowContext, key: "handoff.afterHours" | "handoff.closedNow"): string | null {
+  const centre = contactCentreNow(ctx.now, ctx.settings.handoff.hours);
+  if (centre.open) return null;
+  return centre.opensAt
+    ? ctx.t(key, { when: showWhen(ctx, centre.opensAt) })
+    : ctx.t("handoff.closedNoShift");
+}
+
 /** The menu entry. */
 export async function startHandoff(ctx: FlowContext): Promise<Transition> {
   const open = await ctx.tx.handoff.current(ctx.user.userId);
@@ -72,14 +81,9 @@ async function handOver(ctx: FlowContext, text: string | null, photoRef: string 
     at: ctx.now,
   });
   const lines = [ctx.t("handoff.queued")];
-  const centre = contactCentreNow(ctx.now, ctx.settings.handoff.hours);
-  if (!centre.open) {
-    lines.push(
-      centre.opensAt
-        ? ctx.t("handoff.afterHours", { when: showWhen(ctx, centre.opensAt) })
-        : ctx.t("handoff.closedNoShift"),
-    );
-  } else if (stats.medianFirstAnswerSeconds === null) {
+  const closed = closedLine(ctx, "handoff.afterHours");
+  if (closed !== null) lines.push(closed);
+  else if (stats.medianFirstAnswerSeconds === null) {
     lines.push(ctx.t("handoff.noEstimate", { waiting: stats.waiting }));
   } else {
     const minutes = Math.max(1, Math.round(stats.medianFirstAnswerSeconds / 60));
@@ -130,14 +134,8 @@ export const handoffHandlers: Pick<StepHandlers, "handoff_intro" | "handoff_live
   handoff_intro: {
     async prompt(ctx): Promise<Reply> {
       const lines = [ctx.t("handoff.intro"), hoursLine(ctx)];
-      const centre = contactCentreNow(ctx.now, ctx.settings.handoff.hours);
-      if (!centre.open) {
-        lines.push(
-          centre.opensAt
-            ? ctx.t("handoff.closedNow", { when: showWhen(ctx, centre.opensAt) })
-            : ctx.t("handoff.closedNoShift"),
-        );
-      }
+      const closed = closedLine(ctx, "handoff.closedNow");
+      if (closed !== null) lines.push(closed);
       lines.push("", ctx.t("handoff.selfService"));
       return {
         text: lines.join("\n"),
