@@ -146,6 +146,19 @@ describe("write to a person", () => {
     expect(s.store.data.handoffs).toHaveLength(2);
   });
 
+  test("the back button under an answer, tapped after the hand-off ended, just opens the menu", async () => {
+    const s = setup("2026-11-30T10:00:00Z");
+    const c = s.conversation();
+    await c.start();
+    await c.choose("m:person");
+    await c.text("Питання");
+    await c.choose("h:back");
+    expect(c.stepName).toBe("menu");
+    await c.choose("h:back");
+    expect(c.stepName).toBe("menu");
+    expect(c.text_).toBe(t("uk", "menu.titleNoAccounts"));
+  });
+
   test("when the operator closed it, the next message goes to the bot", async () => {
     const s = setup("2026-11-30T10:00:00Z");
     const c = s.conversation();

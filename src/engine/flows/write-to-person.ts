@@ -7,6 +7,7 @@
 import { showDayMonth, toLocal } from "../calendar.js";
 import { contactCentreNow } from "../contact-hours.js";
 import type { InboundEvent } from "../events.js";
+import { GLOBAL_CHOICES } from "../global-choices.js";
 import { navRow, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
 import { t, type MessageKey } from "../i18n/index.js";
 import type { Choice, Reply } from "../replies.js";
@@ -14,7 +15,7 @@ import type { StepOf } from "../state.js";
 import { MENU } from "./menu.js";
 
 /** The customer's way back; also accepted typed (a reply keyboard sends the label). */
-export const HANDOFF_BACK = "h:back";
+export const HANDOFF_BACK = GLOBAL_CHOICES.handoffBack;
 
 const pad = (value: number): string => String(value).padStart(2, "0");
 
