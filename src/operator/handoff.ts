@@ -410,6 +410,13 @@ export async function sharedHandoffPhoto(prisma: PrismaClient, photoId: string):
   return { bytes: Buffer.from(row.bytes), mimeType: row.mimeType };
 }
 
+/** Open conversations whose customer has waited for an answer longer than the threshold. */
+export async function overdueHandoffs(prisma: PrismaClient, olderThan: Date): Promise<number> {
+  const rows = await prisma.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM handoff_conversation WHERE status <> 'closed' AND awaiting_since < ${olderThan}`;
+  return rows[0]?.n ?? 0;
+}
+
 /** Conversations nobody has taken yet (the /metrics gauge). */
 export async function waitingHandoffs(prisma: PrismaClient): Promise<number> {
   const rows = await prisma.$queryRaw<{ n: number }[]>`

@@ -205,6 +205,15 @@ describe("write to a person, engine and console on Postgres", () => {
     expect(await registry.getSingleMetricAsString("handoff_waiting_conversations")).toContain(
       "handoff_waiting_conversations 1",
     );
+    expect(await registry.getSingleMetricAsString("handoff_overdue_conversations")).toContain(
+      "handoff_overdue_conversations 0",
+    );
+    // Eleven minutes without an answer: flagged in the list and counted.
+    now = new Date(now.getTime() + 11 * 60_000);
+    expect(await registry.getSingleMetricAsString("handoff_overdue_conversations")).toContain(
+      "handoff_overdue_conversations 1",
+    );
+    expect((await disp.get("/console/conversations")).body).toContain('class="overdue"');
   });
 
   it("a transfer to a role waits for that role; closing tells the customer and the bot answers again", async () => {

@@ -1,13 +1,15 @@
 // /metrics for "Write to a person": how many conversations wait for a person now (read from the
-// database at scrape time, so every instance reports the same figure) and the time to the first
-// answer (observed by the instance that sent it).
+// database at scrape time, so every instance reports the same figure), how many have waited for an
+// answer past the threshold, and the time to the first answer (observed by the instance that sent it).
 import { Gauge, Histogram, type Registry } from "prom-client";
 import type { PrismaClient } from "../../generated/prisma/client.js";
-import { waitingHandoffs } from "../../operator/handoff.js";
+import { overdueHandoffs, waitingHandoffs } from "../../operator/handoff.js";
 
 export function handoffMetrics(
   prisma: PrismaClient,
   registry: Registry | undefined,
+  unansweredMinutes: number,
+  now: () => Date,
 ): { firstAnswer?: Histogram } {
   if (!registry) return {};
   if (!registry.getSingleMetric("handoff_waiting_conversations")) {
@@ -17,6 +19,16 @@ export function handoffMetrics(
       registers: [registry],
       async collect() {
         this.set(await waitingHandoffs(prisma));
+      },
+    });
+  }
+  if (!registry.getSingleMetric("handoff_overdue_conversations")) {
+    new Gauge({
+      name: "handoff_overdue_conversations",
+      help: "Open conversations whose customer has waited for an answer past HANDOFF_UNANSWERED_MINUTES",
+      registers: [registry],
+      async collect() {
+        this.set(await overdueHandoffs(prisma, new Date(now().getTime() - unansweredMinutes * 60_000)));
       },
     });
   }

@@ -240,7 +240,12 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
             unansweredMinutes: options.handoff?.unansweredMinutes ?? 10,
             pollMs: options.handoff?.pollMs ?? 1000,
             publicUrl: (options.handoff?.publicUrl ?? "").replace(/\/+$/, ""),
-            ...handoffMetrics(deps.prisma, options.handoff?.metrics),
+            ...handoffMetrics(
+              deps.prisma,
+              options.handoff?.metrics,
+              options.handoff?.unansweredMinutes ?? 10,
+              deps.now,
+            ),
           }),
         );
       },
