@@ -30,6 +30,8 @@ export default tseslint.config(
           "HTMLInputElement",
           "HTMLTextAreaElement",
           "HTMLSelectElement",
+          "fetch",
+          "DOMParser",
         ].map((name) => [name, "readonly"]),
       ),
     },

@@ -119,6 +119,31 @@ export const envSchema = z
       z.coerce.number().int().min(0).default(0),
     ),
 
+    // "Write to a person": the contact centre's hours (Kyiv time) and the unanswered-too-long flag.
+    HANDOFF_HOURS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/, "expected HH:MM-HH:MM")
+        .refine((value) => {
+          const [from = "", to = ""] = value.split("-");
+          return from < to;
+        }, "the start must be before the end (same day)")
+        .default("08:00-20:00"),
+    ),
+    HANDOFF_DAYS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[1-7](-[1-7])?(,[1-7](-[1-7])?)*$/, "ISO weekdays 1-7, e.g. 1-5 or 1-5,7")
+        .default("1-7"),
+    ),
+    HANDOFF_UNANSWERED_MINUTES: positiveInt(10),
+    HANDOFF_POLL_MS: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number().int().min(200).max(60_000).default(1000),
+    ),
+
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     BODY_LIMIT_BYTES: positiveInt(1_048_576),
   })
@@ -185,7 +210,10 @@ export interface Config {
     companyWebsite: string;
     verifyMaxFailuresPerHour: number;
     flowTimeoutMinutes: number;
+    handoffHours: { days: number[]; from: string; to: string };
   };
+  /** "Write to a person": the unanswered-too-long flag and how often console pages look for changes. */
+  handoff: { unansweredMinutes: number; pollMs: number };
   reminders: {
     enabled: boolean;
     windowOpenTime: string;
@@ -210,6 +238,16 @@ export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`);
   }
+}
+
+/** "1-5,7" -> [1, 2, 3, 4, 5, 7] (ISO weekdays, validated by the schema). */
+function parseWeekdays(value: string): number[] {
+  const days = new Set<number>();
+  for (const part of value.split(",")) {
+    const [from = 1, to = from] = part.split("-").map(Number);
+    for (let day = Math.min(from, to); day <= Math.max(from, to); day += 1) days.add(day);
+  }
+  return [...days].sort((a, b) => a - b);
 }
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
@@ -276,7 +314,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       companyWebsite: env.COMPANY_WEBSITE,
       verifyMaxFailuresPerHour: env.VERIFY_MAX_FAILURES_PER_HOUR,
       flowTimeoutMinutes: env.FLOW_TIMEOUT_MINUTES,
+      handoffHours: {
+        days: parseWeekdays(env.HANDOFF_DAYS),
+        from: env.HANDOFF_HOURS.split("-")[0] ?? "08:00",
+        to: env.HANDOFF_HOURS.split("-")[1] ?? "20:00",
+      },
     },
+    handoff: { unansweredMinutes: env.HANDOFF_UNANSWERED_MINUTES, pollMs: env.HANDOFF_POLL_MS },
     reminders: {
       enabled: env.REMINDERS_ENABLED,
       windowOpenTime: env.REMINDER_WINDOW_OPEN_TIME,

@@ -133,6 +133,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       photoSources,
       secureCookies: config.console.secureCookies,
       trustProxy: config.console.trustProxy,
+      handoff: {
+        unansweredMinutes: config.handoff.unansweredMinutes,
+        pollMs: config.handoff.pollMs,
+        ...(config.http.publicUrl ? { publicUrl: config.http.publicUrl } : {}),
+        metrics: metrics.registry,
+      },
     }),
   );
   const retention = startRetention(db.prisma, logger.child({ component: "retention" }));

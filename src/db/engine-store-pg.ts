@@ -25,6 +25,7 @@ import type {
 import type { Language } from "../engine/replies.js";
 import { preparesStatements } from "./client.js";
 import { isConnectivityError } from "./connectivity.js";
+import { createHandoffRepositories } from "./handoff-store-pg.js";
 import { createScheduleRepositories } from "./schedule-store-pg.js";
 
 export interface PgEngineStoreOptions {
@@ -607,6 +608,7 @@ function createTx(session: Session): EngineTx {
       },
     },
     ...createScheduleRepositories(session),
+    ...createHandoffRepositories(session),
   };
 }
 

@@ -29,8 +29,8 @@ const KEPT_REF_PATTERN = `^(?:${Object.values(KEPT_PHOTO_REF_PREFIXES)
   .join("|")}):([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`;
 
 /**
- * Deletes kept photos older than the retention that no reading, service order or conversation state
- * refers to. Referenced photos are kept as long as their record.
+ * Deletes kept photos older than the retention that no reading, service order, conversation state
+ * or message to a person (handoff_message) refers to. Referenced photos are kept as long as their record.
  */
 export async function pruneUnreferencedPhotos(prisma: PrismaClient, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - UNREFERENCED_PHOTO_RETENTION_DAYS * 86_400_000);
@@ -44,6 +44,9 @@ export async function pruneUnreferencedPhotos(prisma: PrismaClient, now = new Da
       UNION
       SELECT substring(state -> 'step' ->> 'photoRef' FROM ${KEPT_REF_PATTERN})::uuid
         FROM messenger_user WHERE state -> 'step' ->> 'photoRef' ~ ${KEPT_REF_PATTERN}
+      UNION
+      SELECT substring(photo_ref FROM ${KEPT_REF_PATTERN})::uuid
+        FROM handoff_message WHERE photo_ref ~ ${KEPT_REF_PATTERN}
     )
     DELETE FROM customer_photo p
      WHERE p.created_at < ${cutoff}

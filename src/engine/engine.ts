@@ -29,6 +29,7 @@ import { outageHandlers } from "./flows/report-outage.js";
 import { settingsHandlers, stopReminders } from "./flows/settings.js";
 import { readingHandlers, startReading } from "./flows/submit-reading.js";
 import { verifyHandlers } from "./flows/verify-account.js";
+import { handoffHandlers, liveHandoff } from "./flows/write-to-person.js";
 import { parseGlobalChoice } from "./global-choices.js";
 import { languageFromCode, t } from "./i18n/index.js";
 import type { Clock, EngineLog, EngineStore, EngineTx, LinkedAccount } from "./ports.js";
@@ -64,6 +65,7 @@ const handlers: StepHandlers = {
   ...historyHandlers,
   ...settingsHandlers,
   ...scheduleHandlers,
+  ...handoffHandlers,
 };
 
 /** The handler of a step; the map is complete by type, the cast only erases the name correlation. */
@@ -167,6 +169,11 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     const { step: current, offered } = loaded.state;
     ctx.pendingStart = loaded.state.pending ?? null;
+    if (current.name === "handoff_live") {
+      // A person has the conversation: its messages go to them, not to the bot (write-to-person.ts).
+      const live = await liveHandoff(ctx, current, event, command);
+      if (live) return live;
+    }
     if (command === "start") return welcome(ctx, event);
     if (command === "cancel") return ctx.menu(ctx.t("common.cancelled"));
     if (command === "menu") return ctx.menu();

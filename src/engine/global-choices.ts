@@ -8,6 +8,8 @@ export const GLOBAL_CHOICES = {
   stopReminders: "g:stop-reminders",
   myRequests: "g:requests",
   menu: "g:menu",
+  /** "Back to the bot" under an operator's answer: ends a live hand-off; otherwise the menu. */
+  handoffBack: "h:back",
 } as const;
 
 /** "Submit a reading for this account" (the account must be linked to the person who taps it). */
@@ -24,7 +26,7 @@ export type GlobalChoice =
 export function parseGlobalChoice(id: string): GlobalChoice | null {
   if (id === GLOBAL_CHOICES.stopReminders) return { kind: "stop_reminders" };
   if (id === GLOBAL_CHOICES.myRequests) return { kind: "my_requests" };
-  if (id === GLOBAL_CHOICES.menu) return { kind: "menu" };
+  if (id === GLOBAL_CHOICES.menu || id === GLOBAL_CHOICES.handoffBack) return { kind: "menu" };
   const match = /^g:read:(\d{1,10})$/.exec(id);
   if (match) return { kind: "submit_reading", accountId: Number(match[1]) };
   return null;

@@ -46,6 +46,20 @@ export type Notification =
       reminder: "window_open" | "last_day";
       period: string; // YYYY-MM
       accounts: { accountId: number; label: string }[];
+    }
+  | {
+      /** A person's answer in a "Write to a person" conversation, exactly as they typed it. */
+      kind: "handoff_reply";
+      conversationId: number;
+      text: string;
+      /** A photo the operator attached: a link (channels here send no pictures of the company's own). */
+      photoUrl?: string;
+    }
+  | {
+      /** The person closed the conversation; the bot answers again. */
+      kind: "handoff_closed";
+      conversationId: number;
+      resolution?: string;
     };
 
 /** Enqueues notifications for durable delivery (implemented by the outbound queue in src/jobs). */

@@ -100,5 +100,21 @@ export function renderNotification(language: Language, notification: Notificatio
       choices.push([{ id: GLOBAL_CHOICES.stopReminders, label: t(language, "notify.stopReminders") }]);
       return { text: [head, ...lines].join("\n"), choices, attached: true };
     }
+    case "handoff_reply": {
+      const lines = notification.text
+        ? [t(language, "notify.handoffReply", { text: notification.text })]
+        : [];
+      if (notification.photoUrl)
+        lines.push(t(language, "notify.handoffPhoto", { url: notification.photoUrl }));
+      return { text: lines.join("\n"), attached: true };
+    }
+    case "handoff_closed": {
+      const lines = [t(language, "notify.handoffClosed")];
+      if (notification.resolution) {
+        lines.push(t(language, "notify.handoffResolution", { resolution: notification.resolution }));
+      }
+      const menu: Choice[][] = [[{ id: GLOBAL_CHOICES.menu, label: t(language, "nav.menu") }]];
+      return { text: lines.join("\n"), choices: menu, attached: true };
+    }
   }
 }

@@ -284,6 +284,8 @@ export interface EngineTx {
     /** The buildings of a street with their queues. */
     buildings(settlement: string, street: string): Promise<AddressBuilding[]>;
   };
+  /** Conversations handed to a person in the console. */
+  handoff: HandoffPort;
 }
 
 export interface EngineStore {
@@ -299,4 +301,43 @@ export interface EngineLog {
   info(obj: Record<string, unknown>, msg: string): void;
   warn(obj: Record<string, unknown>, msg: string): void;
   error(obj: Record<string, unknown>, msg: string): void;
+}
+
+// ---- "Write to a person" (flows/write-to-person.ts; src/db/handoff-store-pg.ts on Postgres)
+
+/** A customer's conversation with a person that is not closed yet. */
+export interface HandoffRecord {
+  id: number;
+  /** waiting: nobody has taken it yet; active: an operator has. */
+  status: "waiting" | "active";
+  createdAt: Date;
+}
+
+/** The live queue the wait estimate is made from. */
+export interface HandoffQueueStats {
+  /** Conversations nobody has taken yet. */
+  waiting: number;
+  /** Median time to the first answer of the last `sample` answered conversations (null: none yet). */
+  medianFirstAnswerSeconds: number | null;
+  /** How many answered conversations the median is of. */
+  answered: number;
+}
+
+export interface HandoffPort {
+  /** The user's conversation with a person that is not closed, or null. */
+  current(userId: number): Promise<HandoffRecord | null>;
+  /** The user's open conversation, or a new waiting one (the caller holds the user's row lock). */
+  open(input: { userId: number; at: Date }): Promise<HandoffRecord>;
+  /** Stores a customer's (or the bot's system) message; the console sees it when the transaction commits. */
+  append(input: {
+    conversationId: number;
+    author: "customer" | "system";
+    text: string | null;
+    photoRef: string | null;
+    at: Date;
+  }): Promise<void>;
+  /** Closes it from the customer's side. */
+  close(input: { conversationId: number; at: Date }): Promise<void>;
+  /** The live queue: waiting count and the median first answer of the last `sample` answered since `since`. */
+  queueStats(input: { sample: number; since: Date }): Promise<HandoffQueueStats>;
 }

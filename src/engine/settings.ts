@@ -1,5 +1,6 @@
 // The engine's tunable rules in one place (limits, windows, plausibility, company contacts), so
 // main.ts can fill them from configuration and tests can pin them. Defaults follow notes/domain.md.
+import type { ContactHours } from "./contact-hours.js";
 
 export interface EngineSettings {
   verification: {
@@ -37,6 +38,14 @@ export interface EngineSettings {
     /** Optional: shown only when set. */
     email?: string;
   };
+  /** "Write to a person": the contact centre's hours and what the wait estimate is made of. */
+  handoff: {
+    hours: ContactHours;
+    /** The estimate is the median first answer of this many recently answered conversations... */
+    estimateSample: number;
+    /** ...answered within this many days (older ones say nothing about today's queue). */
+    estimateWindowDays: number;
+  };
 }
 
 export const defaultEngineSettings: EngineSettings = {
@@ -57,6 +66,11 @@ export const defaultEngineSettings: EngineSettings = {
     phone: "0 800 40 15 15",
     website: "https://dnem.example",
   },
+  handoff: {
+    hours: { days: [1, 2, 3, 4, 5, 6, 7], from: "08:00", to: "20:00" },
+    estimateSample: 20,
+    estimateWindowDays: 7,
+  },
 };
 
 /** The configurable part as src/config.ts names it (Config["engine"]), merged over the defaults. */
@@ -65,11 +79,16 @@ export function engineSettingsFrom(config: {
   companyWebsite: string;
   verifyMaxFailuresPerHour: number;
   flowTimeoutMinutes: number;
+  handoffHours?: ContactHours;
 }): EngineSettings {
   return {
     ...defaultEngineSettings,
     verification: { maxFailures: config.verifyMaxFailuresPerHour, windowMinutes: 60 },
     idleMinutes: config.flowTimeoutMinutes,
     company: { phone: config.companyPhone, website: config.companyWebsite },
+    handoff: {
+      ...defaultEngineSettings.handoff,
+      hours: config.handoffHours ?? defaultEngineSettings.handoff.hours,
+    },
   };
 }

@@ -99,6 +99,9 @@ export const stepSchema = z.discriminatedUnion("name", [
   z.object({ name: z.literal("sched_settlement"), options: addressOptions }),
   z.object({ name: z.literal("sched_street"), settlement: addressPart, options: addressOptions }),
   z.object({ name: z.literal("sched_building"), settlement: addressPart, street: addressPart }),
+  // write-to-person
+  z.object({ name: z.literal("handoff_intro") }),
+  z.object({ name: z.literal("handoff_live"), conversationId: z.number().int().positive() }),
 ]);
 
 export type Step = z.infer<typeof stepSchema>;

@@ -76,7 +76,11 @@ export async function serviceOrderPhoto(
   return fetchPhoto(prisma, sources, row.photoRef);
 }
 
-async function fetchPhoto(prisma: PrismaClient, sources: PhotoSources, stored: string): Promise<Photo> {
+export async function fetchPhoto(
+  prisma: PrismaClient,
+  sources: PhotoSources,
+  stored: string,
+): Promise<Photo> {
   const ref = parsePhotoRef(stored);
   if (!ref) {
     throw new PhotoUnavailableError(

@@ -61,7 +61,26 @@ export interface MemoryData {
   modes: { mode: OutageMode; message: string | null; since: Date }[];
   addresses: { settlement: string; street: string; building: string; queue: string }[];
   follows: { userId: number; queue: string; label: string | null; createdAt: Date }[];
+  handoffs: MemoryHandoff[];
+  handoffMessages: {
+    id: number;
+    conversationId: number;
+    author: "customer" | "operator" | "system";
+    text: string | null;
+    photoRef: string | null;
+    createdAt: Date;
+  }[];
   nextId: number;
+}
+
+export interface MemoryHandoff {
+  id: number;
+  userId: number;
+  status: "waiting" | "active" | "closed";
+  createdAt: Date;
+  firstAnswerAt: Date | null;
+  closedAt: Date | null;
+  closedBy: "customer" | "operator" | null;
 }
 
 /** The twelve queues the migration seeds. */
@@ -86,6 +105,8 @@ function emptyData(): MemoryData {
     modes: [],
     addresses: [],
     follows: [],
+    handoffs: [],
+    handoffMessages: [],
     nextId: 1,
   };
 }
@@ -466,6 +487,65 @@ export class MemoryStore implements EngineStore {
                 addressKey(a.street) === addressKey(street),
             )
             .map((a) => ({ building: a.building, queue: a.queue })),
+      },
+      handoff: {
+        current: async (userId) => {
+          const open = data().handoffs.find((h) => h.userId === userId && h.status !== "closed");
+          return open
+            ? { id: open.id, status: open.status as "waiting" | "active", createdAt: open.createdAt }
+            : null;
+        },
+        open: async ({ userId, at }) => {
+          let open = data().handoffs.find((h) => h.userId === userId && h.status !== "closed");
+          if (!open) {
+            open = {
+              id: this.id(),
+              userId,
+              status: "waiting",
+              createdAt: at,
+              firstAnswerAt: null,
+              closedAt: null,
+              closedBy: null,
+            };
+            data().handoffs.push(open);
+          }
+          return { id: open.id, status: open.status as "waiting" | "active", createdAt: open.createdAt };
+        },
+        append: async (input) => {
+          data().handoffMessages.push({
+            id: this.id(),
+            conversationId: input.conversationId,
+            author: input.author,
+            text: input.text,
+            photoRef: input.photoRef,
+            createdAt: input.at,
+          });
+        },
+        close: async ({ conversationId, at }) => {
+          const handoff = data().handoffs.find((h) => h.id === conversationId);
+          if (handoff && handoff.status !== "closed") {
+            handoff.status = "closed";
+            handoff.closedAt = at;
+            handoff.closedBy = "customer";
+          }
+        },
+        queueStats: async ({ sample, since }) => {
+          const waiting = data().handoffs.filter((h) => h.status === "waiting").length;
+          const answered = data()
+            .handoffs.filter((h) => h.firstAnswerAt !== null && h.firstAnswerAt >= since)
+            .sort((a, b) => (b.firstAnswerAt?.getTime() ?? 0) - (a.firstAnswerAt?.getTime() ?? 0))
+            .slice(0, sample)
+            .map((h) => ((h.firstAnswerAt?.getTime() ?? 0) - h.createdAt.getTime()) / 1000)
+            .sort((a, b) => a - b);
+          const mid = Math.floor(answered.length / 2);
+          const median =
+            answered.length === 0
+              ? null
+              : answered.length % 2 === 1
+                ? (answered[mid] ?? 0)
+                : ((answered[mid - 1] ?? 0) + (answered[mid] ?? 0)) / 2;
+          return { waiting, medianFirstAnswerSeconds: median, answered: answered.length };
+        },
       },
     };
   }

@@ -118,6 +118,7 @@ describe("pruneUnreferencedPhotos", () => {
     const byReading = await photo(old, "web:retention-client-01");
     const byOrder = await photo(old);
     const byState = await photo(old);
+    const byHandoff = await photo(old);
     const orphan = await photo(old);
     const webOrphan = await photo(old, "web:retention-client-02");
     const young = await photo(recent);
@@ -167,9 +168,17 @@ describe("pruneUnreferencedPhotos", () => {
       },
     });
 
+    // A photo sent to a person ("Write to a person") stays with the conversation.
+    const conversation = await db.prisma.handoffConversation.create({
+      data: { userId: user.id, lastMessageAt: old },
+    });
+    await db.prisma.handoffMessage.create({
+      data: { conversationId: conversation.id, author: "customer", photoRef: `viber-photo:${byHandoff}` },
+    });
+
     expect(await pruneUnreferencedPhotos(db.prisma, now)).toBe(2);
     const left = (await db.prisma.customerPhoto.findMany({ select: { id: true } })).map((row) => row.id);
-    expect(left).toEqual(expect.arrayContaining([byReading, byOrder, byState, young]));
+    expect(left).toEqual(expect.arrayContaining([byReading, byOrder, byState, byHandoff, young]));
     expect(left).not.toContain(orphan);
     expect(left).not.toContain(webOrphan);
     // Idempotent: a second sweep (another instance) finds nothing.

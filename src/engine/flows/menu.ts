@@ -14,6 +14,7 @@ import { openSettings } from "./settings.js";
 import { SCHED, showSchedule } from "./outage-schedule.js";
 import { readingStatus, startReading } from "./submit-reading.js";
 import { startVerification } from "./verify-account.js";
+import { startHandoff } from "./write-to-person.js";
 
 export const MENU = {
   reading: "m:read",
@@ -26,6 +27,7 @@ export const MENU = {
   settings: "m:settings",
   help: "m:help",
   schedule: SCHED.view,
+  person: "m:person",
 } as const;
 
 const menuEntries: Record<string, (ctx: FlowContext) => Promise<Transition>> = {
@@ -39,6 +41,7 @@ const menuEntries: Record<string, (ctx: FlowContext) => Promise<Transition>> = {
   [MENU.settings]: (ctx) => openSettings(ctx),
   [MENU.help]: (ctx) => showHelp(ctx),
   [MENU.schedule]: (ctx) => showSchedule(ctx),
+  [MENU.person]: (ctx) => startHandoff(ctx),
 };
 
 /** Runs a menu button from any step; null when the id is not a menu button. */
@@ -57,10 +60,16 @@ export const menuHandlers: Pick<StepHandlers, "menu"> = {
       ];
       // The schedule is for anyone, with or without a linked account.
       const scheduleRow: Choice[] = [{ id: MENU.schedule, label: ctx.t("sched.menu") }];
+      const personRow: Choice[] = [{ id: MENU.person, label: ctx.t("menu.person") }];
       if (links.length === 0) {
         return {
           text: ctx.t("menu.titleNoAccounts"),
-          choices: [[{ id: MENU.addAccount, label: ctx.t("menu.addAccount") }], scheduleRow, settingsRow],
+          choices: [
+            [{ id: MENU.addAccount, label: ctx.t("menu.addAccount") }],
+            scheduleRow,
+            personRow,
+            settingsRow,
+          ],
         };
       }
       const lines: string[] = [];
@@ -86,6 +95,7 @@ export const menuHandlers: Pick<StepHandlers, "menu"> = {
             { id: MENU.history, label: ctx.t("menu.history") },
           ],
           [{ id: MENU.accounts, label: ctx.t("menu.accounts") }],
+          personRow,
           settingsRow,
         ],
       };

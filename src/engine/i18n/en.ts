@@ -325,4 +325,28 @@ export const en: Record<MessageKey, string> = {
   "sched.pic.dstBack": "03:00–04:00 twice (clocks go back)",
   "sched.pic.version": "version {version}",
   "sched.pic.none": "no outages",
+  // write-to-person
+  "menu.person": "💬 Write to a person",
+  "handoff.intro":
+    "Write your question in one or more messages, photos welcome. A person at the contact centre will read it.",
+  "handoff.selfService": "The bot may answer it faster:",
+  "handoff.hours": "The contact centre works: {days}, {from}–{to}.",
+  "handoff.daily": "daily",
+  "handoff.closedNow": "The contact centre is closed now. A person will answer from {when}.",
+  "handoff.closedNoShift": "The contact centre is closed now; the next shift is not known.",
+  "handoff.queued":
+    "✉️ Passed to a person. While a person handles it the bot does not answer your messages — write more, it all reaches them.",
+  "handoff.estimate": "Waiting now: {waiting}. Recently a person has answered in about {minutes} min.",
+  "handoff.noEstimate": "Waiting now: {waiting}. We cannot estimate the wait: too few recent answers.",
+  "handoff.afterHours": "A person will answer from {when}.",
+  "handoff.back": "⬅️ Back to the bot",
+  "handoff.backDone": "The conversation with a person has ended. You are back with the bot.",
+  "handoff.stillLive": "You are writing to a person. To use the menu, tap “⬅️ Back to the bot”.",
+  "handoff.onlyTextPhoto": "Only text and photos reach the person.",
+  "handoff.ended": "The person has ended the conversation.",
+  "handoff.hintWrite": "Write your question or send a photo.",
+  "notify.handoffReply": "💬 Contact centre:\n{text}",
+  "notify.handoffClosed": "💬 The person has ended the conversation.",
+  "notify.handoffResolution": "Outcome: {resolution}",
+  "notify.handoffPhoto": "📷 Photo from the contact centre: {url}",
 };

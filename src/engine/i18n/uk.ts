@@ -325,6 +325,32 @@ export const uk = {
   "sched.pic.dstBack": "03:00–04:00 двічі (перехід на зимовий час)",
   "sched.pic.version": "версія {version}",
   "sched.pic.none": "відключень немає",
+  // write-to-person
+  "menu.person": "💬 Написати оператору",
+  "handoff.intro":
+    "Напишіть ваше питання одним або кількома повідомленнями, можна з фото. Його прочитає оператор контакт-центру.",
+  "handoff.selfService": "Можливо, швидше відповість бот:",
+  "handoff.hours": "Контакт-центр працює: {days}, {from}–{to}.",
+  "handoff.daily": "щодня",
+  "handoff.closedNow": "Зараз контакт-центр не працює. Оператор відповість з {when}.",
+  "handoff.closedNoShift": "Зараз контакт-центр не працює, час наступної зміни невідомий.",
+  "handoff.queued":
+    "✉️ Передали оператору. Поки з вами розмовляє людина, бот не відповідає на ваші повідомлення — пишіть ще, усе дійде.",
+  "handoff.estimate":
+    "У черзі зараз: {waiting}. Останнім часом оператор відповідає приблизно за {minutes} хв.",
+  "handoff.noEstimate":
+    "У черзі зараз: {waiting}. Скільки чекати, оцінити не можемо: замало недавніх відповідей.",
+  "handoff.afterHours": "Оператор відповість з {when}.",
+  "handoff.back": "⬅️ Повернутися до бота",
+  "handoff.backDone": "Розмову з оператором завершено. Ви знову з ботом.",
+  "handoff.stillLive": "Ви пишете оператору. Щоб скористатися меню, натисніть «⬅️ Повернутися до бота».",
+  "handoff.onlyTextPhoto": "Оператор отримує лише текст і фото.",
+  "handoff.ended": "Оператор завершив розмову.",
+  "handoff.hintWrite": "Напишіть питання текстом або надішліть фото.",
+  "notify.handoffReply": "💬 Оператор:\n{text}",
+  "notify.handoffClosed": "💬 Оператор завершив розмову.",
+  "notify.handoffResolution": "Підсумок: {resolution}",
+  "notify.handoffPhoto": "📷 Фото від оператора: {url}",
 } as const;
 
 export type MessageKey = keyof typeof uk;

@@ -5,7 +5,16 @@ import type { OperatorRole } from "../../generated/prisma/client.js";
 import type { ConsoleKey } from "./i18n.js";
 
 export type PageId =
-  "inbox" | "outages" | "schedules" | "readings" | "dashboard" | "accounts" | "users" | "tokens" | "audit";
+  | "inbox"
+  | "outages"
+  | "schedules"
+  | "readings"
+  | "dashboard"
+  | "accounts"
+  | "users"
+  | "tokens"
+  | "audit"
+  | "conversations";
 
 export interface ConsolePage {
   id: PageId;
@@ -36,6 +45,13 @@ export const PAGES: readonly ConsolePage[] = [
   { id: "users", path: "/console/users", title: "nav.users", roles: ["admin"] },
   { id: "tokens", path: "/console/tokens", title: "nav.tokens", roles: ["admin"] },
   { id: "audit", path: "/console/audit", title: "nav.audit", roles: ["admin"] },
+  // "Write to a person": every role answers customers (routes/conversations.ts).
+  {
+    id: "conversations",
+    path: "/console/conversations",
+    title: "nav.conversations",
+    roles: ["dispatcher", "service", "billing", "admin"],
+  },
 ];
 
 /** What each role may change, beyond opening a page. */
@@ -51,6 +67,8 @@ export const ACTIONS = {
   publishSchedules: ["dispatcher", "admin"],
   reviewReadings: ["billing", "admin"],
   manageUsers: ["admin"],
+  /** Take, answer, transfer and close customers' conversations ("Write to a person"). */
+  answerConversations: ["dispatcher", "service", "billing", "admin"],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Action = keyof typeof ACTIONS;

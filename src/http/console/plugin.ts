@@ -5,6 +5,7 @@
 import fastifyCookie from "@fastify/cookie";
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from "fastify";
+import type { Registry } from "prom-client";
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import { billingPeriodAt } from "../../engine/reading-window.js";
 import {
@@ -34,6 +35,8 @@ import { inboxRoutes } from "./routes/inbox.js";
 import { outageRoutes } from "./routes/outages.js";
 import { readingRoutes } from "./routes/readings.js";
 import { scheduleRoutes } from "./routes/schedules.js";
+import { conversationRoutes } from "./routes/conversations.js";
+import { handoffMetrics } from "./handoff-metrics.js";
 
 export { CONSOLE_PREFIX };
 
@@ -48,11 +51,17 @@ export interface ConsoleOptions {
   /** Take the client address from the last X-Forwarded-For hop (behind a reverse proxy). */
   trustProxy?: boolean;
   sessionPolicy?: SessionPolicy;
+  /** "Write to a person": the unanswered-too-long flag, the pages' poll interval, and /metrics. */
+  handoff?: { unansweredMinutes: number; pollMs?: number; metrics?: Registry; publicUrl?: string };
 }
 
 /** Pages anyone may open: sign-in and the stylesheet and script. */
 const PUBLIC_PATHS = new Set([`${CONSOLE_PREFIX}/sign-in`]);
-const isPublic = (url: string) => PUBLIC_PATHS.has(url) || url.startsWith(`${CONSOLE_PREFIX}/assets/`);
+const isPublic = (url: string) =>
+  PUBLIC_PATHS.has(url) ||
+  url.startsWith(`${CONSOLE_PREFIX}/assets/`) ||
+  // An operator's photo in a conversation, opened by the customer from its link (unguessable id).
+  url.startsWith(`${CONSOLE_PREFIX}/shared-photos/`);
 
 const SECURITY_HEADERS = {
   "content-security-policy":
@@ -197,6 +206,19 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
         await scope.register(dashboardRoutes(deps));
         await scope.register(accountRoutes(deps));
         await scope.register(adminRoutes(deps));
+        await scope.register(
+          conversationRoutes(deps, {
+            unansweredMinutes: options.handoff?.unansweredMinutes ?? 10,
+            pollMs: options.handoff?.pollMs ?? 1000,
+            publicUrl: (options.handoff?.publicUrl ?? "").replace(/\/+$/, ""),
+            ...handoffMetrics(
+              deps.prisma,
+              options.handoff?.metrics,
+              options.handoff?.unansweredMinutes ?? 10,
+              deps.now,
+            ),
+          }),
+        );
       },
       { prefix: CONSOLE_PREFIX },
     );

@@ -22,6 +22,7 @@ const mainMenu = replyKeyboard([
   [uk("menu.outage"), uk("menu.order")],
   [uk("menu.requests"), uk("menu.history")],
   [uk("menu.accounts")],
+  [uk("menu.person")],
   [uk("menu.settings"), uk("menu.help")],
 ]);
 

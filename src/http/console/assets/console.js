@@ -42,3 +42,69 @@ for (const form of document.querySelectorAll("form")) {
     }
   });
 }
+
+// Canned answers: choosing one puts its text into the reply, to be edited before sending.
+for (const select of document.querySelectorAll("select[data-canned-for]")) {
+  select.addEventListener("change", () => {
+    const target = document.getElementById(select.dataset.cannedFor);
+    if (target && select.value) {
+      target.value = select.value;
+      target.focus();
+    }
+    select.value = "";
+  });
+}
+
+// Live regions (conversations): poll a cheap version number and, when it changed, fetch this page
+// again and swap only the [data-live] regions, so a reply being typed is never lost.
+const live = document.querySelectorAll("[data-live][id]");
+if (live.length > 0) {
+  let version = live[0].dataset.liveVersion;
+  const every = Number(live[0].dataset.livePoll) || 1000;
+  const tick = async () => {
+    try {
+      const answer = await fetch("/console/conversations/version", {
+        headers: { accept: "application/json" },
+      });
+      if (answer.ok) {
+        const latest = (await answer.json()).version;
+        if (latest !== version) {
+          const page = await fetch(window.location.href, { headers: { accept: "text/html" } });
+          if (page.ok) {
+            const doc = new DOMParser().parseFromString(await page.text(), "text/html");
+            for (const region of document.querySelectorAll("[data-live][id]")) {
+              const fresh = doc.getElementById(region.id);
+              if (fresh) region.replaceWith(fresh);
+            }
+            version = latest;
+          }
+        }
+      }
+    } catch {
+      // Offline for a moment: the next tick tries again.
+    }
+    setTimeout(tick, every);
+  };
+  setTimeout(tick, every);
+}
+
+// A photo with the reply: the script posts the file itself (the form's own post carries text only).
+for (const input of document.querySelectorAll("input[data-photo-to]")) {
+  const form = input.closest("form");
+  const caption = document.getElementById(input.dataset.photoText);
+  if (!form) continue;
+  if (caption) input.addEventListener("change", () => (caption.required = input.files.length === 0));
+  form.addEventListener("submit", async (event) => {
+    const file = input.files[0];
+    if (!file) return;
+    event.preventDefault();
+    const csrf = form.querySelector('input[name="_csrf"]')?.value ?? "";
+    const text = encodeURIComponent(caption?.value ?? "");
+    const answer = await fetch(`${input.dataset.photoTo}?text=${text}`, {
+      method: "POST",
+      headers: { "content-type": file.type, "x-csrf-token": csrf },
+      body: file,
+    });
+    window.location.href = answer.ok ? answer.url : window.location.href;
+  });
+}

@@ -1,0 +1,270 @@
+// "Write to a person" on a real database, engine and console together: a customer's message is in
+// the console's inbox as soon as the update's transaction commits, two operators pressing "take" at
+// once give it to exactly one, replies and the closing go through the notifier (the outbound queue)
+// with the text as typed, a transfer to a role moves it to that role's waiting list, the customer's
+// messages while a person has it get no bot answer, and the wait estimate comes from the live queue.
+import type { FastifyInstance } from "fastify";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPgEngineStore } from "../../src/db/engine-store-pg.js";
+import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { t } from "../../src/engine/i18n/index.js";
+import { defaultEngineSettings } from "../../src/engine/settings.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { RecordingNotifier, link, seedAccount } from "../operator/support.js";
+import { buildConsoleApp, ConsoleBrowser, createUser } from "./support.js";
+
+let db: TestDatabase;
+let app: FastifyInstance;
+let engine: Engine;
+let notifier: RecordingNotifier;
+let registry: Registry;
+let now = new Date("2026-11-30T10:00:00Z"); // Monday 12:00 Kyiv: the contact centre is open
+let update = 0;
+
+const send = (address: string, event: Parameters<Engine["handle"]>[1]) =>
+  engine.handle(address, event, { channel: "telegram", updateId: `h${++update}`, languageCode: "uk" });
+
+async function handOver(address: string, text: string) {
+  await send(address, { type: "text", text: "/menu" });
+  await send(address, { type: "choice", id: "m:person" });
+  return send(address, { type: "text", text });
+}
+
+let disp: ConsoleBrowser;
+let serv: ConsoleBrowser;
+let bill: ConsoleBrowser;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  notifier = new RecordingNotifier();
+  registry = new Registry();
+  engine = createEngine({
+    store: createPgEngineStore(db.enginePool),
+    clock: { now: () => now },
+    settings: defaultEngineSettings,
+  });
+  app = await buildConsoleApp(db, {
+    notifier,
+    now: () => now,
+    handoff: { unansweredMinutes: 10, metrics: registry },
+  });
+  await Promise.all([
+    createUser(db.prisma, "disp", "dispatcher"),
+    createUser(db.prisma, "serv", "service"),
+    createUser(db.prisma, "bill", "billing"),
+  ]);
+  disp = new ConsoleBrowser(app, "10.0.1.1");
+  serv = new ConsoleBrowser(app, "10.0.1.2");
+  bill = new ConsoleBrowser(app, "10.0.1.3");
+  for (const [browser, login] of [
+    [disp, "disp"],
+    [serv, "serv"],
+    [bill, "bill"],
+  ] as const)
+    await browser.signIn(login);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.drop();
+});
+
+const conversationOf = async (address: string) => {
+  const user = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address } });
+  return db.prisma.handoffConversation.findFirstOrThrow({
+    where: { userId: user.id },
+    orderBy: { id: "desc" },
+  });
+};
+
+describe("write to a person, engine and console on Postgres", () => {
+  it("a hand-off appears in the inbox, exactly one of two operators takes it, the answer is queued as typed", async () => {
+    const first = await handOver("telegram:7001", "Світла нема з ранку, вул. Січеславська 15");
+    expect(first.replies[0]?.text).toBe(
+      [t("uk", "handoff.queued"), t("uk", "handoff.noEstimate", { waiting: 0 })].join("\n"),
+    );
+    const account = await seedAccount(db.prisma, { number: "3000000001" });
+    const user = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: "telegram:7001" } });
+    await link(db.prisma, user.id, account.id, "Квартира");
+
+    const before = (await disp.get("/console/conversations/version")).json() as { version: string };
+    const list = await disp.get("/console/conversations");
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain("Світла нема з ранку");
+    expect(list.body).toContain("Квартира (3000000001)");
+    const conversation = await conversationOf("telegram:7001");
+    expect(conversation).toMatchObject({ status: "waiting", unread: 1 });
+
+    // The customer writes more: stored, no bot answer, unread goes up, the version moves.
+    now = new Date(now.getTime() + 60_000);
+    const more = await send("telegram:7001", {
+      type: "photo",
+      ref: "AgACAgIAAxkBAAIBfake",
+      caption: "щиток",
+    });
+    expect(more.replies).toEqual([]);
+    expect(await conversationOf("telegram:7001")).toMatchObject({ unread: 2 });
+    const after = (await disp.get("/console/conversations/version")).json() as { version: string };
+    expect(after.version).not.toBe(before.version);
+
+    // Both open the conversation and press "take" at the same moment.
+    await disp.get(`/console/conversations/${conversation.id}`);
+    await serv.get(`/console/conversations/${conversation.id}`);
+    const [a, b] = await Promise.all([
+      disp.post(`/console/conversations/${conversation.id}/take`, {}),
+      serv.post(`/console/conversations/${conversation.id}/take`, {}),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([303, 409]);
+    const winner = a.statusCode === 303 ? disp : serv;
+    const loser = a.statusCode === 303 ? serv : disp;
+    const taken = await conversationOf("telegram:7001");
+    expect(taken.status).toBe("active");
+    expect(taken.unread).toBe(0);
+    const page = await loser.get(`/console/conversations/${conversation.id}`);
+    expect(page.body).not.toContain(`/console/conversations/${conversation.id}/reply`);
+
+    // The winner answers two minutes after the hand-off.
+    now = new Date(now.getTime() + 60_000);
+    const mine = await winner.get(`/console/conversations/${conversation.id}`);
+    expect(mine.body).toContain("Квартира");
+    expect(mine.body).toContain("3000000001"); // the customer's account beside the chat
+    const reply = await winner.post(`/console/conversations/${conversation.id}/reply`, {
+      text: "Добрий день! Бригада вже {їде}, орієнтовно до 14:00.",
+    });
+    expect(reply.statusCode).toBe(303);
+    expect(notifier.items.at(-1)).toEqual({
+      userId: user.id,
+      notification: {
+        kind: "handoff_reply",
+        conversationId: conversation.id,
+        text: "Добрий день! Бригада вже {їде}, орієнтовно до 14:00.",
+      },
+    });
+    expect((await conversationOf("telegram:7001")).firstAnswerAt).toEqual(now);
+    expect(await registry.getSingleMetricAsString("handoff_first_answer_seconds")).toContain(
+      "handoff_first_answer_seconds_count 1",
+    );
+    // A photo with a caption: kept by the service, the customer gets a link anyone with it can open.
+    const png = Buffer.from(
+      "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
+      "hex",
+    );
+    const photoPost = await app.inject({
+      method: "POST",
+      url: `/console/conversations/${conversation.id}/reply-photo?text=${encodeURIComponent("Ось схема")}`,
+      remoteAddress: "10.0.1.9",
+      headers: {
+        "content-type": "image/png",
+        cookie: `console_session=${winner.cookie}`,
+        "x-csrf-token": winner.csrf ?? "",
+      },
+      payload: png,
+    });
+    expect(photoPost.statusCode).toBe(303);
+    const sent = notifier.items.at(-1)?.notification;
+    expect(sent).toMatchObject({ kind: "handoff_reply", text: "Ось схема" });
+    const photoLink = sent?.kind === "handoff_reply" ? (sent.photoUrl ?? "") : "";
+    expect(photoLink).toMatch(/^\/console\/shared-photos\/[0-9a-f-]{36}$/);
+    const opened = await app.inject({ method: "GET", url: photoLink });
+    expect(opened.statusCode).toBe(200);
+    expect(opened.headers["content-type"]).toBe("image/png");
+    expect(Buffer.compare(opened.rawPayload, png)).toBe(0);
+    expect(
+      (
+        await app.inject({
+          method: "GET",
+          url: "/console/shared-photos/2b0c1f4e-8a4f-4c1e-9d55-0b7b1c0e9a11",
+        })
+      ).statusCode,
+    ).toBe(404);
+    const notImage = await app.inject({
+      method: "POST",
+      url: `/console/conversations/${conversation.id}/reply-photo`,
+      remoteAddress: "10.0.1.9",
+      headers: {
+        "content-type": "image/png",
+        cookie: `console_session=${winner.cookie}`,
+        "x-csrf-token": winner.csrf ?? "",
+      },
+      payload: Buffer.from("not a picture"),
+    });
+    expect(notImage.statusCode).toBe(415);
+
+    // The loser cannot answer it.
+    const refused = await loser.post(`/console/conversations/${conversation.id}/reply`, { text: "я теж" });
+    expect(refused.statusCode).toBe(409);
+  });
+
+  it("the next customer's estimate is the live queue's median first answer", async () => {
+    const second = await handOver("telegram:7002", "Питання щодо рахунку");
+    expect(second.replies[0]?.text).toBe(
+      [t("uk", "handoff.queued"), t("uk", "handoff.estimate", { waiting: 0, minutes: 2 })].join("\n"),
+    );
+    expect(await registry.getSingleMetricAsString("handoff_waiting_conversations")).toContain(
+      "handoff_waiting_conversations 1",
+    );
+    expect(await registry.getSingleMetricAsString("handoff_overdue_conversations")).toContain(
+      "handoff_overdue_conversations 0",
+    );
+    // Eleven minutes without an answer: flagged in the list and counted.
+    now = new Date(now.getTime() + 11 * 60_000);
+    expect(await registry.getSingleMetricAsString("handoff_overdue_conversations")).toContain(
+      "handoff_overdue_conversations 1",
+    );
+    expect((await disp.get("/console/conversations")).body).toContain('class="overdue"');
+  });
+
+  it("a transfer to a role waits for that role; closing tells the customer and the bot answers again", async () => {
+    const conversation = await conversationOf("telegram:7002");
+    expect((await disp.get("/console/conversations?view=waiting")).body).toContain("Питання щодо рахунку");
+    expect((await disp.post(`/console/conversations/${conversation.id}/take`, {})).statusCode).toBe(303);
+    const moved = await disp.post(`/console/conversations/${conversation.id}/transfer`, {
+      to: "role:billing",
+    });
+    expect(moved.statusCode).toBe(303);
+    expect(await conversationOf("telegram:7002")).toMatchObject({
+      status: "waiting",
+      assignedRole: "billing",
+      assignedTo: null,
+    });
+    expect((await serv.get("/console/conversations?view=waiting")).body).not.toContain(
+      "Питання щодо рахунку",
+    );
+    expect((await bill.get("/console/conversations?view=waiting")).body).toContain("Питання щодо рахунку");
+    expect((await bill.post(`/console/conversations/${conversation.id}/take`, {})).statusCode).toBe(303);
+    expect((await bill.get("/console/conversations?view=mine")).body).toContain("Питання щодо рахунку");
+    const closed = await bill.post(`/console/conversations/${conversation.id}/close`, {
+      resolution: "Пояснили рахунок",
+    });
+    expect(closed.statusCode).toBe(303);
+    expect(notifier.items.at(-1)?.notification).toEqual({
+      kind: "handoff_closed",
+      conversationId: conversation.id,
+      resolution: "Пояснили рахунок",
+    });
+    const next = await send("telegram:7002", { type: "text", text: "дякую" });
+    expect(next.replies.at(-1)?.text.startsWith(t("uk", "handoff.ended"))).toBe(true);
+  });
+
+  it("a customer who blocked the bot is marked on the conversation", async () => {
+    await handOver("telegram:7003", "Питання, а потім блок");
+    // What the outbound queue does on Telegram's 403, or the engine on my_chat_member "kicked".
+    await send("telegram:7003", { type: "blocked" });
+    const conversation = await conversationOf("telegram:7003");
+    const page = await disp.get(`/console/conversations/${conversation.id}`);
+    expect(page.body).toContain("Клієнт заблокував бота");
+    expect((await disp.get("/console/conversations")).body).toContain("Питання, а потім блок");
+  });
+
+  it("back to the bot from the customer's side closes it in the console", async () => {
+    const back = await send("telegram:7001", { type: "text", text: t("uk", "handoff.back") });
+    expect(back.replies.at(-1)?.text.startsWith(t("uk", "handoff.backDone"))).toBe(true);
+    const conversation = await conversationOf("telegram:7001");
+    expect(conversation).toMatchObject({ status: "closed", closedBy: "customer" });
+    const page = await disp.get(`/console/conversations/${conversation.id}`);
+    expect(page.body).toContain("Клієнт повернувся до бота");
+    expect((await disp.get("/console/conversations?view=all")).body).not.toContain(`💬 ${conversation.id} `);
+  });
+});
