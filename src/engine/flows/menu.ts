@@ -3,6 +3,7 @@
 // button ids (m:*) are accepted from any step, so an old menu keyboard still works.
 import { showPeriod } from "../calendar.js";
 import type { FlowContext, StepHandlers, Transition } from "../flow-kit.js";
+import { MENU } from "./menu-ids.js";
 import type { Choice } from "../replies.js";
 import { showAccounts } from "./accounts.js";
 import { showHelp } from "./help.js";
@@ -11,24 +12,12 @@ import { startHistory } from "./reading-history.js";
 import { startOrder } from "./order-service.js";
 import { startOutageReport } from "./report-outage.js";
 import { openSettings } from "./settings.js";
-import { SCHED, showSchedule } from "./outage-schedule.js";
+import { showSchedule } from "./outage-schedule.js";
 import { readingStatus, startReading } from "./submit-reading.js";
 import { startVerification } from "./verify-account.js";
 import { startHandoff } from "./write-to-person.js";
 
-export const MENU = {
-  reading: "m:read",
-  outage: "m:outage",
-  order: "m:order",
-  requests: "m:requests",
-  history: "m:history",
-  accounts: "m:accounts",
-  addAccount: "m:add",
-  settings: "m:settings",
-  help: "m:help",
-  schedule: SCHED.view,
-  person: "m:person",
-} as const;
+export { MENU };
 
 const menuEntries: Record<string, (ctx: FlowContext) => Promise<Transition>> = {
   [MENU.reading]: (ctx) => startReading(ctx),

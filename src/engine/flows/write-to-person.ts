@@ -12,7 +12,7 @@ import { navRow, type FlowContext, type StepHandlers, type Transition } from "..
 import { t, type MessageKey } from "../i18n/index.js";
 import type { Choice, Reply } from "../replies.js";
 import type { StepOf } from "../state.js";
-import { MENU } from "./menu.js";
+import { MENU } from "./menu-ids.js";
 
 /** The customer's way back; also accepted typed (a reply keyboard sends the label). */
 export const HANDOFF_BACK = GLOBAL_CHOICES.handoffBack;
