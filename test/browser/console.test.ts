@@ -5,11 +5,11 @@
 // is refused; billing accepts a flagged reading (with its photo) and the customer is told; a
 // dispatcher cannot open the users page. Pages are driven by role and label, not CSS paths.
 // Screenshots go to test-results/console/; with UPDATE_DOCS_SCREENSHOT=1 also to docs/console-*.png.
-import { existsSync } from "node:fs";
 import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { CHROMIUM, skipWithoutChromium, submitSignIn, until } from "./support.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import type { Notification } from "../../src/engine/notifications.js";
@@ -24,8 +24,7 @@ import { importDemoAccounts } from "../channels/web/demo-accounts.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
+const skip = skipWithoutChromium;
 if (skip)
   console.warn(
     `console browser test SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium). In CI it runs.`,
@@ -58,24 +57,11 @@ async function shot(name: string): Promise<void> {
   }
 }
 
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const textsTo = (chat: number) => telegram.sentMessages(chat).map((m) => String(m.text));
 const uk = (n: Notification) => renderNotification("uk", n).text;
 
 async function signIn(login: string): Promise<void> {
-  await page.goto(`${service.url}/console`);
-  await page.getByLabel("Логін").fill(login);
-  await page.getByLabel("Пароль").fill(PASSWORD);
-  await page.getByRole("button", { name: "Увійти" }).click();
+  await submitSignIn(page, service.url, login, PASSWORD);
 }
 
 async function signOut(): Promise<void> {

@@ -5,10 +5,10 @@
 // cannot take it; the customer's "back to the bot" ends it (the console shows it, again without a
 // reload) and the bot answers again. Also prints how long a customer's message took to appear.
 // Screenshots go to test-results/console/; with UPDATE_DOCS_SCREENSHOT=1 docs/console-conversations.png.
-import { existsSync } from "node:fs";
 import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { CHROMIUM, skipWithoutChromium, submitSignIn, until } from "./support.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { t } from "../../src/engine/i18n/index.js";
 import { renderNotification } from "../../src/engine/notify-render.js";
@@ -20,8 +20,7 @@ import type { RunningService } from "../../src/service.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { startTelegramService } from "../helpers/telegram-service.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
+const skip = skipWithoutChromium;
 
 const TOKEN = "8000000003:AAHk3Vq9fakeTokenForTests_handoff";
 const SECRET = "handoff-test-secret-0123456789";
@@ -37,16 +36,6 @@ let first: Page;
 let second: Page;
 const pageProblems: string[] = [];
 
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const textsTo = (chat: number) => telegram.sentMessages(chat).map((m) => String(m.text));
 
 async function deliver(update: Record<string, unknown>): Promise<void> {
@@ -55,10 +44,7 @@ async function deliver(update: Record<string, unknown>): Promise<void> {
 }
 
 async function signIn(page: Page, login: string): Promise<void> {
-  await page.goto(`${service.url}/console`);
-  await page.getByLabel("Логін").fill(login);
-  await page.getByLabel("Пароль").fill(PASSWORD);
-  await page.getByRole("button", { name: "Увійти" }).click();
+  await submitSignIn(page, service.url, login, PASSWORD);
   await page.getByRole("button", { name: "Вийти" }).waitFor();
 }
 
