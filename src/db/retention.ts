@@ -3,8 +3,9 @@
 // seven days are deleted. Kept customer photos (customer_photo) that nothing refers to are deleted
 // after two days: a Viber picture is kept before the engine sees it, so one sent where no flow takes
 // a photo, or whose update then failed, is left without a reading or order. Safe with many
-// instances: both deletes are idempotent.
+// instances: the deletes are idempotent. Schedule pictures whose days are all past go too.
 import { KEPT_PHOTO_REF_PREFIXES } from "../channels/customer-photos.js";
+import { addDays, kyivIsoDate } from "../schedules/kyiv-day.js";
 import type { Logger } from "../logger.js";
 import type { PrismaClient } from "./client.js";
 
@@ -61,6 +62,21 @@ export async function pruneConsoleSessions(prisma: PrismaClient, now = new Date(
   return sessions + attempts;
 }
 
+/** A schedule picture is deleted once every day it shows ended this many days ago. */
+export const SCHEDULE_PICTURE_RETENTION_DAYS = 2;
+
+/**
+ * Deletes schedule pictures (schedule_picture, ~25 KB each) whose days are all past: nobody is shown
+ * a picture of a day before yesterday, and one that is asked for again is simply drawn again.
+ */
+export async function pruneSchedulePictures(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const cutoff = addDays(kyivIsoDate(now), -SCHEDULE_PICTURE_RETENTION_DAYS + 1);
+  return prisma.$executeRaw`
+    DELETE FROM schedule_picture p
+     WHERE NOT EXISTS (
+       SELECT 1 FROM jsonb_array_elements(p.days) AS d(day) WHERE (d.day ->> 'date') >= ${cutoff})`;
+}
+
 export function startRetention(prisma: PrismaClient, logger: Logger, everyMs = 3_600_000): { stop(): void } {
   let lastPhotoSweep = 0;
   const run = () => {
@@ -75,6 +91,12 @@ export function startRetention(prisma: PrismaClient, logger: Logger, everyMs = 3
         if (deleted > 0) logger.info({ deleted }, "pruned ended console sessions and old sign-in attempts");
       },
       (error: unknown) => logger.warn({ err: error }, "pruning console sessions failed"),
+    );
+    pruneSchedulePictures(prisma).then(
+      (deleted) => {
+        if (deleted > 0) logger.info({ deleted }, "pruned schedule pictures of past days");
+      },
+      (error: unknown) => logger.warn({ err: error }, "pruning schedule pictures failed"),
     );
     if (Date.now() - lastPhotoSweep < PHOTO_SWEEP_EVERY_MS) return;
     lastPhotoSweep = Date.now();
