@@ -364,6 +364,11 @@ export async function closeHandoff(
   now: Date,
 ): Promise<void> {
   await changeAndNotify(prisma, notifier, async (tx) => {
+    // The customer's row first, as the engine locks it for every update: a message the customer is
+    // sending right now is stored on this conversation before it closes, or, arriving after, finds it
+    // closed and is answered by the bot. Same lock order as the engine (user, then conversation).
+    await tx.$queryRaw`SELECT 1 FROM messenger_user
+      WHERE id = (SELECT user_id FROM handoff_conversation WHERE id = ${id}) FOR UPDATE`;
     const row = await lockOwn(tx, id, operator);
     await tx.$executeRaw`UPDATE handoff_conversation SET status = 'closed', closed_at = ${now},
       closed_by = 'operator', resolution = ${resolution}, awaiting_since = NULL, last_message_at = ${now}

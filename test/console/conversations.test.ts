@@ -248,6 +248,33 @@ describe("write to a person, engine and console on Postgres", () => {
     expect(next.replies.at(-1)?.text.startsWith(t("uk", "handoff.ended"))).toBe(true);
   });
 
+  it("closing waits for the customer's update in flight, so its message is not left on a closed conversation", async () => {
+    await handOver("telegram:7005", "Коли буде світло?");
+    const conversation = await conversationOf("telegram:7005");
+    expect((await disp.post(`/console/conversations/${conversation.id}/take`, {})).statusCode).toBe(303);
+    // An update of this customer holds their row, as the engine does while it stores a message.
+    const holder = await db.enginePool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM messenger_user WHERE id = $1 FOR UPDATE", [conversation.userId]);
+      let closedAt: number | null = null;
+      const closing = disp
+        .post(`/console/conversations/${conversation.id}/close`, { resolution: "Відповіли" })
+        .then((answer) => {
+          closedAt = Date.now();
+          return answer;
+        });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(closedAt).toBeNull();
+      expect((await conversationOf("telegram:7005")).status).toBe("active");
+      await holder.query("COMMIT");
+      expect((await closing).statusCode).toBe(303);
+    } finally {
+      holder.release();
+    }
+    expect((await conversationOf("telegram:7005")).status).toBe("closed");
+  });
+
   it("a customer who blocked the bot is marked on the conversation", async () => {
     await handOver("telegram:7003", "Питання, а потім блок");
     // What the outbound queue does on Telegram's 403, or the engine on my_chat_member "kicked".
