@@ -26,7 +26,12 @@ import type { Language } from "../engine/replies.js";
 import { preparesStatements } from "./client.js";
 import { isConnectivityError } from "./connectivity.js";
 import { createHandoffRepositories } from "./handoff-store-pg.js";
-import { createScheduleRepositories } from "./schedule-store-pg.js";
+import {
+  createScheduleRepositories,
+  emptyScheduleReadAhead,
+  keepScheduleView,
+  scheduleViewStatements,
+} from "./schedule-store-pg.js";
 
 export interface PgEngineStoreOptions {
   /** Name (prepare) the hot statements; default: what the pool allows (see createEnginePool). */
@@ -299,6 +304,7 @@ function toLinked(row: AccountRow & { link_id: number; label: string }): LinkedA
 
 function createTx(session: Session): EngineTx {
   const readAhead: ReadAhead = { links: null, readings: new Map() };
+  const scheduleReadAhead = emptyScheduleReadAhead();
   let readAheadUserId: number | null = null;
   const forgetLinks = (): void => {
     readAhead.links = null;
@@ -323,7 +329,8 @@ function createTx(session: Session): EngineTx {
       // the flood window), then the user's links and their latest readings. The reads are separate
       // statements after the upsert, so they take their snapshot once the lock is held and see what
       // an earlier update of this conversation committed.
-      const [opened, links, readings] = await session.batch([
+      const view = input.scheduleView;
+      const [opened, links, readings, mode, followed, days] = await session.batch([
         {
           name: "engine_open",
           text: OPEN_SQL,
@@ -341,6 +348,8 @@ function createTx(session: Session): EngineTx {
         },
         { name: "engine_links_by_address", text: LINKS_BY_ADDRESS_SQL, values: [input.address] },
         { name: "engine_readings_by_address", text: READINGS_BY_ADDRESS_SQL, values: [input.address] },
+        // The schedule view's reads, when the engine says this update opens it.
+        ...(view ? scheduleViewStatements(input.address, view.dates) : []),
       ]);
       const row = (opened?.rows as ConversationRow[] | undefined)?.[0];
       // No row: the claim found the update id already stored, so the upsert did nothing.
@@ -350,6 +359,10 @@ function createTx(session: Session): EngineTx {
       for (const account of readAhead.links) readAhead.readings.set(account.account.id, []);
       for (const reading of (readings?.rows as ReadingRow[]).map(toReading)) {
         readAhead.readings.get(reading.accountId)?.push(reading);
+      }
+      if (view) {
+        const linkQueues = readAhead.links.map((link) => link.account.outageQueue);
+        keepScheduleView(scheduleReadAhead, row.id, view.dates, linkQueues, { mode, followed, days });
       }
       return {
         userId: row.id,
@@ -607,7 +620,7 @@ function createTx(session: Session): EngineTx {
         return rows.map(toOrder);
       },
     },
-    ...createScheduleRepositories(session),
+    ...createScheduleRepositories(session, scheduleReadAhead),
     ...createHandoffRepositories(session),
   };
 }

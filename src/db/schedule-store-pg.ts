@@ -2,7 +2,7 @@
 // transaction). Slots travel as 48-character strings ("0" on, "1" off, "2" maybe): see
 // src/schedules/slot-codes.ts.
 import type pg from "pg";
-import type { EngineTx, QueueDayRecord } from "../engine/ports.js";
+import type { EngineTx, FollowedQueue, OutageModeRecord, QueueDayRecord } from "../engine/ports.js";
 import { addressKey } from "../schedules/address-key.js";
 import { decodeSlots } from "../schedules/slot-codes.js";
 import type { OutageMode } from "../schedules/types.js";
@@ -19,6 +19,106 @@ export interface ScheduleSession {
   defer(statement: Statement): void;
 }
 
+/**
+ * What the schedule view needs, read with the conversation (engine-store-pg's open() when the engine
+ * hints a schedule view): valid for the rest of the transaction, except what it writes itself.
+ */
+export interface ScheduleReadAhead {
+  mode: OutageModeRecord | null;
+  /** The saved queues of this user (null: not read, or changed in this transaction). */
+  followed: { userId: number; rows: FollowedQueue[] } | null;
+  /** Queues whose days were read for `dates` (a queue with no rows has none published). */
+  queues: Set<string>;
+  dates: Set<string>;
+  days: QueueDayRecord[];
+}
+
+export function emptyScheduleReadAhead(): ScheduleReadAhead {
+  return { mode: null, followed: null, queues: new Set(), dates: new Set(), days: [] };
+}
+
+interface DayRow {
+  queue: string;
+  date: string;
+  slots: string;
+  publication_id: number;
+  published_at: Date;
+}
+
+interface ModeRow {
+  mode: OutageMode;
+  message: string | null;
+  changed_at: Date;
+}
+
+const MODE_SQL = `SELECT mode::text AS mode, message, changed_at FROM outage_mode_change ORDER BY id DESC LIMIT 1`;
+
+const FOLLOWED_BY_ADDRESS_SQL = `SELECT queue, label FROM schedule_follow
+   WHERE user_id = (SELECT id FROM messenger_user WHERE address = $1)
+   ORDER BY created_at, queue`;
+
+// The days of the queues of the user's accounts and saved queues, for the view's dates.
+const VIEW_DAYS_BY_ADDRESS_SQL = `SELECT DISTINCT ON (d.queue, d.date) d.queue, d.date::text AS date, d.slots,
+          d.publication_id, p.published_at
+   FROM schedule_day d JOIN schedule_publication p ON p.id = d.publication_id
+   WHERE d.date = ANY($2::date[]) AND d.queue IN (
+     SELECT a.outage_queue FROM account_link l JOIN account a ON a.id = l.account_id
+       WHERE l.user_id = (SELECT id FROM messenger_user WHERE address = $1) AND a.outage_queue IS NOT NULL
+     UNION
+     SELECT queue FROM schedule_follow WHERE user_id = (SELECT id FROM messenger_user WHERE address = $1))
+   ORDER BY d.queue, d.date, d.publication_id DESC`;
+
+/** The statements open() adds to its batch for a schedule view (after the conversation upsert). */
+export function scheduleViewStatements(address: string, dates: string[]): Statement[] {
+  return [
+    { name: "engine_outage_mode", text: MODE_SQL, values: [] },
+    { name: "engine_schedule_followed_by_address", text: FOLLOWED_BY_ADDRESS_SQL, values: [address] },
+    { name: "engine_schedule_view_days", text: VIEW_DAYS_BY_ADDRESS_SQL, values: [address, dates] },
+  ];
+}
+
+/**
+ * Keeps the answers of scheduleViewStatements() for the user: `linkQueues` are the queues of the
+ * accounts read ahead with the same batch (the days cover them and the saved queues).
+ */
+export function keepScheduleView(
+  target: ScheduleReadAhead,
+  userId: number,
+  dates: string[],
+  linkQueues: (string | null)[],
+  results: {
+    mode: pg.QueryResult | undefined;
+    followed: pg.QueryResult | undefined;
+    days: pg.QueryResult | undefined;
+  },
+): void {
+  target.mode = toMode(results.mode?.rows[0] as ModeRow | undefined);
+  const followed = (results.followed?.rows ?? []) as FollowedQueue[];
+  target.followed = { userId, rows: followed };
+  target.dates = new Set(dates);
+  target.queues = new Set([
+    ...linkQueues.filter((queue): queue is string => queue !== null),
+    ...followed.map((row) => row.queue),
+  ]);
+  target.days = ((results.days?.rows ?? []) as DayRow[]).map(toDay);
+}
+
+function toDay(row: DayRow): QueueDayRecord {
+  return {
+    queue: row.queue,
+    date: row.date,
+    slots: decodeSlots(row.slots),
+    version: row.publication_id,
+    publishedAt: row.published_at,
+  };
+}
+
+function toMode(row: ModeRow | undefined): OutageModeRecord {
+  return row
+    ? { mode: row.mode, message: row.message, since: row.changed_at }
+    : { mode: "schedules", message: null, since: null };
+}
+
 // The newest row per (queue, date): the index (queue, date, publication_id) serves it backwards.
 const DAYS_SQL = `SELECT DISTINCT ON (d.date) d.queue, d.date::text AS date, d.slots, d.publication_id, p.published_at
    FROM schedule_day d JOIN schedule_publication p ON p.id = d.publication_id
@@ -27,6 +127,7 @@ const DAYS_SQL = `SELECT DISTINCT ON (d.date) d.queue, d.date::text AS date, d.s
 
 export function createScheduleRepositories(
   session: ScheduleSession,
+  readAhead: ScheduleReadAhead = emptyScheduleReadAhead(),
 ): Pick<EngineTx, "schedules" | "addresses"> {
   return {
     schedules: {
@@ -40,33 +141,23 @@ export function createScheduleRepositories(
       },
       async days(queue, dates) {
         if (dates.length === 0) return [];
-        const { rows } = await session.query<{
-          queue: string;
-          date: string;
-          slots: string;
-          publication_id: number;
-          published_at: Date;
-        }>(DAYS_SQL, [queue, dates], "engine_schedule_days");
-        return rows.map((row): QueueDayRecord => ({
-          queue: row.queue,
-          date: row.date,
-          slots: decodeSlots(row.slots),
-          version: row.publication_id,
-          publishedAt: row.published_at,
-        }));
+        if (readAhead.queues.has(queue) && dates.every((date) => readAhead.dates.has(date))) {
+          const wanted = new Set(dates);
+          // Sorted by date like DAYS_SQL (the read-ahead is ordered by queue, date).
+          return readAhead.days
+            .filter((day) => day.queue === queue && wanted.has(day.date))
+            .map((day) => ({ ...day, slots: [...day.slots] }));
+        }
+        const { rows } = await session.query<DayRow>(DAYS_SQL, [queue, dates], "engine_schedule_days");
+        return rows.map(toDay);
       },
       async mode() {
-        const { rows } = await session.query<{ mode: OutageMode; message: string | null; changed_at: Date }>(
-          `SELECT mode::text AS mode, message, changed_at FROM outage_mode_change ORDER BY id DESC LIMIT 1`,
-          [],
-          "engine_outage_mode",
-        );
-        const row = rows[0];
-        return row
-          ? { mode: row.mode, message: row.message, since: row.changed_at }
-          : { mode: "schedules", message: null, since: null };
+        if (readAhead.mode) return { ...readAhead.mode };
+        const { rows } = await session.query<ModeRow>(MODE_SQL, [], "engine_outage_mode");
+        return toMode(rows[0]);
       },
       async followed(userId) {
+        if (readAhead.followed?.userId === userId) return readAhead.followed.rows.map((row) => ({ ...row }));
         const { rows } = await session.query<{ queue: string; label: string | null }>(
           "SELECT queue, label FROM schedule_follow WHERE user_id = $1 ORDER BY created_at, queue",
           [userId],
@@ -75,6 +166,7 @@ export function createScheduleRepositories(
         return rows;
       },
       async follow(input) {
+        readAhead.followed = null;
         session.defer({
           text: `INSERT INTO schedule_follow (user_id, queue, label, created_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (user_id, queue) DO UPDATE SET label = EXCLUDED.label`,
@@ -82,6 +174,7 @@ export function createScheduleRepositories(
         });
       },
       async unfollow(userId, queue) {
+        readAhead.followed = null;
         session.defer({
           text: "DELETE FROM schedule_follow WHERE user_id = $1 AND queue = $2",
           values: [userId, queue],

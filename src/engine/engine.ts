@@ -23,7 +23,7 @@ import { showHelp } from "./flows/help.js";
 import { menuHandlers, runMenuChoice } from "./flows/menu.js";
 import { showRequests } from "./flows/my-requests.js";
 import { orderHandlers } from "./flows/order-service.js";
-import { scheduleHandlers } from "./flows/outage-schedule.js";
+import { SCHED, scheduleHandlers, viewDates } from "./flows/outage-schedule.js";
 import { historyHandlers } from "./flows/reading-history.js";
 import { outageHandlers } from "./flows/report-outage.js";
 import { settingsHandlers, stopReminders } from "./flows/settings.js";
@@ -112,6 +112,11 @@ function commandOf(event: InboundEvent): "start" | "cancel" | "menu" | "help" | 
   if (event.type !== "text") return null;
   const match = /^\/(start|cancel|menu|help)(?:@\w+)?(?:\s.*)?$/i.exec(event.text.trim());
   return match ? (match[1]?.toLowerCase() as "start" | "cancel" | "menu" | "help") : null;
+}
+
+/** The schedule button (menu or "refresh"): the store may read the view's data with the conversation. */
+function opensScheduleView(event: InboundEvent): boolean {
+  return event.type === "choice" && event.id === SCHED.view;
 }
 
 export function createEngine(deps: EngineDeps): Engine {
@@ -220,6 +225,7 @@ export function createEngine(deps: EngineDeps): Engine {
               language,
               now,
               floodWindowSeconds: settings.flood.windowSeconds,
+              ...(opensScheduleView(event) ? { scheduleView: { dates: viewDates(now) } } : {}),
               ...(meta.telegramChatId !== undefined ? { telegramChatId: meta.telegramChatId } : {}),
               ...(meta.viberUserId !== undefined ? { viberUserId: meta.viberUserId } : {}),
             },

@@ -53,6 +53,13 @@ export interface OpenConversationInput {
   now: Date;
   /** Length of the flood window: the counter restarts when the window started longer ago. */
   floodWindowSeconds?: number;
+  /**
+   * The update opens the outage-schedule view: a store may read what the view needs (the mode, the
+   * saved queues, these Kyiv dates of the queues of the person's accounts and saved queues) together
+   * with the conversation, instead of in a round trip of their own. A hint only: the answers are
+   * the same without it.
+   */
+  scheduleView?: { dates: string[] };
 }
 
 /** Everything the engine writes back to the conversation row after a step. */

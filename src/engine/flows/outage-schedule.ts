@@ -155,10 +155,15 @@ function viewChoices(ctx: FlowContext, hasSaved: boolean): Choice[][] {
 }
 
 /** The view of these queues: the mode first when it overrides the schedules, else one message per queue. */
+/** The Kyiv dates a view shows: today and tomorrow. */
+export function viewDates(now: Date): string[] {
+  const today = kyivIsoDate(now);
+  return [today, addDays(today, 1)];
+}
+
 /** Today's and tomorrow's days of a queue (one read). */
 function readDays(ctx: FlowContext, queue: string): Promise<QueueDayRecord[]> {
-  const today = kyivIsoDate(ctx.now);
-  return ctx.tx.schedules.days(queue, [today, addDays(today, 1)]);
+  return ctx.tx.schedules.days(queue, viewDates(ctx.now));
 }
 
 /** What a view reads, started together so a pipelining store sends them in one round trip. */
