@@ -27,6 +27,7 @@ export const envSchema = z
     NODE_ENV: optionalString,
     PORT: port(3000),
     HOST: z.preprocess(emptyToUndefined, z.string().default("127.0.0.1")),
+    WEB_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).default(1)),
     PUBLIC_URL: optionalUrl,
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
@@ -174,6 +175,8 @@ export interface Config {
     publicUrl: string | undefined;
     bodyLimit: number;
     shutdownTimeoutMs: number;
+    /** Service processes on this port (node:cluster); 1 with the embedded database or Telegram polling. */
+    workers: number;
   };
   log: { level: Env["LOG_LEVEL"]; pretty: "auto" | "on" | "off" };
   db: {
@@ -272,6 +275,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       publicUrl: env.PUBLIC_URL,
       bodyLimit: env.BODY_LIMIT_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      workers: env.WEB_CONCURRENCY,
     },
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
     db: {

@@ -19,6 +19,7 @@
 //               paid broadcasts at 1,000/s with urgent fan-outs during it) | all
 // Common: --runs 3 (medians are reported), --users 2000, --duration 20 (seconds per run),
 //         --instances 1 (service processes on one database, requests spread round robin),
+//         --workers 1 (WEB_CONCURRENCY of each service instance: node:cluster workers on one port),
 //         --viber-every 5 (every 5th user on Viber), --server postgresql://root@127.0.0.1:5432/postgres
 // A fresh database per invocation; the service runs as a child process (honest RSS) against fake
 // Telegram and Viber APIs in this process that answer at once. Results: a table on stdout and
@@ -55,6 +56,8 @@ const viberEvery = Number(option("viber-every", "5"));
 /** Users whose journeys warm the fresh service up (JIT, pools, plans) before anything is counted. */
 const warmupUsers = Number(option("warmup-users", "200"));
 const instances = Number(option("instances", "1"));
+/** Workers of one service instance (WEB_CONCURRENCY, node:cluster through src/main.ts); the baseline stays one process. */
+const workers = Number(option("workers", "1"));
 let serverUrl = option(
   "server",
   process.env.BENCH_DATABASE_URL ?? "postgresql://root@127.0.0.1:5432/postgres",
@@ -254,9 +257,17 @@ async function measuredRun(
   const services = await Promise.all(
     Array.from({ length: instances }, (_, i) =>
       spawnService({
-        env: serviceEnv(db.url, fakes),
+        env: {
+          ...serviceEnv(db.url, fakes),
+          ...(target === "service" && workers > 1 ? { WEB_CONCURRENCY: String(workers) } : {}),
+        },
         logFile: path.join(resultsDir, `${target}-${command}${instances > 1 ? `-${i + 1}` : ""}.log`),
-        ...(target === "baseline" ? { entry: "baseline-bot.ts" } : {}),
+        // The baseline bot; the service through its real entry point when it runs as a cluster.
+        ...(target === "baseline"
+          ? { entry: "baseline-bot.ts" }
+          : workers > 1
+            ? { entry: "../../src/main.ts" }
+            : {}),
       }),
     ),
   );
@@ -312,7 +323,11 @@ async function measuredRun(
 
 function summarize(label: string, records: RunRecord[]) {
   return {
-    label: instances > 1 ? `${label}, ${instances} instances` : label,
+    label: [
+      label,
+      ...(instances > 1 ? [`${instances} instances`] : []),
+      ...(records[0]?.assembly.startsWith("cluster") ? [records[0].assembly] : []),
+    ].join(", "),
     instances,
     runs: records.length,
     offeredRate: records[0]?.offeredRate ?? null,

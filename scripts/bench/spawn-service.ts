@@ -3,7 +3,7 @@
 // piping it through the parent would bill the parent's CPU). RSS comes from /proc (VmRSS, VmHWM).
 import { fork, type ChildProcess } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -71,15 +71,28 @@ export async function spawnService(options: {
     child,
     exited,
     async memory() {
-      const status = await readFile(`/proc/${pid}/status`, "utf8");
-      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-      return { rssMb: kb("VmRSS") / 1024, peakRssMb: kb("VmHWM") / 1024 };
+      // Summed over the process and its descendants (a cluster's primary and workers).
+      let rssMb = 0;
+      let peakRssMb = 0;
+      for (const each of await processTree(pid)) {
+        const status = await readFile(`/proc/${each}/status`, "utf8").catch(() => "");
+        const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+        rssMb += kb("VmRSS") / 1024;
+        peakRssMb += kb("VmHWM") / 1024;
+      }
+      return { rssMb, peakRssMb };
     },
     async cpuSeconds() {
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-      // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) / 100;
+      // User + system time of the process and its descendants (a cluster's workers).
+      let seconds = 0;
+      for (const each of await processTree(pid)) {
+        const stat = await readFile(`/proc/${each}/stat`, "utf8").catch(() => "");
+        if (!stat) continue;
+        // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        seconds += (Number(fields[11]) + Number(fields[12])) / 100;
+      }
+      return seconds;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -90,4 +103,16 @@ export async function spawnService(options: {
       await exited;
     },
   };
+}
+
+/** A process and all its descendants, from /proc/<pid>/task/<tid>/children. */
+async function processTree(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children = new Set<number>();
+  for (const tid of tasks) {
+    const list = await readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "");
+    for (const child of list.split(" ").filter(Boolean)) children.add(Number(child));
+  }
+  const below = await Promise.all([...children].map(processTree));
+  return [pid, ...below.flat()];
 }

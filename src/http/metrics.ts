@@ -7,6 +7,11 @@ export interface Metrics {
   httpDuration: Histogram<"method" | "route" | "status">;
   /** Round trips to the database made by the engine store (statements sent together count once). */
   engineRoundTrips: Counter;
+  /**
+   * What /metrics serves when it is not this registry alone: in a cluster worker, the sum over all
+   * workers, asked of the primary (src/cluster.ts). Unset: this registry.
+   */
+  scrape?: () => Promise<string>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {

@@ -98,7 +98,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.get("/metrics", async (_request, reply) => {
-    const body = await deps.metrics.registry.metrics();
+    const body = deps.metrics.scrape ? await deps.metrics.scrape() : await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 

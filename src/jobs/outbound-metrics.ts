@@ -81,6 +81,8 @@ export function registerFanoutGauges(
     help: "Messages of current fan-outs (unfinished or finished in the last 10 minutes) per priority and state",
     labelNames: ["priority", "state"] as const,
     registers: [registry],
+    // Read from the database: the same in every worker of a cluster, counted once.
+    aggregator: "first",
     async collect() {
       this.reset();
       for (const f of await progress()) {
@@ -93,6 +95,8 @@ export function registerFanoutGauges(
     help: "Seconds until the slowest unfinished fan-out of a priority is sent at its recent rate (-1: not sending)",
     labelNames: ["priority"] as const,
     registers: [registry],
+    // Read from the database: the same in every worker of a cluster, counted once.
+    aggregator: "first",
     async collect() {
       this.reset();
       const eta = new Map<string, number>();
@@ -112,6 +116,8 @@ export function registerFanoutGauges(
     name: "outbound_paid_broadcast_budget_remaining",
     help: "Paid broadcast messages left today (Kyiv day); absent when paid broadcast is off",
     registers: [registry],
+    // Read from the database: the same in every worker of a cluster, counted once.
+    aggregator: "first",
     async collect() {
       const left = await source.paidBudgetLeft();
       if (left === undefined) this.reset();

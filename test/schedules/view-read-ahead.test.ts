@@ -54,7 +54,7 @@ beforeAll(async () => {
   const store = createPgEngineStore(db.enginePool, { onRoundTrips: (count) => trips.push(count) });
   hinted = createEngine({ store, clock, settings: defaultEngineSettings });
   plain = createEngine({ store: withoutHints(store), clock, settings: defaultEngineSettings });
-  const publisher = { source: "api", actor: "test" };
+  const publisher = { source: "api", actor: "test" } as const;
   await publishDay(
     db.prisma,
     "2026-11-30",
@@ -153,7 +153,7 @@ describe("schedule view read ahead with the conversation (pg store)", () => {
       db.prisma,
       "2026-11-30",
       { "1.1": [{ from: "20:00", to: "22:00", state: "off" }] },
-      { source: "api", actor: "test" },
+      { source: "api", actor: "test" } as const,
     );
     const changed = texts((await view(hinted, "web:b")).result).join("\n");
     expect(changed).toContain("20:00–22:00");

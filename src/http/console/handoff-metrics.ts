@@ -17,6 +17,8 @@ export function handoffMetrics(
       name: "handoff_waiting_conversations",
       help: "Customer conversations waiting for an operator to take them",
       registers: [registry],
+      // Read from the database: the same in every worker of a cluster, counted once.
+      aggregator: "first",
       async collect() {
         this.set(await waitingHandoffs(prisma));
       },
@@ -27,6 +29,8 @@ export function handoffMetrics(
       name: "handoff_overdue_conversations",
       help: "Open conversations whose customer has waited for an answer past HANDOFF_UNANSWERED_MINUTES",
       registers: [registry],
+      // Read from the database: the same in every worker of a cluster, counted once.
+      aggregator: "first",
       async collect() {
         this.set(await overdueHandoffs(prisma, new Date(now().getTime() - unansweredMinutes * 60_000)));
       },
