@@ -1,28 +1,11 @@
 // WEB_CONCURRENCY=2: the primary migrates and forks two workers on one port; requests are spread over
 // both and /metrics answers the sum over both; a worker that dies is replaced; SIGTERM stops all and
 // exits 0. With no DATABASE_URL (embedded Postgres) it stays one process and says why.
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../src/db/migrate.js";
+import { runMain } from "../helpers/run-main.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-
-const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
-
-function runMain(env: Record<string, string>) {
-  const child = spawn(tsx, ["src/main.ts"], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_PRETTY: "off", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
 
 async function until<T>(what: string, read: () => T | undefined | Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + 90_000;

@@ -1,27 +1,11 @@
 // The process as a user runs it: a bad variable exits 1 naming it; SIGTERM during requests lets
 // in-flight requests finish and exits 0 quickly.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectRoot } from "../../src/db/migrate.js";
-
-const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
-
-function runMain(env: Record<string, string>) {
-  const child = spawn(tsx, ["src/main.ts"], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_PRETTY: "off", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
+import { runMain } from "../helpers/run-main.js";
 
 async function waitForUrl(run: ReturnType<typeof runMain>): Promise<string> {
   const deadline = Date.now() + 90_000;

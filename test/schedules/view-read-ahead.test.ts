@@ -149,12 +149,10 @@ describe("schedule view read ahead with the conversation (pg store)", () => {
   });
 
   it("a new publication and the emergency mode are seen by the next view", async () => {
-    await publishDay(
-      db.prisma,
-      "2026-11-30",
-      { "1.1": [{ from: "20:00", to: "22:00", state: "off" }] },
-      { source: "api", actor: "test" } as const,
-    );
+    await publishDay(db.prisma, "2026-11-30", { "1.1": [{ from: "20:00", to: "22:00", state: "off" }] }, {
+      source: "api",
+      actor: "test",
+    } as const);
     const changed = texts((await view(hinted, "web:b")).result).join("\n");
     expect(changed).toContain("20:00–22:00");
     expect(changed).not.toContain("14:00–16:00");
