@@ -287,17 +287,13 @@ export function createEngine(deps: EngineDeps): Engine {
             stateUpdatedAt: now,
           });
           language = user.language;
-          log.info(
-            {
-              channel: meta.channel,
-              updateId: meta.updateId,
-              userId: user.userId,
-              event: event.type,
-              step: transition.step.name,
-            },
-            "update handled",
-          );
-          return { duplicate: false, replies: transition.replies, language: user.language };
+          // No log line here: the channel writes one per update, with this trace in it.
+          return {
+            duplicate: false,
+            replies: transition.replies,
+            language: user.language,
+            trace: { userId: user.userId, step: transition.step.name },
+          };
         });
       } catch (error) {
         if (error instanceof StoreUnavailableError) throw error;

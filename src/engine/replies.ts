@@ -47,6 +47,8 @@ export interface HandleResult {
   replies: Reply[];
   /** The user's language after handling (channels use it for their own texts, e.g. a group notice). */
   language: Language;
+  /** Who and where the update left the conversation, for the channel's one log line per update. */
+  trace?: { userId: number; step: string };
 }
 
 export type Language = "uk" | "en";

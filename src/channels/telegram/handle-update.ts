@@ -48,8 +48,18 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
       throw new InvalidUpdateError(`not a Telegram update: ${parsed.error.issues[0]?.message ?? "invalid"}`);
     }
     const update = parsed.data;
-    const log = deps.logger.child({ channel: "telegram", updateId: update.update_id });
     const mapped = toEvent(update);
+    // One child logger per update, with everything known before the engine runs.
+    const log = deps.logger.child(
+      mapped.kind === "event"
+        ? {
+            channel: "telegram",
+            updateId: update.update_id,
+            address: mapped.address,
+            event: mapped.event.type,
+          }
+        : { channel: "telegram", updateId: update.update_id },
+    );
 
     if (mapped.kind === "ignored") {
       log.debug({ reason: mapped.reason }, "update ignored");
@@ -65,20 +75,26 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
       return { kind: "group_notice", sent };
     }
 
-    const eventLog = log.child({ address: mapped.address, event: mapped.event.type });
+    // The button's spinner is stopped while the replies go out (not after them): one Bot API round
+    // trip less in the answer's time. Always answered, whatever happens below.
+    let answered: Promise<void> | undefined;
+    const answer = (): void => {
+      if (mapped.callbackQueryId) answered ??= answerCallbackQuery(mapped.callbackQueryId, log);
+    };
     try {
       const result = await deps.engine.handle(mapped.address, mapped.event, mapped.meta);
+      answer();
       if (result.duplicate) {
-        eventLog.info("duplicate update dropped");
+        log.info("duplicate update dropped");
         return { kind: "duplicate" };
       }
       const sent = await deps.sender.send(mapped.address, result.replies);
-      if (sent.kind === "sent") eventLog.info({ replies: sent.messages }, "update handled");
-      else eventLog.warn({ sent }, "update handled, replies not delivered");
+      if (sent.kind === "sent") log.info({ ...result.trace, replies: sent.messages }, "update handled");
+      else log.warn({ sent }, "update handled, replies not delivered");
       return { kind: "handled", sent };
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      eventLog.error({ err: error }, "update failed");
+      log.error({ err: error }, "update failed");
       // The engine's apology is in the user's stored language; a failure outside the engine falls
       // back to the messenger's language hint.
       const apology =
@@ -86,10 +102,11 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
           ? error.apology
           : { text: t(languageFromCode(mapped.meta.languageCode), "error.apology") };
       const sent = await deps.sender.send(mapped.address, [apology]);
-      if (sent.kind !== "sent") eventLog.warn({ sent }, "apology not delivered");
+      if (sent.kind !== "sent") log.warn({ sent }, "apology not delivered");
       return { kind: "failed" };
     } finally {
-      if (mapped.callbackQueryId) await answerCallbackQuery(mapped.callbackQueryId, eventLog);
+      answer();
+      await answered;
     }
   };
 }

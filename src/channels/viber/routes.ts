@@ -97,21 +97,17 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
       }
 
       const { address, meta } = inbound;
-      // deps.logger is the channel's own (it carries channel: "viber").
-      const baseLog = deps.logger.child({
-        reqId: request.id,
-        updateId: meta.updateId,
-        callback: callback.event,
-      });
+      // deps.logger is the channel's own (it carries channel: "viber"); one child per callback.
+      const bindings = { reqId: request.id, updateId: meta.updateId, callback: callback.event };
       let event: InboundEvent;
       if (inbound.kind === "picture") {
-        const kept = await keepPicture(inbound, baseLog);
+        const kept = await keepPicture(inbound, deps.logger.child(bindings));
         if (kept === "unavailable") return reply.code(503).send({ error: "unavailable" });
         event = kept;
       } else {
         event = inbound.event;
       }
-      const log = baseLog.child({ eventType: event.type });
+      const log = deps.logger.child({ ...bindings, eventType: event.type });
       // Known from the callback itself: no need to learn it from a status 13.
       const userApiVersion =
         callback.event === "message"
@@ -122,6 +118,7 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
       const apiLevel3 = userApiVersion === undefined || userApiVersion >= 3;
 
       let replies: Reply[];
+      let trace: { userId?: number; step?: string } = {};
       try {
         const result = await deps.engine.handle(address, event, meta);
         if (result.duplicate) {
@@ -129,6 +126,7 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
           return reply.code(200).send();
         }
         replies = result.replies;
+        trace = result.trace ?? {};
       } catch (error) {
         if (error instanceof StoreUnavailableError) {
           log.error({ err: error }, "store unavailable; viber will redeliver");
@@ -150,7 +148,8 @@ export function viberWebhookRoutes(deps: ViberRouteDeps): FastifyPluginAsync {
       }
       if (replies.length === 0) return reply.code(200).send();
       const outcome = await deps.sender.send(address, replies, { apiLevel3 });
-      if (outcome.kind === "sent") log.info({ messages: outcome.messages }, "viber callback handled");
+      if (outcome.kind === "sent")
+        log.info({ ...trace, messages: outcome.messages }, "viber callback handled");
       else log.warn({ outcome }, "viber replies not delivered");
       return reply.code(200).send();
     });

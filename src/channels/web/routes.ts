@@ -211,7 +211,10 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
           ...(language ? { languageCode: language } : {}),
         });
         eventsCounter.inc({ type: event.type, outcome: result.duplicate ? "duplicate" : "handled" });
-        log.debug({ replies: result.replies.length, duplicate: result.duplicate }, "web chat event handled");
+        log.info(
+          { ...result.trace, replies: result.replies.length, duplicate: result.duplicate },
+          "web chat event handled",
+        );
         const parts = result.replies.flatMap((r) => splitReply(r));
         const pictures = await picturesOf(parts);
         return {
