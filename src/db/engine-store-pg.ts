@@ -27,6 +27,7 @@ import { preparesStatements } from "./client.js";
 import { isConnectivityError } from "./connectivity.js";
 import { createHandoffRepositories } from "./handoff-store-pg.js";
 import { createScheduleRepositories } from "./schedule-store-pg.js";
+import { createSubscriptionRepositories } from "./schedule-subscription-store-pg.js";
 
 export interface PgEngineStoreOptions {
   /** Name (prepare) the hot statements; default: what the pool allows (see createEnginePool). */
@@ -608,6 +609,7 @@ function createTx(session: Session): EngineTx {
       },
     },
     ...createScheduleRepositories(session),
+    ...createSubscriptionRepositories(session),
     ...createHandoffRepositories(session),
   };
 }
