@@ -16,6 +16,9 @@ export const subscriptionOptionsSchema = z.object({
   powerBack: z.boolean(),
 });
 
+/** A change of some of the options (an empty change is allowed; an unknown option is not). */
+export const optionChangeSchema = subscriptionOptionsSchema.partial().strict();
+
 /** What a one-tap subscription starts with (the table's defaults). */
 export const DEFAULT_SUBSCRIPTION_OPTIONS: SubscriptionOptions = {
   leadMinutes: 30,
@@ -26,5 +29,5 @@ export const DEFAULT_SUBSCRIPTION_OPTIONS: SubscriptionOptions = {
 
 /** A change of some options, checked: throws a ZodError for a value outside the rule. */
 export function checkedOptionChange(change: Partial<SubscriptionOptions>): Partial<SubscriptionOptions> {
-  return subscriptionOptionsSchema.partial().strict().parse(change);
+  return optionChangeSchema.parse(change);
 }
