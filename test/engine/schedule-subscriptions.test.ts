@@ -73,6 +73,23 @@ describe("the offer after linking an account", () => {
     expect(subscriptionsOf(s.store, c)[0]?.leadMinutes).toBe(60);
   });
 
+  test("a deep link's journey keeps the offer on top of its buttons", async () => {
+    const s = setup(NOW);
+    seedAccount(s.store, { number: "1234567890", outageQueue: "3.2" });
+    const c = s.conversation();
+    await c.send({ type: "start", payload: "outage" });
+    await c.contact("+380671234567", true);
+    await c.text("1234567890");
+    await c.choose("lbl:flat");
+    expect(c.stepName).toBe("outage_scope");
+    expect(c.text_).toContain("🔔 «Квартира» — черга 3.2.");
+    expect(c.choiceIds[0]).toBe("g:sub:3.2");
+    // The offer works from the middle of the journey; the journey's own buttons are still there.
+    expect(c.choiceIds.length).toBeGreaterThan(2);
+    await c.choose("g:sub:3.2");
+    expect(subscriptionsOf(s.store, c)).toMatchObject([{ queue: "3.2", label: "Квартира" }]);
+  });
+
   test("the queue from the address directory when billing has none", async () => {
     const s = setup(NOW);
     seedAccount(s.store, {
