@@ -32,6 +32,11 @@ import {
   keepScheduleView,
   scheduleViewStatements,
 } from "./schedule-store-pg.js";
+import {
+  createSubscriptionRepositories,
+  subscriptionsByAddressStatement,
+  toSubscriptionRecords,
+} from "./schedule-subscription-store-pg.js";
 
 export interface PgEngineStoreOptions {
   /** Name (prepare) the hot statements; default: what the pool allows (see createEnginePool). */
@@ -330,7 +335,7 @@ function createTx(session: Session): EngineTx {
       // statements after the upsert, so they take their snapshot once the lock is held and see what
       // an earlier update of this conversation committed.
       const view = input.scheduleView;
-      const [opened, links, readings, mode, followed, days] = await session.batch([
+      const [opened, links, readings, mode, followed, days, subscriptions] = await session.batch([
         {
           name: "engine_open",
           text: OPEN_SQL,
@@ -349,7 +354,12 @@ function createTx(session: Session): EngineTx {
         { name: "engine_links_by_address", text: LINKS_BY_ADDRESS_SQL, values: [input.address] },
         { name: "engine_readings_by_address", text: READINGS_BY_ADDRESS_SQL, values: [input.address] },
         // The schedule view's reads, when the engine says this update opens it.
-        ...(view ? scheduleViewStatements(input.address, view.dates) : []),
+        ...(view
+          ? [
+              ...scheduleViewStatements(input.address, view.dates),
+              subscriptionsByAddressStatement(input.address),
+            ]
+          : []),
       ]);
       const row = (opened?.rows as ConversationRow[] | undefined)?.[0];
       // No row: the claim found the update id already stored, so the upsert did nothing.
@@ -363,6 +373,10 @@ function createTx(session: Session): EngineTx {
       if (view) {
         const linkQueues = readAhead.links.map((link) => link.account.outageQueue);
         keepScheduleView(scheduleReadAhead, row.id, view.dates, linkQueues, { mode, followed, days });
+        scheduleReadAhead.subscriptions = {
+          userId: row.id,
+          rows: toSubscriptionRecords(subscriptions?.rows ?? []),
+        };
       }
       return {
         userId: row.id,
@@ -621,6 +635,7 @@ function createTx(session: Session): EngineTx {
       },
     },
     ...createScheduleRepositories(session, scheduleReadAhead),
+    ...createSubscriptionRepositories(session, scheduleReadAhead),
     ...createHandoffRepositories(session),
   };
 }

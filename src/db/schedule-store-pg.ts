@@ -2,7 +2,13 @@
 // transaction). Slots travel as 48-character strings ("0" on, "1" off, "2" maybe): see
 // src/schedules/slot-codes.ts.
 import type pg from "pg";
-import type { EngineTx, FollowedQueue, OutageModeRecord, QueueDayRecord } from "../engine/ports.js";
+import type {
+  EngineTx,
+  FollowedQueue,
+  OutageModeRecord,
+  QueueDayRecord,
+  ScheduleSubscriptionRecord,
+} from "../engine/ports.js";
 import { addressKey } from "../schedules/address-key.js";
 import { decodeSlots } from "../schedules/slot-codes.js";
 import type { OutageMode } from "../schedules/types.js";
@@ -31,10 +37,12 @@ export interface ScheduleReadAhead {
   queues: Set<string>;
   dates: Set<string>;
   days: QueueDayRecord[];
+  /** The user's schedule subscriptions (null: not read, or changed in this transaction). */
+  subscriptions: { userId: number; rows: ScheduleSubscriptionRecord[] } | null;
 }
 
 export function emptyScheduleReadAhead(): ScheduleReadAhead {
-  return { mode: null, followed: null, queues: new Set(), dates: new Set(), days: [] };
+  return { mode: null, followed: null, queues: new Set(), dates: new Set(), days: [], subscriptions: null };
 }
 
 interface DayRow {

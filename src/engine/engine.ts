@@ -25,6 +25,12 @@ import { showRequests } from "./flows/my-requests.js";
 import { orderHandlers } from "./flows/order-service.js";
 import { SCHED, scheduleHandlers, viewDates } from "./flows/outage-schedule.js";
 import { historyHandlers } from "./flows/reading-history.js";
+import {
+  openSubscription,
+  subscribeQueue,
+  subscriptionHandlers,
+  unsubscribeQueue,
+} from "./flows/schedule-subscriptions.js";
 import { outageHandlers } from "./flows/report-outage.js";
 import { settingsHandlers, stopReminders } from "./flows/settings.js";
 import { readingHandlers, startReading } from "./flows/submit-reading.js";
@@ -65,6 +71,7 @@ const handlers: StepHandlers = {
   ...historyHandlers,
   ...settingsHandlers,
   ...scheduleHandlers,
+  ...subscriptionHandlers,
   ...handoffHandlers,
 };
 
@@ -195,6 +202,9 @@ export function createEngine(deps: EngineDeps): Engine {
       if (global?.kind === "submit_reading") return startReading(ctx, global.accountId);
       if (global?.kind === "stop_reminders") return stopReminders(ctx);
       if (global?.kind === "my_requests") return showRequests(ctx);
+      if (global?.kind === "subscribe") return subscribeQueue(ctx, global.queue);
+      if (global?.kind === "unsubscribe") return unsubscribeQueue(ctx, global.queue);
+      if (global?.kind === "subscription") return openSubscription(ctx, global.queue);
       if (global?.kind === "menu" || input.id === NAV_MENU) return ctx.menu();
       const menuChoice = runMenuChoice(ctx, input.id);
       if (menuChoice) return menuChoice;

@@ -198,6 +198,29 @@ export interface FollowedQueue {
   label: string | null;
 }
 
+export type LeadMinutes = 0 | 15 | 30 | 60;
+
+/** What a schedule subscription sends (see src/engine/schedule-subscriptions.ts for the rule). */
+export interface SubscriptionOptions {
+  /** Minutes before an off period; 0 = no warnings. */
+  leadMinutes: LeadMinutes;
+  /** Warn about possible ("maybe") periods too. */
+  includeMaybe: boolean;
+  /** Send during quiet hours too. */
+  night: boolean;
+  /** Say when power should be back. */
+  powerBack: boolean;
+}
+
+/** A person's schedule notifications for one queue. */
+export interface ScheduleSubscriptionRecord extends SubscriptionOptions {
+  queue: string;
+  /** The queue's configured name ("Черга 3.2"). */
+  queueName: string;
+  /** What notices call it (an account's label, an address), or null. */
+  label: string | null;
+}
+
 export interface AddressBuilding {
   building: string;
   queue: string;
@@ -281,6 +304,35 @@ export interface EngineTx {
     /** Idempotent; a new label replaces the old one. */
     follow(input: { userId: number; queue: string; label: string | null; at: Date }): Promise<void>;
     unfollow(userId: number, queue: string): Promise<void>;
+  };
+  /**
+   * Schedule notification subscriptions, one per (person, queue). Options outside the rule
+   * (schedule-subscriptions.ts) are refused with an error, as the database refuses them.
+   */
+  scheduleSubscriptions: {
+    /** The person's subscriptions, oldest first, with each queue's name. */
+    list(userId: number): Promise<ScheduleSubscriptionRecord[]>;
+    get(userId: number, queue: string): Promise<ScheduleSubscriptionRecord | null>;
+    /**
+     * Subscribes, or replaces the label and options of an existing subscription. Null when the
+     * queue is not configured (any more): nothing is stored then.
+     */
+    upsert(input: {
+      userId: number;
+      queue: string;
+      label: string | null;
+      options: SubscriptionOptions;
+      at: Date;
+    }): Promise<ScheduleSubscriptionRecord | null>;
+    /** Changes the given options; null when there is no such subscription. */
+    update(input: {
+      userId: number;
+      queue: string;
+      options: Partial<SubscriptionOptions>;
+      at: Date;
+    }): Promise<ScheduleSubscriptionRecord | null>;
+    /** Unsubscribes; false when there was nothing to remove. */
+    remove(userId: number, queue: string): Promise<boolean>;
   };
   /** The address directory (settlement, street, building -> queue), for finding a queue by address. */
   addresses: {

@@ -15,6 +15,7 @@ const zoneValues = z.array(z.number().int().nonnegative()).max(3);
 const serviceType = z.enum(["meter_replacement", "meter_setup", "sealing", "unsealing", "meter_fault"]);
 const verifyMethod = z.enum(["phone", "serial_surname"]);
 const addressPart = z.string().max(150);
+const queueCode = z.string().max(16);
 /** Close matches offered as buttons (their ids are indexes into this list). */
 const addressOptions = z.array(addressPart).max(6);
 const orderDraft = {
@@ -99,6 +100,10 @@ export const stepSchema = z.discriminatedUnion("name", [
   z.object({ name: z.literal("sched_settlement"), options: addressOptions }),
   z.object({ name: z.literal("sched_street"), settlement: addressPart, options: addressOptions }),
   z.object({ name: z.literal("sched_building"), settlement: addressPart, street: addressPart }),
+  // schedule-subscriptions
+  z.object({ name: z.literal("subs_list") }),
+  z.object({ name: z.literal("subs_item"), queue: queueCode }),
+  z.object({ name: z.literal("subs_added"), queue: queueCode }),
   // write-to-person
   z.object({ name: z.literal("handoff_intro") }),
   z.object({ name: z.literal("handoff_live"), conversationId: z.number().int().positive() }),

@@ -59,7 +59,8 @@ describe("outage schedule: linked account", () => {
       ],
       language: "uk",
     });
-    expect(c.choiceIds).toEqual(["sched:find", "sched:pick", "m:sched", "nav:menu"]);
+    expect(c.choiceIds).toEqual(["g:sub:3.2", "sched:find", "sched:pick", "m:sched", "nav:menu"]);
+    expect(c.label("g:sub:3.2")).toBe("🔔 Сповіщати: черга 3.2");
     expect(c.stepName).toBe("sched_view");
     // Viewing saves no queue: the account's queue comes from billing every time.
     expect(s.store.data.follows ?? []).toEqual([]);

@@ -153,6 +153,7 @@ describe("settings and help", () => {
       choices: [
         [{ id: "set:lang", label: t("uk", "settings.language") }],
         [{ id: "set:rem:off", label: t("uk", "settings.turnRemindersOff") }],
+        [{ id: "set:subs", label: t("uk", "subs.settingsEntry") }],
         [{ id: "nav:menu", label: t("uk", "nav.menu") }],
       ],
     });

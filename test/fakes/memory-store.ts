@@ -12,11 +12,13 @@ import type {
   OutageReportRecord,
   QueueDayRecord,
   ReadingRecord,
+  ScheduleSubscriptionRecord,
   ServiceOrderRecord,
   UserStatus,
   VerificationMethod,
 } from "../../src/engine/ports.js";
 import type { Language } from "../../src/engine/replies.js";
+import { checkedOptionChange, subscriptionOptionsSchema } from "../../src/engine/schedule-subscriptions.js";
 import { addressKey } from "../../src/schedules/address-key.js";
 import type { OutageMode, QueueInfo } from "../../src/schedules/types.js";
 
@@ -61,6 +63,7 @@ export interface MemoryData {
   modes: { mode: OutageMode; message: string | null; since: Date }[];
   addresses: { settlement: string; street: string; building: string; queue: string }[];
   follows: { userId: number; queue: string; label: string | null; createdAt: Date }[];
+  subscriptions: (Omit<ScheduleSubscriptionRecord, "queueName"> & { userId: number; createdAt: Date })[];
   handoffs: MemoryHandoff[];
   handoffMessages: {
     id: number;
@@ -105,6 +108,7 @@ function emptyData(): MemoryData {
     modes: [],
     addresses: [],
     follows: [],
+    subscriptions: [],
     handoffs: [],
     handoffMessages: [],
     nextId: 1,
@@ -227,6 +231,13 @@ export class MemoryStore implements EngineStore {
       ...account,
       phones: [...account.phones],
     });
+    // A subscription with its queue's name; none when the queue is gone (the table's cascade).
+    const subscriptionRecord = (entry: MemoryData["subscriptions"][number]): ScheduleSubscriptionRecord[] => {
+      const queue = data().queues.find((candidate) => candidate.code === entry.queue);
+      if (!queue) return [];
+      const { userId: _user, createdAt: _created, ...rest } = entry;
+      return [{ ...rest, queueName: queue.name }];
+    };
     return {
       open: async (update, input): Promise<ConversationRecord | null> => {
         const key = `${update.channel}:${update.updateId}`;
@@ -468,6 +479,49 @@ export class MemoryStore implements EngineStore {
         },
         unfollow: async (userId, queue) => {
           data().follows = data().follows.filter((f) => !(f.userId === userId && f.queue === queue));
+        },
+      },
+      scheduleSubscriptions: {
+        list: async (userId) =>
+          data()
+            .subscriptions.filter((entry) => entry.userId === userId)
+            .flatMap((entry) => subscriptionRecord(entry)),
+        get: async (userId, queue) => {
+          const entry = data().subscriptions.find((s) => s.userId === userId && s.queue === queue);
+          return entry ? (subscriptionRecord(entry)[0] ?? null) : null;
+        },
+        upsert: async (input) => {
+          const options = subscriptionOptionsSchema.parse(input.options);
+          if (!data().queues.some((queue) => queue.code === input.queue)) return null;
+          let entry = data().subscriptions.find((s) => s.userId === input.userId && s.queue === input.queue);
+          if (entry) Object.assign(entry, options, { label: input.label });
+          else {
+            entry = {
+              userId: input.userId,
+              queue: input.queue,
+              label: input.label,
+              ...options,
+              createdAt: input.at,
+            };
+            data().subscriptions.push(entry);
+          }
+          return subscriptionRecord(entry)[0] ?? null;
+        },
+        update: async (input) => {
+          const change = checkedOptionChange(input.options);
+          const entry = data().subscriptions.find(
+            (s) => s.userId === input.userId && s.queue === input.queue,
+          );
+          if (!entry) return null;
+          Object.assign(entry, change);
+          return subscriptionRecord(entry)[0] ?? null;
+        },
+        remove: async (userId, queue) => {
+          const before = data().subscriptions.length;
+          data().subscriptions = data().subscriptions.filter(
+            (s) => !(s.userId === userId && s.queue === queue),
+          );
+          return data().subscriptions.length < before;
         },
       },
       addresses: {

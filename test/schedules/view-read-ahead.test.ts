@@ -1,4 +1,4 @@
-// The schedule view on Postgres reads the mode, the saved queues and the days of the person's queues
+// The schedule view on Postgres reads the mode, the saved queues, the subscriptions and the days of the person's queues
 // together with the conversation (the engine's scheduleView hint): two round trips per view instead of
 // three or four, and exactly the answers it gives without the hint, whatever the mode and wherever a queue
 // comes from (an account, a saved queue, both).
@@ -101,6 +101,8 @@ beforeAll(async () => {
       { userId: b.id, queue: "1.1", label: null },
     ],
   });
+  // web:a is subscribed to 3.2's notifications (the view offers to stop them, and to start 1.1's).
+  await db.prisma.scheduleSubscription.create({ data: { userId: a.id, queue: "3.2", label: "Дім" } });
   // Each person has talked to the bot before (their state is the menu).
   for (const address of ["web:a", "web:b", "web:c"]) {
     await hinted.handle(
@@ -134,6 +136,8 @@ describe("schedule view read ahead with the conversation (pg store)", () => {
     expect(a).toContain("00:00–02:00");
     expect(a).toContain("1.1");
     expect(a).toContain("14:00–16:00");
+    const buttons = (await view(hinted, "web:a")).result.replies.flatMap((r) => r.choices?.flat() ?? []);
+    expect(buttons.map((c) => c.id)).toEqual(expect.arrayContaining(["g:unsub:3.2", "g:sub:1.1"]));
   });
 
   it("without a queue the person is asked to pick one, as without the hint", async () => {

@@ -61,7 +61,7 @@ export const accountHandlers: Pick<StepHandlers, "account_label" | "accounts" | 
       ctx.forgetLinks();
       const saved = ctx.t("label.saved", { label });
       // A new account goes on to the journey a deep link asked for, if any; a rename to the menu.
-      return step.renaming ? ctx.menu(saved) : afterLinking(ctx, saved);
+      return step.renaming ? ctx.menu(saved) : afterLinking(ctx, saved, step.accountId);
     },
     async back(ctx) {
       return showAccounts(ctx);

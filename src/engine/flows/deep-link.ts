@@ -5,6 +5,7 @@
 import type { FlowContext, Transition } from "../flow-kit.js";
 import type { StartTarget, Step, StepName } from "../state.js";
 import { showRequests } from "./my-requests.js";
+import { subscriptionOffer, withOfferRow } from "./schedule-subscriptions.js";
 import { startOrder } from "./order-service.js";
 import { startOutageReport } from "./report-outage.js";
 import { startReading } from "./submit-reading.js";
@@ -41,15 +42,23 @@ export async function startConversation(ctx: FlowContext, target: StartTarget | 
   return openJourney(ctx, target);
 }
 
-/** After an account was linked and named: the pending journey if a deep link asked for one, else the menu. */
-export async function afterLinking(ctx: FlowContext, notice: string): Promise<Transition> {
+/**
+ * After an account was linked and named: the pending journey if a deep link asked for one, else the
+ * menu; either with the one-tap offer of schedule notifications when the account's queue is known.
+ */
+export async function afterLinking(ctx: FlowContext, notice: string, accountId: number): Promise<Transition> {
   const target = ctx.pendingStart;
   ctx.pendingStart = null;
-  if (target === null) return ctx.menu(notice);
+  const offer = await subscriptionOffer(ctx, accountId);
+  const text = offer ? `${notice}\n\n${offer.text}` : notice;
+  if (target === null) return withOfferRow(await ctx.menu(text), offer);
   const transition = await openJourney(ctx, target);
   const [first, ...rest] = transition.replies;
   if (!first) return transition;
-  return { ...transition, replies: [{ ...first, text: `${notice}\n\n${first.text}` }, ...rest] };
+  return withOfferRow(
+    { ...transition, replies: [{ ...first, text: `${text}\n\n${first.text}` }, ...rest] },
+    offer,
+  );
 }
 
 async function openJourney(ctx: FlowContext, target: StartTarget): Promise<Transition> {

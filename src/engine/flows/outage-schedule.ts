@@ -2,7 +2,8 @@
 // and each queue the person saved, today's and tomorrow's periods without power, what happens next,
 // the region-wide mode, and a picture of the days (named, never drawn here). Without a queue: pick
 // one by button or find it by address (settlement, street, building; typo tolerant), and it is
-// remembered. A view reads the mode once and the days once per queue, and writes nothing but the
+// remembered. Each queue shown has a one-tap toggle for its notifications (schedule-subscriptions.ts).
+// A view reads the mode, the subscriptions and the days once per queue, and writes nothing but the
 // conversation row every update writes.
 import { nextSwitch, hoursMinutes } from "../../schedules/next-switch.js";
 import { addDays, dayHours, kyivIsoDate, slotTime } from "../../schedules/kyiv-day.js";
@@ -18,7 +19,14 @@ import {
   type StepHandlers,
   type Transition,
 } from "../flow-kit.js";
-import type { AccountRecord, OutageModeRecord, QueueDayRecord } from "../ports.js";
+import { subscribeChoice, unsubscribeChoice } from "../global-choices.js";
+import type {
+  AccountRecord,
+  LinkedAccount,
+  OutageModeRecord,
+  QueueDayRecord,
+  ScheduleSubscriptionRecord,
+} from "../ports.js";
 import type { Choice, Language, Reply, SchedulePicture } from "../replies.js";
 import type { Step } from "../state.js";
 
@@ -142,8 +150,28 @@ function queueBlock(ctx: FlowContext, target: Target, days: QueueDayRecord[]): R
   return reply;
 }
 
-function viewChoices(ctx: FlowContext, hasSaved: boolean): Choice[][] {
+/** One row per queue shown: notify about it, or stop (global ids: they work from an old message too). */
+function toggleRows(
+  ctx: FlowContext,
+  targets: Target[],
+  subscribed: ScheduleSubscriptionRecord[],
+): Choice[][] {
+  return targets.map((target) => {
+    const queue = queueTitle(ctx, target.queue);
+    return subscribed.some((entry) => entry.queue === target.queue)
+      ? [{ id: unsubscribeChoice(target.queue), label: ctx.t("subs.toggleOff", { queue }) }]
+      : [{ id: subscribeChoice(target.queue), label: ctx.t("subs.toggleOn", { queue }) }];
+  });
+}
+
+function viewChoices(
+  ctx: FlowContext,
+  hasSaved: boolean,
+  targets: Target[],
+  subscribed: ScheduleSubscriptionRecord[],
+): Choice[][] {
   const rows: Choice[][] = [
+    ...toggleRows(ctx, targets, subscribed),
     [
       { id: SCHED.find, label: ctx.t("sched.findByAddress") },
       { id: SCHED.pick, label: ctx.t("sched.pickQueue") },
@@ -169,7 +197,12 @@ function readDays(ctx: FlowContext, queue: string): Promise<QueueDayRecord[]> {
 /** What a view reads, started together so a pipelining store sends them in one round trip. */
 interface ViewReads {
   mode: Promise<OutageModeRecord>;
+  subscriptions: Promise<ScheduleSubscriptionRecord[]>;
   days: Map<string, Promise<QueueDayRecord[]>>;
+}
+
+function subscriptionsOf(ctx: FlowContext): Promise<ScheduleSubscriptionRecord[]> {
+  return ctx.tx.scheduleSubscriptions.list(ctx.user.userId);
 }
 
 async function showView(
@@ -181,13 +214,14 @@ async function showView(
 ): Promise<Transition> {
   const days = reads?.days ?? new Map<string, Promise<QueueDayRecord[]>>();
   const modeRead = reads?.mode ?? ctx.tx.schedules.mode();
+  const subscriptionsRead = reads?.subscriptions ?? subscriptionsOf(ctx);
   for (const target of targets)
     if (!days.has(target.queue)) days.set(target.queue, readDays(ctx, target.queue));
   // Every read settles before the answer, whichever the mode (none is left running or unhandled).
   const queues = [...days.keys()];
-  const [mode, ...lists] = await Promise.all([modeRead, ...days.values()]);
+  const [mode, subscribed, ...lists] = await Promise.all([modeRead, subscriptionsRead, ...days.values()]);
   const daysOf = new Map(queues.map((queue, index) => [queue, lists[index] ?? []]));
-  const choices = viewChoices(ctx, hasSaved);
+  const choices = viewChoices(ctx, hasSaved, targets, subscribed);
   const step: Step = { name: "sched_view" };
   const message = mode.message ? [ctx.t("sched.operatorMessage", { message: mode.message })] : [];
   if (mode.mode !== "schedules") {
@@ -210,8 +244,9 @@ async function showView(
   return { step, replies };
 }
 
-/** The queue of an account's own address in the directory (exact keys), when billing has none. */
-async function directoryQueue(ctx: FlowContext, account: AccountRecord): Promise<string | null> {
+/** The account's queue: billing's, else its address's in the directory (exact keys), else null. */
+export async function accountQueue(ctx: FlowContext, account: AccountRecord): Promise<string | null> {
+  if (account.outageQueue) return account.outageQueue;
   const buildings = await ctx.tx.addresses.buildings(account.settlement, account.street);
   const key = buildingKey(account.building);
   return buildings.find((entry) => buildingKey(entry.building) === key)?.queue ?? null;
@@ -224,27 +259,44 @@ function addTarget(targets: Target[], queue: string, label: string | null): void
   } else targets.push({ queue, labels: label === null ? [] : [label] });
 }
 
+/**
+ * The queues a view shows: each linked account's (labelled with it), then the saved ones; and a
+ * note per account whose queue is not known.
+ */
+async function collectTargets(
+  ctx: FlowContext,
+  links: LinkedAccount[],
+  saved: { queue: string; label: string | null }[],
+): Promise<{ targets: Target[]; missing: string[] }> {
+  const targets: Target[] = [];
+  const missing: string[] = [];
+  for (const link of links) {
+    const queue = await accountQueue(ctx, link.account);
+    if (queue) addTarget(targets, queue, link.label);
+    else missing.push(ctx.t("sched.noQueueForAccount", { label: link.label }));
+  }
+  for (const entry of saved) addTarget(targets, entry.queue, entry.label);
+  return { targets, missing };
+}
+
 /** The menu button: every queue of the person's accounts and saved queues, or the way to find one. */
 export async function showSchedule(ctx: FlowContext, notices: string[] = []): Promise<Transition> {
   const links = await ctx.linkedAccounts();
   // The saved queues, the mode and the days of the accounts' queues are read together (one round
   // trip on a pipelining store); the days of saved-only queues follow.
-  const reads: ViewReads = { mode: ctx.tx.schedules.mode(), days: new Map() };
+  const reads: ViewReads = {
+    mode: ctx.tx.schedules.mode(),
+    subscriptions: subscriptionsOf(ctx),
+    days: new Map(),
+  };
   for (const link of links) {
     const queue = link.account.outageQueue;
     if (queue && !reads.days.has(queue)) reads.days.set(queue, readDays(ctx, queue));
   }
   const savedRead = ctx.tx.schedules.followed(ctx.user.userId);
   // Settle every read started above before anything else goes to the store.
-  const [saved] = await Promise.all([savedRead, reads.mode, ...reads.days.values()]);
-  const targets: Target[] = [];
-  const missing: string[] = [];
-  for (const link of links) {
-    const queue = link.account.outageQueue ?? (await directoryQueue(ctx, link.account));
-    if (queue) addTarget(targets, queue, link.label);
-    else missing.push(ctx.t("sched.noQueueForAccount", { label: link.label }));
-  }
-  for (const entry of saved) addTarget(targets, entry.queue, entry.label);
+  const [saved] = await Promise.all([savedRead, reads.mode, reads.subscriptions, ...reads.days.values()]);
+  const { targets, missing } = await collectTargets(ctx, links, saved);
   if (targets.length === 0)
     return ctx.enter({ name: "sched_pick" }, [...notices, ...missing].join("\n\n") || undefined);
   return showView(ctx, targets, saved.length > 0, [...notices, ...missing], reads);
@@ -333,8 +385,16 @@ export const scheduleHandlers: Pick<
 > = {
   sched_view: {
     async prompt(ctx) {
-      const saved = await ctx.tx.schedules.followed(ctx.user.userId);
-      return { text: ctx.t("sched.viewHint"), choices: viewChoices(ctx, saved.length > 0) };
+      const links = await ctx.linkedAccounts();
+      const [saved, subscribed] = await Promise.all([
+        ctx.tx.schedules.followed(ctx.user.userId),
+        subscriptionsOf(ctx),
+      ]);
+      const { targets } = await collectTargets(ctx, links, saved);
+      return {
+        text: ctx.t("sched.viewHint"),
+        choices: viewChoices(ctx, saved.length > 0, targets, subscribed),
+      };
     },
     async handle(ctx, step, input) {
       const entry = input.kind === "choice" ? addressEntry(ctx, input.id) : null;
@@ -391,12 +451,7 @@ export const scheduleHandlers: Pick<
       const saved = (await ctx.tx.schedules.followed(ctx.user.userId)).filter(
         (entry) => entry.queue !== queue,
       );
-      const targets: Target[] = [];
-      for (const link of links) {
-        const own = link.account.outageQueue ?? (await directoryQueue(ctx, link.account));
-        if (own) addTarget(targets, own, link.label);
-      }
-      for (const entry of saved) addTarget(targets, entry.queue, entry.label);
+      const { targets } = await collectTargets(ctx, links, saved);
       const notice = ctx.t("sched.forgotten", { queue: queueTitle(ctx, queue) });
       if (targets.length === 0) return ctx.enter({ name: "sched_pick" }, notice);
       return showView(ctx, targets, saved.length > 0, [notice]);

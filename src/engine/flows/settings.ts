@@ -1,10 +1,12 @@
-// Journey 7: the user's settings — language (Ukrainian by default, English) and reminders on/off.
+// Journey 7: the user's settings — language (Ukrainian by default, English), reminders on/off, and
+// the way to the schedule notifications (schedule-subscriptions.ts).
 import { navRow, type FlowContext, type StepHandlers, type Transition } from "../flow-kit.js";
 import type { Language } from "../replies.js";
 
 const LANGUAGE = "set:lang";
 const REMINDERS_ON = "set:rem:on";
 const REMINDERS_OFF = "set:rem:off";
+const SUBSCRIPTIONS = "set:subs";
 const languages: { id: string; language: Language }[] = [
   { id: "lang:uk", language: "uk" },
   { id: "lang:en", language: "en" },
@@ -36,12 +38,14 @@ export const settingsHandlers: Pick<StepHandlers, "settings" | "settings_languag
               ? { id: REMINDERS_OFF, label: ctx.t("settings.turnRemindersOff") }
               : { id: REMINDERS_ON, label: ctx.t("settings.turnRemindersOn") },
           ],
+          [{ id: SUBSCRIPTIONS, label: ctx.t("subs.settingsEntry") }],
           navRow(ctx, false),
         ],
       };
     },
     async handle(ctx, step, input) {
       if (input.kind === "choice" && input.id === LANGUAGE) return ctx.enter({ name: "settings_language" });
+      if (input.kind === "choice" && input.id === SUBSCRIPTIONS) return ctx.enter({ name: "subs_list" });
       if (input.kind === "choice" && (input.id === REMINDERS_ON || input.id === REMINDERS_OFF)) {
         ctx.user.remindersEnabled = input.id === REMINDERS_ON;
         return openSettings(
