@@ -13,6 +13,7 @@
 //   schedules   the outage-schedule view through the Telegram webhook: --users 600 linked customers in 12
 //               queues tap the schedule button --views 10 times each, closed loop at --concurrency 100 and
 //               open loop at --rate 200; service CPU per view and the picture counters from /metrics
+//   fetch       CPU per Bot API call: grammY's default fetch vs the service's json-fetch (--calls 6000)
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
 //   fanout      fan-out delivery (see fanout.ts): --phase ceiling | free (10,000 at 30/s) | paid (200,000
@@ -38,6 +39,7 @@ import { generateAccountsCsv, makeUsers, readAccounts, seedUpdateIds, type Secre
 import { createPoster, runClosedLoop, runOpenLoop, type LoadResult } from "./load.js";
 import { startPrivatePostgres } from "../../test/helpers/private-postgres.js";
 import { benchFanout } from "./fanout.js";
+import { benchFetch } from "./fetch.js";
 import { startRateLimitedTelegram } from "./rate-limited-telegram.js";
 import { projectRoot, spawnService } from "./spawn-service.js";
 import { metricValue, scheduleViewer, seedScheduleUpdateIds } from "./schedules.js";
@@ -996,6 +998,17 @@ switch (command) {
   case "compare":
     await benchCompare();
     break;
+  case "fetch": {
+    const result = await benchFetch({ runs: Math.max(runs, 5), calls: Number(option("calls", "6000")) });
+    console.log(
+      `CPU per Bot API call (client + local server), median of ${result.microsecondsPerCall.jsonFetch.length}: ` +
+        `grammY's default fetch ${result.median.grammyDefault} µs, json-fetch ${result.median.jsonFetch} µs ` +
+        `(runs: ${result.microsecondsPerCall.grammyDefault.join(", ")} / ${result.microsecondsPerCall.jsonFetch.join(", ")})`,
+    );
+    const file = await saveJson("fetch", { machine: machine(), ...result });
+    console.log(`wrote ${path.relative(projectRoot, file)}`);
+    break;
+  }
   case "export":
     await benchExport();
     break;

@@ -11,6 +11,7 @@ import type { EngineHandle, UserStatusPort } from "../channel.js";
 import { abortableSleep, grammySignal } from "./abort.js";
 import { createUpdateHandler, type UpdateHandler } from "./handle-update.js";
 import { createTelegramMetrics } from "./metrics.js";
+import { jsonFetch } from "./json-fetch.js";
 import { createPolling, type Polling } from "./polling.js";
 import { telegramRoutes } from "./routes.js";
 import { createTelegramSender, type RetryPolicy, type TelegramSender } from "./sender.js";
@@ -60,7 +61,12 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
     throw new Error("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_MODE=webhook");
   }
   const log = deps.logger.child({ channel: "telegram" });
-  const api = new Api(config.token, { apiRoot: config.apiRoot, timeoutSeconds: 60 });
+  const api = new Api(config.token, {
+    apiRoot: config.apiRoot,
+    timeoutSeconds: 60,
+    // grammY reads only json() of what fetch answers (see json-fetch.ts).
+    fetch: jsonFetch as unknown as typeof fetch,
+  });
   const metrics = createTelegramMetrics(deps.metrics);
   const senderDeps: Parameters<typeof createTelegramSender>[0] = {
     api,
