@@ -110,6 +110,98 @@ const beforePrefix = (queue: string, period: PlannedPeriod): string =>
 /** The key without its lead and audience: the period it announces. */
 const periodOfKey = (key: string): string => key.slice(0, key.lastIndexOf(":", key.lastIndexOf(":") - 1) + 1);
 
+interface ModeRow {
+  id: number;
+  mode: OutageMode;
+  message: string | null;
+  changedAt: Date;
+}
+
+/** (d) The newest mode change, to each audience, unless it is old or only repeats the one before it. */
+function modeCandidates(
+  now: Date,
+  [mode, before]: ModeRow[],
+  audiences: Audience[],
+  windowMs: number,
+): Candidate[] {
+  if (!mode || mode.changedAt.getTime() <= now.getTime() - windowMs) return [];
+  if (before && before.mode === mode.mode && before.message === mode.message) return [];
+  return audiences.map((audience) => ({
+    kind: "mode",
+    needs: null,
+    request: {
+      key: `sched:mode:${mode.id}:${AUDIENCE_NAME[audience]}`,
+      priority: "urgent",
+      audienceSql: MODE_AUDIENCE,
+      params: [mode.mode, mode.message, audience === "n"],
+    },
+  }));
+}
+
+/**
+ * (a, e) One queue's warnings due now (per lead and audience) and its "power back" notices, from
+ * its days in force; and the periods still to come or running (`live`: what a queued warning may
+ * still be about).
+ */
+function queueCandidates(
+  now: Date,
+  queue: string,
+  rows: DayRow[],
+  audiences: Audience[],
+  quiet: boolean,
+  powerBackWindowMs: number,
+): { candidates: Candidate[]; live: string[] } {
+  const periods = periodsInForce(
+    rows.map((row): DayInForce => ({
+      date: row.date,
+      slots: decodeSlots(row.slots),
+      publishedAt: row.publishedAt,
+    })),
+  );
+  const live = periods.filter((p) => p.to.getTime() > now.getTime()).map((p) => beforePrefix(queue, p));
+  const candidates: Candidate[] = [];
+  for (const { period, lead } of dueBeforeNotices(now, periods)) {
+    const prefix = beforePrefix(queue, period);
+    const from = period.from.toISOString();
+    for (const audience of audiences) {
+      candidates.push({
+        kind: "before_off",
+        needs: { queue, lead, night: audience === "n", maybe: period.state === "maybe" },
+        request: {
+          key: `${prefix}${lead}:${AUDIENCE_NAME[audience]}`,
+          priority: "urgent",
+          paid: true,
+          audienceSql: BEFORE_AUDIENCE,
+          params: [
+            queue,
+            period.state,
+            from,
+            period.to.toISOString(),
+            lead,
+            audience === "n",
+            // Anyone told of this start (whatever end it had then) is not told again.
+            `sched:before:${queue}:${period.state}:${from}:%`,
+          ],
+        },
+      });
+    }
+  }
+  // Power back is not deferred past quiet hours (it would be old news by the morning).
+  for (const period of duePowerBack(now, periods, powerBackWindowMs)) {
+    candidates.push({
+      kind: "power_back",
+      needs: { queue, powerBack: true },
+      request: {
+        key: `sched:back:${queue}:${period.to.toISOString()}`,
+        priority: "urgent",
+        audienceSql: POWER_BACK_AUDIENCE,
+        params: [queue, period.to.toISOString(), quiet],
+      },
+    });
+  }
+  return { candidates, live };
+}
+
 export function createScheduleNotices(deps: ScheduleNoticeDeps) {
   const { prisma, settings } = deps;
   const log = deps.logger.child({ component: "schedule-notices" });
@@ -164,14 +256,108 @@ export function createScheduleNotices(deps: ScheduleNoticeDeps) {
     }, FANOUT_TRANSACTION);
   }
 
+  /** (b) Cancels what is still queued of warnings whose period is gone (removed, moved, or over). */
+  async function cancelStale(live: Set<string>, report: NoticeTickReport): Promise<void> {
+    const open = await prisma.$queryRaw<{ key: string }[]>`
+      SELECT f.key FROM fanout f
+       WHERE f.finished_at IS NULL AND f.key LIKE 'sched:before:%'
+         AND EXISTS (SELECT 1 FROM outbound_message m WHERE m.fanout_id = f.id AND m.state = 'queued')`;
+    for (const { key } of open) {
+      if (live.has(periodOfKey(key))) continue;
+      const skipped = await deps.fanout.cancel(key);
+      report.cancelled.push({ key, skipped });
+      log.info({ key, skipped }, "schedule notice cancelled: its period is no longer in force");
+    }
+  }
+
+  /** Starts the candidates not started yet whose audience has somebody in it. */
+  async function startDue(candidates: Candidate[], report: NoticeTickReport): Promise<void> {
+    if (candidates.length === 0) return;
+    const keys = candidates.map((c) => c.request.key);
+    const existing = new Set(
+      (
+        await prisma.$queryRaw<{ key: string }[]>`SELECT key FROM fanout WHERE key = ANY(${keys}::text[])`
+      ).map((r) => r.key),
+    );
+    const missing = candidates.filter((c) => !existing.has(c.request.key));
+    const queues = [...new Set(missing.flatMap((c) => (c.needs ? [c.needs.queue] : [])))];
+    const groups =
+      queues.length === 0
+        ? []
+        : await prisma.$queryRaw<
+            { queue: string; lead: number; night: boolean; maybe: boolean; powerBack: boolean }[]
+          >`
+            SELECT queue, lead_minutes::int AS lead, night, bool_or(include_maybe) AS maybe,
+                   bool_or(power_back) AS "powerBack"
+              FROM schedule_subscription WHERE queue = ANY(${queues}::text[])
+             GROUP BY queue, lead_minutes, night`;
+    for (const candidate of missing) {
+      const needs = candidate.needs;
+      const anybody =
+        !needs ||
+        groups.some(
+          (g) =>
+            g.queue === needs.queue &&
+            (needs.lead === undefined || g.lead === needs.lead) &&
+            (needs.night === undefined || g.night === needs.night) &&
+            (!needs.maybe || g.maybe) &&
+            (!needs.powerBack || g.powerBack),
+        );
+      if (!anybody) continue;
+      const started = await start(candidate.kind, candidate.request);
+      if (started.created)
+        report.started.push({ kind: candidate.kind, key: started.key, total: started.total });
+    }
+  }
+
+  /** (c) Day notices for today and tomorrow, per audience, once the debounce has passed. */
+  async function tellDays(
+    now: Date,
+    days: DayRow[],
+    audiences: Audience[],
+    report: NoticeTickReport,
+  ): Promise<void> {
+    const today = kyivIsoDate(now);
+    const dates = [today, addDays(today, 1)];
+    const told = await prisma.$queryRaw<{ queue: string; date: string; audience: string; slots: string }[]>`
+      SELECT queue, date::text AS date, audience, slots FROM schedule_day_notice
+       WHERE date = ANY(${dates}::text[]::date[])`;
+    const toldSlots = new Map(told.map((r) => [`${r.queue} ${r.date} ${r.audience}`, r.slots]));
+    const due: { row: DayRow; audience: Audience }[] = [];
+    for (const row of days) {
+      if (!dates.includes(row.date)) continue;
+      for (const audience of audiences) {
+        const previous = toldSlots.get(`${row.queue} ${row.date} ${AUDIENCE_NAME[audience]}`);
+        const last = previous === undefined ? null : { slots: previous };
+        if (dayNoticeDue(now, last, row, settings.debounceMs)) due.push({ row, audience });
+      }
+    }
+    if (due.length > 0) {
+      // Only audiences with somebody in them (asked only when a day is due: rarely).
+      const present = new Set(
+        (
+          await prisma.$queryRaw<{ queue: string; night: boolean }[]>`
+            SELECT DISTINCT queue, night FROM schedule_subscription
+             WHERE queue = ANY(${[...new Set(due.map((d) => d.row.queue))]}::text[])`
+        ).map((p) => `${p.queue} ${p.night ? "n" : "q"}`),
+      );
+      for (const { row, audience } of due) {
+        if (!present.has(`${row.queue} ${audience}`)) continue;
+        const started = await tellDay(row, audience, now);
+        if (started) report.started.push({ kind: "day", ...started });
+      }
+    }
+    await prisma.$executeRaw`DELETE FROM schedule_day_notice WHERE date < ${addDays(today, -7)}::date`;
+  }
+
   async function tick(at?: Date): Promise<NoticeTickReport> {
     const now = at ?? deps.now();
     const report: NoticeTickReport = { started: [], cancelled: [] };
     const quiet = isQuiet(now, deps.quietHours);
+    // "n": night subscribers, at any hour; "q": the others, outside quiet hours.
     const audiences: Audience[] = quiet ? ["n"] : ["n", "q"];
     const today = kyivIsoDate(now);
-    const tomorrow = addDays(today, 1);
-    const dates = [addDays(today, -1), today, tomorrow];
+    const dates = [addDays(today, -1), today, addDays(today, 1)];
 
     // The schedule in force for yesterday (periods running past midnight), today and tomorrow, of
     // the queues somebody follows, and the two newest mode changes.
@@ -183,174 +369,25 @@ export function createScheduleNotices(deps: ScheduleNoticeDeps) {
          WHERE d.date = ANY(${dates}::text[]::date[])
            AND EXISTS (SELECT 1 FROM schedule_subscription s WHERE s.queue = d.queue)
          ORDER BY d.queue, d.date, d.publication_id DESC`,
-      prisma.$queryRaw<{ id: number; mode: OutageMode; message: string | null; changedAt: Date }[]>`
+      prisma.$queryRaw<ModeRow[]>`
         SELECT id, mode::text AS mode, message, changed_at AS "changedAt"
           FROM outage_mode_change ORDER BY id DESC LIMIT 2`,
     ]);
-    const [mode, beforeMode] = modes;
+    const candidates = modeCandidates(now, modes, audiences, settings.modeWindowMs);
+    const live = new Set<string>();
     // Warnings and "power back" follow the schedules only while they apply.
-    const schedulesApply = (mode?.mode ?? "schedules") === "schedules";
-
-    const candidates: Candidate[] = [];
-    // (d) The newest mode change, unless it only repeats the one before it.
-    if (
-      mode &&
-      mode.changedAt.getTime() > now.getTime() - settings.modeWindowMs &&
-      !(beforeMode && beforeMode.mode === mode.mode && beforeMode.message === mode.message)
-    ) {
-      for (const audience of audiences) {
-        candidates.push({
-          kind: "mode",
-          needs: null,
-          request: {
-            key: `sched:mode:${mode.id}:${AUDIENCE_NAME[audience]}`,
-            priority: "urgent",
-            audienceSql: MODE_AUDIENCE,
-            params: [mode.mode, mode.message, audience === "n"],
-          },
-        });
-      }
-    }
-
-    const byQueue = new Map<string, DayRow[]>();
-    for (const row of days) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
-    const livePeriods = new Set<string>();
-    if (schedulesApply) {
+    if ((modes[0]?.mode ?? "schedules") === "schedules") {
+      const byQueue = new Map<string, DayRow[]>();
+      for (const row of days) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
       for (const [queue, rows] of byQueue) {
-        const inForce: DayInForce[] = rows.map((row) => ({
-          date: row.date,
-          slots: decodeSlots(row.slots),
-          publishedAt: row.publishedAt,
-        }));
-        const periods = periodsInForce(inForce);
-        for (const period of periods) {
-          if (period.to.getTime() > now.getTime()) livePeriods.add(beforePrefix(queue, period));
-        }
-        // (a) Warnings due now, per lead and audience.
-        for (const { period, lead } of dueBeforeNotices(now, periods)) {
-          const prefix = beforePrefix(queue, period);
-          for (const audience of audiences) {
-            candidates.push({
-              kind: "before_off",
-              needs: { queue, lead, night: audience === "n", maybe: period.state === "maybe" },
-              request: {
-                key: `${prefix}${lead}:${AUDIENCE_NAME[audience]}`,
-                priority: "urgent",
-                paid: true,
-                audienceSql: BEFORE_AUDIENCE,
-                params: [
-                  queue,
-                  period.state,
-                  period.from.toISOString(),
-                  period.to.toISOString(),
-                  lead,
-                  audience === "n",
-                  // Anyone told of this start (whatever end it had then) is not told again.
-                  `sched:before:${queue}:${period.state}:${period.from.toISOString()}:%`,
-                ],
-              },
-            });
-          }
-        }
-        // (e) Power back: not deferred past quiet hours (it would be old news by the morning).
-        for (const period of duePowerBack(now, periods, settings.powerBackWindowMs)) {
-          candidates.push({
-            kind: "power_back",
-            needs: { queue, powerBack: true },
-            request: {
-              key: `sched:back:${queue}:${period.to.toISOString()}`,
-              priority: "urgent",
-              audienceSql: POWER_BACK_AUDIENCE,
-              params: [queue, period.to.toISOString(), quiet],
-            },
-          });
-        }
+        const planned = queueCandidates(now, queue, rows, audiences, quiet, settings.powerBackWindowMs);
+        candidates.push(...planned.candidates);
+        for (const key of planned.live) live.add(key);
       }
     }
-
-    // (b) Before-off fan-outs still queued whose period is gone (removed, moved, or over).
-    const open = await prisma.$queryRaw<{ key: string }[]>`
-      SELECT f.key FROM fanout f
-       WHERE f.finished_at IS NULL AND f.key LIKE 'sched:before:%'
-         AND EXISTS (SELECT 1 FROM outbound_message m WHERE m.fanout_id = f.id AND m.state = 'queued')`;
-    for (const { key } of open) {
-      if (livePeriods.has(periodOfKey(key))) continue;
-      const skipped = await deps.fanout.cancel(key);
-      report.cancelled.push({ key, skipped });
-      log.info({ key, skipped }, "schedule notice cancelled: its period is no longer in force");
-    }
-
-    // (a, d, e) Start what is due and not started yet, for audiences that have somebody in them.
-    if (candidates.length > 0) {
-      const keys = candidates.map((c) => c.request.key);
-      const existing = new Set(
-        (
-          await prisma.$queryRaw<{ key: string }[]>`SELECT key FROM fanout WHERE key = ANY(${keys}::text[])`
-        ).map((r) => r.key),
-      );
-      const missing = candidates.filter((c) => !existing.has(c.request.key));
-      const queues = [...new Set(missing.flatMap((c) => (c.needs ? [c.needs.queue] : [])))];
-      const groups =
-        queues.length === 0
-          ? []
-          : await prisma.$queryRaw<
-              { queue: string; lead: number; night: boolean; maybe: boolean; powerBack: boolean }[]
-            >`
-              SELECT queue, lead_minutes::int AS lead, night, bool_or(include_maybe) AS maybe,
-                     bool_or(power_back) AS "powerBack"
-                FROM schedule_subscription WHERE queue = ANY(${queues}::text[])
-               GROUP BY queue, lead_minutes, night`;
-      for (const candidate of missing) {
-        const needs = candidate.needs;
-        if (
-          needs &&
-          !groups.some(
-            (g) =>
-              g.queue === needs.queue &&
-              (needs.lead === undefined || g.lead === needs.lead) &&
-              (needs.night === undefined || g.night === needs.night) &&
-              (!needs.maybe || g.maybe) &&
-              (!needs.powerBack || g.powerBack),
-          )
-        )
-          continue;
-        const started = await start(candidate.kind, candidate.request);
-        if (started.created)
-          report.started.push({ kind: candidate.kind, key: started.key, total: started.total });
-      }
-    }
-
-    // (c) Day notices for today and tomorrow, per audience, debounced.
-    const told = await prisma.$queryRaw<{ queue: string; date: string; audience: string; slots: string }[]>`
-      SELECT queue, date::text AS date, audience, slots FROM schedule_day_notice
-       WHERE date = ANY(${[today, tomorrow]}::text[]::date[])`;
-    const toldSlots = new Map(told.map((r) => [`${r.queue} ${r.date} ${r.audience}`, r.slots]));
-    const dueDays: { row: DayRow; audience: Audience }[] = [];
-    for (const row of days) {
-      if (row.date !== today && row.date !== tomorrow) continue;
-      for (const audience of audiences) {
-        const previous = toldSlots.get(`${row.queue} ${row.date} ${AUDIENCE_NAME[audience]}`);
-        const told = previous === undefined ? null : { slots: previous };
-        if (dayNoticeDue(now, told, row, settings.debounceMs)) dueDays.push({ row, audience });
-      }
-    }
-    if (dueDays.length > 0) {
-      // Only audiences with somebody in them (asked only when a day is due: rarely).
-      const present = new Set(
-        (
-          await prisma.$queryRaw<{ queue: string; night: boolean }[]>`
-            SELECT DISTINCT queue, night FROM schedule_subscription
-             WHERE queue = ANY(${[...new Set(dueDays.map((d) => d.row.queue))]}::text[])`
-        ).map((p) => `${p.queue} ${p.night ? "n" : "q"}`),
-      );
-      for (const { row, audience } of dueDays) {
-        if (!present.has(`${row.queue} ${audience}`)) continue;
-        const told = await tellDay(row, audience, now);
-        if (told) report.started.push({ kind: "day", ...told });
-      }
-    }
-    await prisma.$executeRaw`DELETE FROM schedule_day_notice WHERE date < ${addDays(today, -7)}::date`;
-
+    await cancelStale(live, report);
+    await startDue(candidates, report);
+    await tellDays(now, days, audiences, report);
     if (report.started.length > 0 || report.cancelled.length > 0) {
       log.info({ started: report.started, cancelled: report.cancelled.length }, "schedule notices planned");
     }
