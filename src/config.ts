@@ -115,6 +115,11 @@ export const envSchema = z
     VIBER_SKIP_OUTSIDE_FREE_WINDOW: booleanFlag(false),
     TELEGRAM_PAID_BROADCAST: z.preprocess(emptyToUndefined, z.enum(["off", "urgent", "all"]).default("off")),
     TELEGRAM_PAID_BROADCAST_PER_SECOND: positiveInt(1000),
+    SCHEDULE_NOTICES_ENABLED: booleanFlag(true),
+    SCHEDULE_NOTICE_DEBOUNCE_SECONDS: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number().int().min(0).max(3600).default(120),
+    ),
     TELEGRAM_PAID_BROADCAST_DAILY_BUDGET: z.preprocess(
       emptyToUndefined,
       z.coerce.number().int().min(0).default(0),
@@ -226,6 +231,13 @@ export interface Config {
     viberPerSecond: number;
     viberSkipOutsideFreeWindow: boolean;
   };
+  /** Schedule notices to subscribers (before off periods, day published/changed, mode, power back). */
+  scheduleNotices: {
+    /** Run the planner tick every minute. */
+    enabled: boolean;
+    /** A day's change is told once its newest publication is this old: quick edits give one message. */
+    debounceSeconds: number;
+  };
   /** Telegram paid broadcasts (allow_paid_broadcast) for fan-outs that ask for them. */
   paidBroadcast: {
     /** off; urgent = only urgent fan-outs; all = any fan-out that asks. */
@@ -333,6 +345,10 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       telegramPerSecond: env.TELEGRAM_PROACTIVE_PER_SECOND,
       viberPerSecond: env.VIBER_PROACTIVE_PER_SECOND,
       viberSkipOutsideFreeWindow: env.VIBER_SKIP_OUTSIDE_FREE_WINDOW,
+    },
+    scheduleNotices: {
+      enabled: env.SCHEDULE_NOTICES_ENABLED,
+      debounceSeconds: env.SCHEDULE_NOTICE_DEBOUNCE_SECONDS,
     },
     paidBroadcast: {
       mode: env.TELEGRAM_PAID_BROADCAST,

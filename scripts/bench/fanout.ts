@@ -4,9 +4,11 @@
 //   free     --free-recipients 10000 Telegram users, one bulk fan-out, the real service against a
 //            fake Bot API answering 429 above 30 messages/s: rate, 429s, doubles
 //   paid     --paid-recipients 200000 users, one bulk fan-out with paid broadcast, the fake enforcing
-//            1,000 messages/s (and 30/s for unpaid ones); meanwhile an urgent "before outage" fan-out
-//            of 100 other users every --urgent-every 15 s: time to enqueue, time to notify all, peak
-//            RSS, and each urgent fan-out's lateness (start() to its last message accepted)
+//            1,000 messages/s (and 30/s for unpaid ones); meanwhile every --urgent-every 15 s an
+//            operator publishes an off period starting within half an hour for one of 40 queues of
+//            100 subscribers each (lead 60 min) and the schedule notices' planner tick starts its
+//            urgent "before outage" fan-out: time to enqueue, time to notify all, peak RSS, and each
+//            warning's lateness (the tick to its last message accepted)
 // The fan-outs are started from this process (its own outbound instance, not delivering); the service
 // child delivers. Results in bench-results/fanout-<time>.json.
 import { performance } from "node:perf_hooks";
@@ -17,6 +19,9 @@ import { Registry } from "prom-client";
 import type { ChannelSender } from "../../src/channels/channel.js";
 import { createPrisma } from "../../src/db/client.js";
 import { createOutbound, type Outbound } from "../../src/jobs/outbound.js";
+import { publishDay } from "../../src/operator/schedules.js";
+import { slotTime } from "../../src/schedules/kyiv-day.js";
+import { nextSlotBoundary } from "../../test/helpers/schedules.js";
 import { defaultQueueSettings, type OutboundSettings } from "../../src/jobs/outbound-settings.js";
 import { startRateLimitedTelegram } from "./rate-limited-telegram.js";
 import { spawnService } from "./spawn-service.js";
@@ -61,6 +66,31 @@ async function seedUsers(url: string, from: number, n: number): Promise<{ first:
     [CHAT_BASE, from, from + n - 1],
   );
   return row!;
+}
+
+/** The queue of urgent group `g` ("70.1".."70.40"): its 100 users follow it with a 60-minute lead. */
+const urgentQueue = (group: number) => `70.${group + 1}`;
+
+/** Configures the urgent groups' queues and subscribes each group's users (night: any hour). */
+async function subscribeUrgentGroups(
+  url: string,
+  first: number,
+  groups: number,
+  size: number,
+): Promise<void> {
+  await query(
+    url,
+    `INSERT INTO outage_queue (code, name, sort)
+     SELECT '70.' || g, 'Черга 70.' || g, 7000 + g FROM generate_series(1, $1::int) g`,
+    [groups],
+  );
+  await query(
+    url,
+    `INSERT INTO schedule_subscription (user_id, queue, lead_minutes, night, updated_at)
+     SELECT u, '70.' || ((u - $1::int) / $2::int + 1), 60, true, now()
+       FROM generate_series($1::int, $1::int + $2::int * $3::int - 1) u`,
+    [first, size, groups],
+  );
 }
 
 /** An outbound instance on `url` with benchmark settings (no reminders, no quiet hours). */
@@ -198,6 +228,8 @@ async function delivery(ctx: FanoutBenchContext, kind: "free" | "paid") {
   const db = await ctx.createBenchDatabase();
   const urgentStarted = new Map<number, number>();
   const urgentLast = new Map<number, number>();
+  /** How long each planner tick took (it runs every minute in the service). */
+  const tickMs: number[] = [];
   const chatGroup = (chat: number) => Math.floor((chat - CHAT_BASE - recipients - 1) / urgentSize);
   const telegram = await startRateLimitedTelegram({
     token: ctx.token,
@@ -217,11 +249,14 @@ async function delivery(ctx: FanoutBenchContext, kind: "free" | "paid") {
     const urgent = urgentGroups
       ? await seedUsers(db.url, recipients + 1, urgentGroups * urgentSize)
       : undefined;
+    if (urgent) await subscribeUrgentGroups(db.url, urgent.first, urgentGroups, urgentSize);
     const env = {
       ...base.env,
       TELEGRAM_API_ROOT: telegram.apiRoot,
       LOG_LEVEL: "warn",
       TELEGRAM_PROACTIVE_PER_SECOND: "30",
+      // The warnings are planned from this process; the service only delivers.
+      SCHEDULE_NOTICES_ENABLED: "false",
       ...(kind === "paid"
         ? {
             TELEGRAM_PAID_BROADCAST: "all",
@@ -242,10 +277,14 @@ async function delivery(ctx: FanoutBenchContext, kind: "free" | "paid") {
       );
     }, 1000);
     // The instance that starts fan-outs decides whether they may pay: it needs the service's settings.
-    const p = producer(
-      db.url,
-      kind === "paid" ? { fanout: { paid: { mode: "all", perSecond: 950, dailyBudget: 1_000_000 } } } : {},
-    );
+    // Its planner plans the warnings only (no day notices: the debounce outlasts the run).
+    const p = producer(db.url, {
+      scheduleNotices: { debounceMs: 24 * 3_600_000 },
+      ...(kind === "paid"
+        ? { fanout: { paid: { mode: "all" as const, perSecond: 950, dailyBudget: 1_000_000 } } }
+        : {}),
+    });
+    const prisma = createPrisma(db.url, { poolSize: 2 });
     try {
       await p.outbound.start({ deliver: false, schedule: false });
       const rssBefore = peakRssMb();
@@ -274,15 +313,26 @@ async function delivery(ctx: FanoutBenchContext, kind: "free" | "paid") {
           Date.now() >= nextUrgent &&
           telegram.acceptedAt.length < recipients
         ) {
-          const first = urgent.first + group * urgentSize;
+          // An off period starting at the next half hour (within 31 minutes): due for the
+          // 60-minute subscribers at once; the planner's tick starts their warning.
+          const slot = nextSlotBoundary(new Date());
+          await publishDay(
+            prisma,
+            slot.date,
+            {
+              [urgentQueue(group)]: [
+                { from: slotTime(slot.index), to: slotTime(slot.index + 1), state: "off" },
+              ],
+            },
+            { source: "api", actor: "bench" },
+          );
           urgentStarted.set(group, Date.now());
-          await p.outbound.fanout.start({
-            key: `bench-urgent-${group}`,
-            priority: "urgent",
-            paid: true,
-            audienceSql: AUDIENCE,
-            params: [first, first + urgentSize - 1, 2],
-          });
+          const tickStart = performance.now();
+          const report = await p.outbound.scheduleNotices.tick();
+          tickMs.push(Math.round(performance.now() - tickStart));
+          const warning = report.started.find((s) => s.kind === "before_off");
+          if (warning?.total !== urgentSize)
+            throw new Error(`planner started ${JSON.stringify(report.started)}`);
           group += 1;
           nextUrgent += urgentEveryS * 1000;
         }
@@ -339,6 +389,7 @@ async function delivery(ctx: FanoutBenchContext, kind: "free" | "paid") {
           median: sortedLateness[Math.floor(sortedLateness.length / 2)] ?? null,
           all: lateness,
         },
+        plannerTickMs: tickMs,
         servicePeakRssMb: Math.round(servicePeak),
         producerPeakRssMb: peakRssMb(),
         producerRssBeforeEnqueueMb: rssBefore,
@@ -350,6 +401,7 @@ async function delivery(ctx: FanoutBenchContext, kind: "free" | "paid") {
     } finally {
       clearInterval(sampler);
       await p.close();
+      await prisma.$disconnect();
       await service.stop();
     }
   } finally {

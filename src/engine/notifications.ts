@@ -3,6 +3,8 @@
 // language with renderNotification() (in notify-render.ts, owned by the engine) and hands the Reply
 // to the user's channel sender.
 
+import type { OutageMode, SchedulePeriod } from "../schedules/types.js";
+
 export type Notification =
   | {
       kind: "outage_report_status";
@@ -60,6 +62,52 @@ export type Notification =
       kind: "handoff_closed";
       conversationId: number;
       resolution?: string;
+    }
+  // ---- Schedule notifications (subscriptions in schedule_subscription; planned in src/jobs)
+  | {
+      /**
+       * A period without power (or a possible one) is about to start in the queue's schedule in force.
+       * Sent `leadMinutes` before `from`, or at once when published later than that ("late, not never").
+       */
+      kind: "schedule_before_off";
+      queue: string;
+      /** The account label or address the person follows this queue for, when there is one. */
+      label?: string;
+      state: "off" | "maybe";
+      /** ISO instants of the period (it may run past midnight into the next day's schedule). */
+      from: string;
+      to: string;
+    }
+  | {
+      /**
+       * A Kyiv day's schedule for the queue: published (the first the person hears of that day) or
+       * changed since they were last told (debounced: one message with the final state).
+       */
+      kind: "schedule_day";
+      queue: string;
+      label?: string;
+      /** YYYY-MM-DD, Kyiv. */
+      date: string;
+      change: "published" | "changed";
+      /** The day's periods without power now, "HH:MM" Kyiv wall clock ("24:00" ends the day). */
+      periods: SchedulePeriod[];
+      /** What the person was told before (change "changed" only). */
+      previous?: SchedulePeriod[];
+    }
+  | {
+      /** The region-wide mode changed: emergency shutdowns announced, or schedules back / no outages. */
+      kind: "schedule_mode";
+      mode: OutageMode;
+      /** The operator's message with the mode. */
+      message?: string;
+    }
+  | {
+      /** An off period of the queue's schedule ended: power should be back ("power back" chosen). */
+      kind: "schedule_power_back";
+      queue: string;
+      label?: string;
+      /** ISO instant the period ended. */
+      at: string;
     };
 
 /** Enqueues notifications for durable delivery (implemented by the outbound queue in src/jobs). */

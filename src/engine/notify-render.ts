@@ -6,9 +6,11 @@ import { GLOBAL_CHOICES, submitReadingChoice } from "./global-choices.js";
 import { orderStatusKey, outageStatusKey } from "./flows/my-requests.js";
 import { t } from "./i18n/index.js";
 import type { Notification } from "./notifications.js";
+import { isScheduleNotification, renderScheduleNotification } from "./notify-render-schedule.js";
 import type { Choice, Language, Reply } from "./replies.js";
 
-export function renderNotification(language: Language, notification: Notification): Reply {
+export function renderNotification(language: Language, notification: Notification, now = new Date()): Reply {
+  if (isScheduleNotification(notification)) return renderScheduleNotification(language, notification, now);
   const time = (iso: string): string => showInstant(new Date(iso));
   const myRequests: Choice[] = [{ id: GLOBAL_CHOICES.myRequests, label: t(language, "notify.myRequests") }];
   switch (notification.kind) {

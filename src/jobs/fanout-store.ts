@@ -35,47 +35,57 @@ export interface FanoutStarted {
   paid: boolean;
 }
 
+/** A Prisma interactive transaction (the caller's, when a fan-out must commit with its own writes). */
+export type FanoutTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/** Options of a transaction that may insert a large fan-out (200,000 rows take seconds). */
+export const FANOUT_TRANSACTION = { timeout: 15 * 60_000, maxWait: 30_000 } as const;
+
 export async function insertFanout(
   prisma: PrismaClient,
   request: FanoutRequest,
   paid: boolean,
 ): Promise<FanoutStarted> {
+  return prisma.$transaction((tx) => insertFanoutIn(tx, request, paid), FANOUT_TRANSACTION);
+}
+
+/** insertFanout inside the caller's transaction: the fan-out exists iff the caller commits. */
+export async function insertFanoutIn(
+  tx: FanoutTx,
+  request: FanoutRequest,
+  paid: boolean,
+): Promise<FanoutStarted> {
   const params = request.params ?? [];
   const n = params.length;
-  return prisma.$transaction(
-    async (tx) => {
-      const [row] = await tx.$queryRaw<{ id: number }[]>`
-        INSERT INTO fanout (key, priority, paid) VALUES (${request.key}, ${request.priority}, ${paid})
-        ON CONFLICT (key) DO NOTHING RETURNING id`;
-      if (!row) {
-        const [existing] = await tx.$queryRaw<{ total: number; paid: boolean }[]>`
-          SELECT total, paid FROM fanout WHERE key = ${request.key}`;
-        return {
-          key: request.key,
-          created: false,
-          total: existing?.total ?? 0,
-          paid: existing?.paid ?? false,
-        };
-      }
-      const total = await tx.$executeRawUnsafe(
-        `INSERT INTO outbound_message (user_id, channel, kind, notification, fanout_id, fanout_priority, fanout_paid)
-         SELECT DISTINCT ON (a.user_id) u.id, u.channel, (a.notification::jsonb)->>'kind', a.notification::jsonb,
-                $${n + 1}::int, $${n + 2}::smallint, ($${n + 3}::boolean AND u.channel = 'telegram')
-           FROM (${request.audienceSql}) AS a(user_id, notification)
-           JOIN messenger_user u ON u.id = a.user_id AND u.status = 'active'
-          ORDER BY a.user_id`,
-        ...params,
-        row.id,
-        PRIORITY_RANK[request.priority],
-        paid,
-      );
-      await tx.$executeRaw`
-        UPDATE fanout SET total = ${total}, finished_at = CASE WHEN ${total}::int = 0 THEN clock_timestamp() END
-         WHERE id = ${row.id}`;
-      return { key: request.key, created: true, total, paid };
-    },
-    { timeout: 15 * 60_000, maxWait: 30_000 },
+  const [row] = await tx.$queryRaw<{ id: number }[]>`
+    INSERT INTO fanout (key, priority, paid) VALUES (${request.key}, ${request.priority}, ${paid})
+    ON CONFLICT (key) DO NOTHING RETURNING id`;
+  if (!row) {
+    const [existing] = await tx.$queryRaw<{ total: number; paid: boolean }[]>`
+      SELECT total, paid FROM fanout WHERE key = ${request.key}`;
+    return {
+      key: request.key,
+      created: false,
+      total: existing?.total ?? 0,
+      paid: existing?.paid ?? false,
+    };
+  }
+  const total = await tx.$executeRawUnsafe(
+    `INSERT INTO outbound_message (user_id, channel, kind, notification, fanout_id, fanout_priority, fanout_paid)
+     SELECT DISTINCT ON (a.user_id) u.id, u.channel, (a.notification::jsonb)->>'kind', a.notification::jsonb,
+            $${n + 1}::int, $${n + 2}::smallint, ($${n + 3}::boolean AND u.channel = 'telegram')
+       FROM (${request.audienceSql}) AS a(user_id, notification)
+       JOIN messenger_user u ON u.id = a.user_id AND u.status = 'active'
+      ORDER BY a.user_id`,
+    ...params,
+    row.id,
+    PRIORITY_RANK[request.priority],
+    paid,
   );
+  await tx.$executeRaw`
+    UPDATE fanout SET total = ${total}, finished_at = CASE WHEN ${total}::int = 0 THEN clock_timestamp() END
+     WHERE id = ${row.id}`;
+  return { key: request.key, created: true, total, paid };
 }
 
 export interface ClaimedRow {

@@ -13,6 +13,8 @@ export interface OutboundMetrics {
   paidBroadcasts: Counter;
   /** Fan-out messages a dead process left mid-send (marked uncertain by the sweep). */
   fanoutLost: Counter;
+  /** Messages of the schedule notices' fan-outs as they were created, per kind. */
+  scheduleNotices: Counter<"kind">;
 }
 
 export function createOutboundMetrics(registry: Registry): OutboundMetrics {
@@ -55,6 +57,14 @@ export function createOutboundMetrics(registry: Registry): OutboundMetrics {
       new Counter({
         name: "outbound_fanout_lost_sends_total",
         help: "Fan-out messages left mid-send by a process that died (uncertain, never re-sent)",
+        registers: [registry],
+      }),
+    scheduleNotices:
+      existing<Counter<"kind">>("schedule_notices_planned_total") ??
+      new Counter({
+        name: "schedule_notices_planned_total",
+        help: "Schedule notices planned (messages of the fan-outs created) by kind: before_off, power_back, day, mode",
+        labelNames: ["kind"] as const,
         registers: [registry],
       }),
   };

@@ -44,6 +44,31 @@ export interface OutboundSettings {
   tickCron: string;
   /** Fan-out lanes (fanout.ts); defaults from defaultFanoutSettings() for what is left out. */
   fanout?: Partial<FanoutSettings>;
+  /** Schedule notices (schedule-notices.ts); defaults from defaultScheduleNoticeSettings(). */
+  scheduleNotices?: Partial<ScheduleNoticeSettings>;
+}
+
+export interface ScheduleNoticeSettings {
+  /** Run the planner tick on schedule (every minute). */
+  enabled: boolean;
+  /** A day's change is told once its newest publication is this old (several quick edits: one message). */
+  debounceMs: number;
+  /** "Power should be back" is still sent this long after the period's end (a late tick, a restart). */
+  powerBackWindowMs: number;
+  /** A mode change older than this is not announced any more (a deployment does not dig up old ones). */
+  modeWindowMs: number;
+  /** Cron of the tick (Kyiv time). */
+  cron: string;
+}
+
+export function defaultScheduleNoticeSettings(): ScheduleNoticeSettings {
+  return {
+    enabled: true,
+    debounceMs: 120_000,
+    powerBackWindowMs: 10 * 60_000,
+    modeWindowMs: 24 * 3_600_000,
+    cron: "* * * * *",
+  };
 }
 
 export interface FanoutSettings {
@@ -109,6 +134,10 @@ export function outboundSettingsFromConfig(config: Config): OutboundSettings {
         perSecond: config.paidBroadcast.perSecond * PACING_HEADROOM,
         dailyBudget: config.paidBroadcast.dailyBudget,
       },
+    },
+    scheduleNotices: {
+      enabled: config.scheduleNotices.enabled,
+      debounceMs: config.scheduleNotices.debounceSeconds * 1000,
     },
   };
 }

@@ -18,11 +18,13 @@ import {
   insertFanout,
   paidBudgetLeft,
   type FanoutProgress,
+  insertFanoutIn,
   type FanoutRequest,
   type FanoutStarted,
+  type FanoutTx,
 } from "./fanout-store.js";
 import { createOutboundMetrics, registerFanoutGauges } from "./outbound-metrics.js";
-import type { OutboundSettings } from "./outbound-settings.js";
+import { defaultScheduleNoticeSettings, type OutboundSettings } from "./outbound-settings.js";
 import {
   countByState,
   DEAD_LETTER_QUEUE,
@@ -41,8 +43,10 @@ import {
 } from "./reminder-campaign.js";
 import { dueReminder } from "./reminder-schedule.js";
 import { quietHoursEnd } from "./quiet-hours.js";
+import { createScheduleNotices, type NoticeTickReport } from "./schedule-notices.js";
 
 export const REMINDER_TICK_QUEUE = "reminders-tick";
+export const SCHEDULE_NOTICE_TICK_QUEUE = "schedule-notices-tick";
 const CHANNELS: ChannelName[] = ["telegram", "viber", "web"];
 
 export interface OutboundDeps {
@@ -66,6 +70,11 @@ export interface StartOptions {
    * cluster's schedule is removed. false: neither schedule nor unschedule (scripts, tests).
    */
   schedule?: boolean;
+  /**
+   * Schedule the schedule notices' planner tick. Default: settings.scheduleNotices.enabled (false
+   * there removes the cluster's schedule) unless `schedule` is false, which leaves it alone.
+   */
+  scheduleNotices?: boolean;
 }
 
 export interface Outbound {
@@ -86,6 +95,8 @@ export interface Outbound {
   }): Promise<Record<string, number>>;
   /** Bulk notifications to many users (fanout.ts); delivered by the lanes start() runs. */
   fanout: FanoutApi;
+  /** The schedule notices' planner (schedule-notices.ts); tick() runs one planning pass now. */
+  scheduleNotices: { tick(at?: Date): Promise<NoticeTickReport> };
   /** Messages per state created since `since`. */
   stats(since?: Date): Promise<Record<string, number>>;
   /**
@@ -99,9 +110,10 @@ export interface FanoutApi {
   /**
    * Creates a fan-out: one INSERT ... SELECT of every recipient of `audienceSql` in one transaction.
    * Idempotent per key (a repeated start adds nothing, whatever restarts or instances). Durable when
-   * it resolves; the lanes of every instance deliver it, urgent fan-outs before bulk ones.
+   * it resolves; the lanes of every instance deliver it, urgent fan-outs before bulk ones. With `tx`,
+   * inside the caller's transaction: the fan-out exists iff the caller commits.
    */
-  start(request: FanoutRequest): Promise<FanoutStarted>;
+  start(request: FanoutRequest, tx?: FanoutTx): Promise<FanoutStarted>;
   progress(key: string): Promise<FanoutProgress | undefined>;
   list(limit?: number): Promise<FanoutProgress[]>;
   /** Skips what is still queued of a fan-out (a superseded notice); returns how many. */
@@ -139,12 +151,11 @@ export function createOutbound(deps: OutboundDeps): Outbound {
       paidOn ? paidBudgetLeft(prisma, fanoutSettings.paid.dailyBudget) : undefined,
   });
   const fanout: FanoutApi = {
-    async start(request) {
-      const started = await insertFanout(
-        prisma,
-        request,
-        paidAllowed(fanoutSettings, request.priority, request.paid ?? false),
-      );
+    async start(request, tx) {
+      const paid = paidAllowed(fanoutSettings, request.priority, request.paid ?? false);
+      const started = tx
+        ? await insertFanoutIn(tx, request, paid)
+        : await insertFanout(prisma, request, paid);
       lanes?.poke();
       log.info(started, started.created ? "fan-out created" : "fan-out already exists; nothing added");
       return started;
@@ -160,6 +171,16 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     },
   };
   let stopping = new AbortController();
+  const noticeSettings = { ...defaultScheduleNoticeSettings(), ...settings.scheduleNotices };
+  const scheduleNotices = createScheduleNotices({
+    prisma,
+    fanout,
+    logger: log,
+    quietHours: settings.reminders.quietHours,
+    settings: noticeSettings,
+    now,
+    onPlanned: (kind, messages) => metrics.scheduleNotices.inc({ kind }, messages),
+  });
 
   function requireBoss(): PgBoss {
     if (!boss) throw new Error("the outbound queue is not started");
@@ -221,6 +242,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     tick,
     runReminderCampaign: campaign,
     fanout,
+    scheduleNotices,
 
     async start(options = {}) {
       if (boss) return;
@@ -255,6 +277,12 @@ export function createOutbound(deps: OutboundDeps): Outbound {
           // overlaps the next minute's tick and ticks do not pile up behind it.
           await instance.createQueue(REMINDER_TICK_QUEUE, {
             name: REMINDER_TICK_QUEUE,
+            policy: "stately",
+            expireInSeconds: 1800,
+            retryLimit: 0,
+          });
+          await instance.createQueue(SCHEDULE_NOTICE_TICK_QUEUE, {
+            name: SCHEDULE_NOTICE_TICK_QUEUE,
             policy: "stately",
             expireInSeconds: 1800,
             retryLimit: 0,
@@ -314,6 +342,24 @@ export function createOutbound(deps: OutboundDeps): Outbound {
         // Reminders switched off in this deployment: stop the cluster's cron as well. (An explicit
         // schedule: false, as the reminders script passes, leaves the schedule alone.)
         await instance.unschedule(REMINDER_TICK_QUEUE);
+      }
+      if (options.schedule !== false && (options.scheduleNotices ?? noticeSettings.enabled)) {
+        await instance.schedule(
+          SCHEDULE_NOTICE_TICK_QUEUE,
+          noticeSettings.cron,
+          {},
+          { tz: COMPANY_TIME_ZONE },
+        );
+        await instance.work(SCHEDULE_NOTICE_TICK_QUEUE, async () => {
+          try {
+            await scheduleNotices.tick();
+          } catch (error) {
+            log.error({ err: error }, "schedule notices tick failed");
+            throw error;
+          }
+        });
+      } else if (options.schedule === undefined && options.scheduleNotices === undefined) {
+        await instance.unschedule(SCHEDULE_NOTICE_TICK_QUEUE);
       }
       log.info({ channels: CHANNELS.filter((c) => deps.senders[c]) }, "outbound queue started");
     },

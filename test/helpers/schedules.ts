@@ -1,9 +1,10 @@
 // Publishing outage schedules straight into the tables (what the operator API stores), for tests
 // of the customer's view through the channels.
 import type pg from "pg";
+import { addDays, slotAt, slotStart } from "../../src/schedules/kyiv-day.js";
 import { encodeSlots } from "../../src/schedules/slot-codes.js";
 import { periodsToSlots } from "../../src/schedules/periods.js";
-import type { SchedulePeriod, SlotState } from "../../src/schedules/types.js";
+import { SLOTS_PER_DAY, type SchedulePeriod, type SlotState } from "../../src/schedules/types.js";
 
 export function daySlots(...periods: [string, string, "off" | "maybe"][]): SlotState[] {
   const result = periodsToSlots(periods.map(([from, to, state]): SchedulePeriod => ({ from, to, state })));
@@ -29,4 +30,17 @@ export async function publishDays(
     );
   }
   return version;
+}
+
+/**
+ * The first half-hour boundary at least a minute after `from` (so within 31 minutes): its Kyiv date,
+ * slot index and instant. For tests that need a period starting soon, whatever the time of day.
+ */
+export function nextSlotBoundary(from: Date): { date: string; index: number; start: Date } {
+  const here = slotAt(new Date(from.getTime() + 60_000));
+  if (here.index + 1 < SLOTS_PER_DAY) {
+    return { date: here.date, index: here.index + 1, start: slotStart(here.date, here.index + 1) };
+  }
+  const date = addDays(here.date, 1);
+  return { date, index: 0, start: slotStart(date, 0) };
 }

@@ -222,12 +222,15 @@ describe("outbound queue", () => {
     expect(telegram.sent.map((x) => x.address).sort()).toEqual(users.map((u) => u.address).sort());
   }, 30_000);
 
-  it("registers the reminder tick as a pg-boss cron schedule in Kyiv time", async () => {
+  it("registers the reminder tick and the schedule notices' tick as pg-boss cron schedules in Kyiv time", async () => {
     const o = outbound({});
     await o.start({ deliver: false, schedule: true });
     const schedules = await db.prisma.$queryRaw<{ name: string; cron: string; timezone: string }[]>`
-      SELECT name, cron, timezone FROM pgboss.schedule`;
-    expect(schedules).toEqual([{ name: "reminders-tick", cron: "* * * * *", timezone: "Europe/Kyiv" }]);
+      SELECT name, cron, timezone FROM pgboss.schedule ORDER BY name`;
+    expect(schedules).toEqual([
+      { name: "reminders-tick", cron: "* * * * *", timezone: "Europe/Kyiv" },
+      { name: "schedule-notices-tick", cron: "* * * * *", timezone: "Europe/Kyiv" },
+    ]);
     await o.stop();
   });
 });
