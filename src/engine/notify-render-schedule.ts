@@ -5,6 +5,7 @@ import { addDays, kyivIsoDate } from "../schedules/kyiv-day.js";
 import { hoursMinutes } from "../schedules/next-switch.js";
 import type { SchedulePeriod } from "../schedules/types.js";
 import { queueTitleIn, SCHED } from "./flows/outage-schedule.js";
+import { subscriptionChoice } from "./global-choices.js";
 import { t } from "./i18n/index.js";
 import type { Notification } from "./notifications.js";
 import { kyivDate } from "./reading-window.js";
@@ -172,6 +173,10 @@ export function renderScheduleNotification(
         }),
       ];
       break;
+  }
+  // A notice about one queue also opens that queue's notification options (lead time, night, ...).
+  if ("queue" in notification) {
+    choices.push([{ id: subscriptionChoice(notification.queue), label: t(language, "notify.schedOptions") }]);
   }
   return { text: lines.join("\n"), choices, attached: true };
 }

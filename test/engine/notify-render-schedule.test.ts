@@ -3,6 +3,7 @@
 // changed in a day, the mode with the operator's message; the schedule view button on each.
 import { describe, expect, test } from "vitest";
 import { SCHED } from "../../src/engine/flows/outage-schedule.js";
+import { subscriptionChoice } from "../../src/engine/global-choices.js";
 import { t } from "../../src/engine/i18n/index.js";
 import { renderNotification } from "../../src/engine/notify-render.js";
 
@@ -22,7 +23,10 @@ test("uk: the issue's wording of a warning, with and without a label", () => {
     new Date("2026-11-30T13:30:00Z"),
   );
   expect(reply.text).toBe("🔴 Черга 3.2: світло вимкнуть о 16:00 (через 30 хв), до 18:00.");
-  expect(reply.choices).toEqual([[{ id: SCHED.view, label: "🕯 Графік відключень" }]]);
+  expect(reply.choices).toEqual([
+    [{ id: SCHED.view, label: "🕯 Графік відключень" }],
+    [{ id: "g:subopt:3.2", label: "⚙️ Налаштувати сповіщення" }],
+  ]);
   expect(reply.attached).toBe(true);
   const labeled = renderNotification(
     "uk",
@@ -97,7 +101,10 @@ describe.each(["uk", "en"] as const)("schedule notices (%s)", (language) => {
         ].join("\n"),
       }),
     );
-    expect(reply.choices).toEqual(button);
+    expect(reply.choices).toEqual([
+      ...button,
+      [{ id: subscriptionChoice("3.2"), label: t(language, "notify.schedOptions") }],
+    ]);
     const none = renderNotification(
       language,
       { kind: "schedule_day", queue: "3.2", date: "2026-11-30", change: "published", periods: [] },

@@ -278,6 +278,7 @@ export const en: Record<MessageKey, string> = {
   "notify.schedModeNone": "🟢 No outages are planned now: schedules do not apply.",
   "notify.schedModeSchedules": "🗓 Hourly outage schedules apply again: see your queue's schedule.",
   "notify.schedPowerBack": "💡 {who}: by the schedule, power should be back at {at}.",
+  "notify.schedOptions": "⚙️ Notification settings",
 
   // outage-schedule (the customer's schedule view)
   "sched.menu": "🕯 Outage schedule",

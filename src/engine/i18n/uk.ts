@@ -277,6 +277,7 @@ export const uk = {
   "notify.schedModeNone": "🟢 Відключення зараз не плануються: графіки не застосовуються.",
   "notify.schedModeSchedules": "🗓 Знову діють графіки погодинних відключень: дивіться графік своєї черги.",
   "notify.schedPowerBack": "💡 {who}: за графіком світло мало з’явитися о {at}.",
+  "notify.schedOptions": "⚙️ Налаштувати сповіщення",
 
   // outage-schedule (the customer's schedule view)
   "sched.menu": "🕯 Графік відключень",
