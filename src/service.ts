@@ -12,6 +12,7 @@ import { createCustomerPhotoStore } from "./db/customer-photo-store.js";
 import { createSchedulePictureStore } from "./db/schedule-picture-store.js";
 import { createSchedulePictures } from "./channels/schedule-pictures.js";
 import { scheduleMediaRoutes } from "./channels/schedule-media-routes.js";
+import { sharedPhotoRoutes } from "./channels/shared-photos.js";
 import { createPgEngineStore } from "./db/engine-store-pg.js";
 import { databaseReadiness, openDatabase, type OpenDatabase } from "./db/open.js";
 import { startRetention } from "./db/retention.js";
@@ -22,6 +23,7 @@ import { engineSettingsFrom } from "./engine/settings.js";
 import { createMetrics, type Metrics } from "./http/metrics.js";
 import { consolePlugin } from "./http/console/plugin.js";
 import { operatorApi } from "./http/operator/plugin.js";
+import { handoffPhotoStore } from "./operator/handoff-photos.js";
 import { buildServer } from "./http/server.js";
 import { createOutbound, type Outbound } from "./jobs/outbound.js";
 import { outboundSettingsFromConfig } from "./jobs/outbound-settings.js";
@@ -60,6 +62,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     registry: metrics.registry,
   });
 
+  // Operators' photos in conversations with a person, shown to the customer as pictures.
+  const sharedPhotos = handoffPhotoStore(db.prisma);
+
   const telegram = config.telegram.enabled
     ? createTelegramChannel({
         config: config.telegram,
@@ -68,6 +73,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         logger,
         metrics: metrics.registry,
         pictures: schedulePictures,
+        photos: sharedPhotos,
       })
     : undefined;
   const viber = config.viber.enabled
@@ -79,6 +85,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         logger,
         metrics: metrics.registry,
         schedulePictures,
+        sharedPhotos,
         publicUrl: config.http.publicUrl,
       })
     : undefined;
@@ -89,6 +96,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     metrics,
     prisma: db.prisma,
     schedulePictures,
+    sharedPhotos,
   });
 
   const senders: Partial<Record<ChannelName, ChannelSender>> = {};
@@ -104,7 +112,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     settings: outboundSettingsFromConfig(config),
   });
 
-  const plugins: FastifyPluginAsync[] = [web.plugin, scheduleMediaRoutes(schedulePictures, logger)];
+  const plugins: FastifyPluginAsync[] = [
+    web.plugin,
+    scheduleMediaRoutes(schedulePictures, logger),
+    sharedPhotoRoutes(sharedPhotos, logger),
+  ];
   if (telegram?.plugin) plugins.push(telegram.plugin);
   if (viber) plugins.push(viber.plugin);
   const operatorNotifier = {
@@ -136,7 +148,6 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       handoff: {
         unansweredMinutes: config.handoff.unansweredMinutes,
         pollMs: config.handoff.pollMs,
-        ...(config.http.publicUrl ? { publicUrl: config.http.publicUrl } : {}),
         metrics: metrics.registry,
       },
     }),

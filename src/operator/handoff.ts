@@ -4,7 +4,7 @@
 // transfer to an operator or a role, close with a resolution. Free of HTTP like the other services.
 // The engine's side (customer messages, back to the bot) is src/db/handoff-store-pg.ts.
 import { randomUUID } from "node:crypto";
-import { keptPhotoRef, parseKeptPhotoRef } from "../channels/customer-photos.js";
+import { keptPhotoRef } from "../channels/customer-photos.js";
 import type { OperatorRole, PrismaClient } from "../generated/prisma/client.js";
 import { accountContext, type AccountContext } from "./account-context.js";
 import { ConflictError, NotFoundError } from "./errors.js";
@@ -262,9 +262,6 @@ export interface OperatorPhoto {
   mimeType: string;
 }
 
-/** Where a customer opens an operator's photo: public, by an unguessable id (UUID v4). */
-export const SHARED_PHOTO_PATH = "/console/shared-photos/";
-
 /**
  * An answer to the customer, as typed: stored and enqueued in one transaction (the outbound queue
  * sends it at most once, in the customer's channel; a blocked customer is marked there).
@@ -277,21 +274,20 @@ export async function replyToHandoff(
   operator: OperatorRef,
   text: string,
   now: Date,
-  photo?: OperatorPhoto & { publicBase: string },
+  photo?: OperatorPhoto,
 ): Promise<{ firstAnswerSeconds: number | null }> {
   return changeAndNotify(prisma, notifier, async (tx) => {
     const row = await lockOwn(tx, id, operator);
     let photoRef: string | null = null;
-    let photoUrl: string | undefined;
+    let photoId: string | undefined;
     if (photo) {
-      const photoId = randomUUID();
+      photoId = randomUUID();
       // Kept like a web chat photo (the service keeps the bytes; the retention sweep spares it
       // while the message refers to it).
       await tx.$executeRaw`INSERT INTO customer_photo (id, address, mime_type, bytes)
         SELECT ${photoId}::uuid, u.address, ${photo.mimeType}, ${photo.bytes}
         FROM handoff_conversation c JOIN messenger_user u ON u.id = c.user_id WHERE c.id = ${id}`;
       photoRef = keptPhotoRef("web", photoId);
-      photoUrl = `${photo.publicBase}${SHARED_PHOTO_PATH}${photoId}`;
     }
     await tx.$executeRaw`INSERT INTO handoff_message (conversation_id, author, operator_id, text, photo_ref, created_at)
       VALUES (${id}, 'operator', ${operator.userId}, ${text || null}, ${photoRef}, ${now})`;
@@ -308,7 +304,8 @@ export async function replyToHandoff(
             kind: "handoff_reply",
             conversationId: id,
             text,
-            ...(photoUrl ? { photoUrl } : {}),
+            // The id, not the bytes: the customer's channel shows the photo as a picture.
+            ...(photoId ? { photoId } : {}),
           },
         },
       ],
@@ -396,23 +393,6 @@ export async function transferTargets(
     select: { id: true, login: true, role: true },
     orderBy: { login: "asc" },
   });
-}
-
-/** An operator's photo as the customer opens it from the link: only photos operators sent. */
-export async function sharedHandoffPhoto(prisma: PrismaClient, photoId: string): Promise<OperatorPhoto> {
-  const ref = keptPhotoRef("web", photoId);
-  if (!parseKeptPhotoRef(ref)) throw new NotFoundError("photo", photoId);
-  const sent = await prisma.$queryRaw<{ id: bigint }[]>`
-    SELECT id FROM handoff_message WHERE photo_ref = ${ref} AND author = 'operator' LIMIT 1`;
-  const row =
-    sent.length === 0
-      ? null
-      : await prisma.customerPhoto.findUnique({
-          where: { id: photoId },
-          select: { bytes: true, mimeType: true },
-        });
-  if (!row) throw new NotFoundError("photo", photoId);
-  return { bytes: Buffer.from(row.bytes), mimeType: row.mimeType };
 }
 
 /** Open conversations whose customer has waited for an answer longer than the threshold. */

@@ -52,7 +52,7 @@ export interface ConsoleOptions {
   trustProxy?: boolean;
   sessionPolicy?: SessionPolicy;
   /** "Write to a person": the unanswered-too-long flag, the pages' poll interval, and /metrics. */
-  handoff?: { unansweredMinutes: number; pollMs?: number; metrics?: Registry; publicUrl?: string };
+  handoff?: { unansweredMinutes: number; pollMs?: number; metrics?: Registry };
 }
 
 /** Pages anyone may open: sign-in and the stylesheet and script. */
@@ -210,7 +210,6 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
           conversationRoutes(deps, {
             unansweredMinutes: options.handoff?.unansweredMinutes ?? 10,
             pollMs: options.handoff?.pollMs ?? 1000,
-            publicUrl: (options.handoff?.publicUrl ?? "").replace(/\/+$/, ""),
             ...handoffMetrics(
               deps.prisma,
               options.handoff?.metrics,

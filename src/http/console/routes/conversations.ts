@@ -17,7 +17,6 @@ import {
   listHandoffs,
   markHandoffRead,
   replyToHandoff,
-  sharedHandoffPhoto,
   takeHandoff,
   transferHandoff,
   transferTargets,
@@ -25,6 +24,7 @@ import {
   type OperatorRef,
 } from "../../../operator/handoff.js";
 import { cannedAnswers } from "../../../operator/handoff-canned.js";
+import { sharedHandoffPhoto } from "../../../operator/handoff-photos.js";
 import { fetchPhoto } from "../../../operator/photos.js";
 import { sniffImageType } from "../../../channels/media-download.js";
 import { body, oneOf, parseId, text } from "../forms.js";
@@ -41,8 +41,6 @@ export interface ConversationOptions {
   unansweredMinutes: number;
   /** How often the pages poll for changes. */
   pollMs: number;
-  /** PUBLIC_URL without a trailing slash ("" without one: links are relative, for the web chat). */
-  publicUrl?: string;
   firstAnswer?: Histogram;
 }
 
@@ -186,17 +184,13 @@ export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptio
         operator,
         caption,
         deps.now(),
-        {
-          bytes,
-          mimeType,
-          publicBase: options.publicUrl ?? "",
-        },
+        { bytes, mimeType },
       );
       if (firstAnswerSeconds !== null) options.firstAnswer?.observe(firstAnswerSeconds);
       return reply.redirect(`/console/conversations/${id}?done=replied`, 303);
     });
 
-    // Public: the customer opens the operator's photo from the link in their messenger.
+    // Public: older notifications carried a link to the operator's photo (now it goes as a picture).
     app.get("/shared-photos/:photo", async (request, reply) => {
       const photoId = (request.params as { photo?: string }).photo ?? "";
       const photo = await sharedHandoffPhoto(deps.prisma, photoId);
