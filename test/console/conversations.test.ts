@@ -296,6 +296,80 @@ describe("write to a person, engine and console on Postgres", () => {
     expect(page.body).toContain("Клієнт повернувся до бота");
     expect((await disp.get("/console/conversations?view=all")).body).not.toContain(`💬 ${conversation.id} `);
   });
+  it("closed conversations: found by account, phone's last digits or words; paged by keyset in the URL", async () => {
+    const ids = (body: string) =>
+      [...body.matchAll(/href="\/console\/conversations\/(\d+)"/g)].map((m) => Number(m[1]));
+    const closedList = async (q: string) =>
+      ids((await disp.get(`/console/conversations?view=closed&q=${encodeURIComponent(q)}`)).body);
+    const first = (await conversationOf("telegram:7001")).id; // account 3000000001, "Бригада вже {їде}"
+    const second = (await conversationOf("telegram:7002")).id; // "Питання щодо рахунку", "Пояснили рахунок"
+    const secondUser = await db.prisma.messengerUser.findUniqueOrThrow({
+      where: { address: "telegram:7002" },
+    });
+    await db.prisma.messengerUser.update({ where: { id: secondUser.id }, data: { phone: "380671234567" } });
+
+    const all = await disp.get("/console/conversations?view=closed");
+    expect(all.statusCode).toBe(200);
+    expect(ids(all.body)).toEqual(expect.arrayContaining([first, second]));
+    expect(ids((await disp.get("/console/conversations?view=all")).body)).not.toContain(first);
+    expect(await closedList("3000000001")).toEqual([first]);
+    expect(await closedList("300000")).toEqual([first]); // the number's beginning
+    expect(await closedList("4567")).toEqual([second]); // the phone's last digits
+    expect(await closedList("бригада")).toEqual([first]); // an operator's words, any case
+    expect(await closedList("рахунку")).toEqual([second]); // the customer's words
+    expect(await closedList("Пояснили")).toEqual([second]); // the resolution
+    expect(await closedList("%")).toEqual([]); // LIKE's wildcards are plain characters
+    expect(await closedList("_")).toEqual([]);
+    const page = await disp.get("/console/conversations?view=closed&q=4567");
+    expect(page.body).toContain('name="q" value="4567"');
+    expect(page.body).toContain('href="/console/conversations?view=waiting&amp;q=4567"'); // tabs keep it
+
+    // 60 more closed conversations, half of them at the very same moment: pages of 50, no row twice.
+    const customer = await db.prisma.messengerUser.create({
+      data: { address: "telegram:7099", channel: "telegram", telegramChatId: 7099n },
+    });
+    const at = new Date("2026-11-20T09:00:00Z");
+    await db.prisma.$executeRaw`
+      WITH made AS (
+        INSERT INTO handoff_conversation (user_id, status, last_message_at, created_at, closed_at, closed_by)
+        SELECT ${customer.id}, 'closed', t, t, t, 'operator'
+        FROM (SELECT CASE WHEN g <= 30 THEN ${at}::timestamptz
+                          ELSE ${at}::timestamptz - make_interval(mins => g) END AS t
+              FROM generate_series(1, 60) g) s
+        RETURNING id, last_message_at)
+      INSERT INTO handoff_message (conversation_id, author, text, created_at)
+      SELECT id, 'customer', 'Зірвало стоп-кран на лічильнику', last_message_at FROM made`;
+    const expected = (
+      await db.prisma.$queryRaw<{ id: number }[]>`
+        SELECT id FROM handoff_conversation WHERE user_id = ${customer.id} ORDER BY last_message_at DESC, id DESC`
+    ).map((row) => row.id);
+    const seen: number[] = [];
+    let url: string | undefined = "/console/conversations?view=closed&q=" + encodeURIComponent("стоп-кран");
+    const pages: number[] = [];
+    while (url) {
+      const response = await disp.get(url);
+      expect(response.statusCode).toBe(200);
+      const found = ids(response.body);
+      pages.push(found.length);
+      seen.push(...found);
+      const next = /class="more" href="([^"]+)"/.exec(response.body)?.[1];
+      url = next?.replaceAll("&amp;", "&");
+      if (url) expect(url).toContain("q=");
+    }
+    expect(pages).toEqual([50, 10]);
+    expect(seen).toEqual(expected);
+    // Without the search, the closed view pages through all of them too.
+    const firstPage = await disp.get("/console/conversations?view=closed");
+    expect(ids(firstPage.body)).toHaveLength(50);
+    const next = /class="more" href="([^"]+)"/.exec(firstPage.body)?.[1]?.replaceAll("&amp;", "&") ?? "";
+    const rest = ids((await disp.get(next)).body);
+    expect(new Set([...ids(firstPage.body), ...rest]).size).toBe(50 + rest.length);
+    expect([...ids(firstPage.body), ...rest]).toEqual(expect.arrayContaining([...expected, first, second]));
+    // A malformed cursor is ignored: the first page.
+    expect(ids((await disp.get("/console/conversations?view=closed&after=nonsense")).body)).toEqual(
+      ids(firstPage.body),
+    );
+  });
 });
 
 describe("an operator's photo on the whole service (outbound queue, Telegram on the fake Bot API)", () => {

@@ -1,5 +1,6 @@
-// "Write to a person" in the console: the conversations inbox (waiting / mine / all open, newest
-// message first, unread counts, the unanswered-too-long flag), one conversation with the
+// "Write to a person" in the console: the conversations inbox (waiting / mine / all open / closed,
+// newest message first, unread counts, the unanswered-too-long flag; a search by account number,
+// phone's last digits or words, and pages of 50 in the URL), one conversation with the
 // customer's context, and take / reply / transfer / close over src/operator/handoff.ts. Pages
 // refresh themselves by polling GET /console/conversations/version (one index lookup) and
 // reloading only when it changed (assets/console.js).
@@ -11,6 +12,7 @@ import {
   closeHandoff,
   getHandoff,
   handoffCounts,
+  handoffCursor,
   handoffPhotoRef,
   handoffVersion,
   HANDOFF_VIEWS,
@@ -24,6 +26,7 @@ import {
   type OperatorRef,
 } from "../../../operator/handoff.js";
 import { cannedAnswers } from "../../../operator/handoff-canned.js";
+import { decodeCursor, encodeCursor } from "../../../operator/paging.js";
 import { sharedHandoffPhoto } from "../../../operator/handoff-photos.js";
 import { fetchPhoto } from "../../../operator/photos.js";
 import { sniffImageType } from "../../../channels/media-download.js";
@@ -35,6 +38,8 @@ import { forbidden, requireAction } from "./inbox.js";
 import { sendPhoto } from "./photos.js";
 
 const ROLES: readonly OperatorRole[] = ["dispatcher", "service", "billing", "admin"];
+/** Conversations a list page shows; older ones are on the next pages (keyset paging). */
+const PAGE_SIZE = 50;
 
 export interface ConversationOptions {
   /** A conversation waiting for an answer longer than this is flagged. */
@@ -57,13 +62,23 @@ export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptio
       const operator = operatorOf(request);
       const query = request.query as Record<string, unknown>;
       const view: HandoffView = oneOf("view", query.view, HANDOFF_VIEWS) ?? "waiting";
+      const search = text(query, "q", 100);
+      const after = decodeCursor(typeof query.after === "string" ? query.after : undefined);
       const now = deps.now();
       const common = { operator, now, unansweredMinutes: options.unansweredMinutes };
-      const [items, counts, version] = await Promise.all([
-        listHandoffs(deps.prisma, { view, ...common }),
+      const [rows, counts, version] = await Promise.all([
+        listHandoffs(deps.prisma, {
+          view,
+          ...common,
+          limit: PAGE_SIZE + 1,
+          ...(search ? { search } : {}),
+          ...(after ? { after } : {}),
+        }),
         handoffCounts(deps.prisma, common),
         handoffVersion(deps.prisma),
       ]);
+      const items = rows.slice(0, PAGE_SIZE);
+      const last = items.at(-1);
       const identity = userOf(request);
       return renderPage(
         reply,
@@ -73,6 +88,9 @@ export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptio
           counts,
           view,
           views: HANDOFF_VIEWS,
+          q: search ?? "",
+          after: after ? encodeCursor(after) : null,
+          next: rows.length > PAGE_SIZE && last ? encodeCursor(handoffCursor(last)) : null,
           now,
           version,
           pollMs: options.pollMs,
