@@ -15,6 +15,7 @@ import { scheduleMediaRoutes } from "./channels/schedule-media-routes.js";
 import { sharedPhotoRoutes } from "./channels/shared-photos.js";
 import { createPgEngineStore } from "./db/engine-store-pg.js";
 import { databaseReadiness, openDatabase, type OpenDatabase } from "./db/open.js";
+import { listenHandoffChanges } from "./db/handoff-changes.js";
 import { startRetention } from "./db/retention.js";
 import { createUserStatusStore } from "./db/user-status-store.js";
 import { createEngine, type Engine } from "./engine/engine.js";
@@ -130,6 +131,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     ...(config.telegram.enabled ? { telegram: createTelegramFiles(config.telegram) } : {}),
     ...(config.viber.enabled ? { viber: createViberMedia() } : {}),
   };
+  // Console pages hear of conversation changes at once (LISTEN), whichever instance made them.
+  const handoffChanges = listenHandoffChanges(db.url, logger.child({ component: "handoff-changes" }));
   plugins.push(
     operatorApi({
       prisma: db.prisma,
@@ -148,6 +151,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       handoff: {
         unansweredMinutes: config.handoff.unansweredMinutes,
         pollMs: config.handoff.pollMs,
+        changes: handoffChanges,
         metrics: metrics.registry,
       },
     }),
@@ -177,6 +181,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await app.listen({ port: config.http.port, host: config.http.host });
   } catch (error) {
     retention.stop();
+    await handoffChanges.close();
     await app?.close();
     await outbound.stop();
     await db.close();
@@ -213,6 +218,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     stop() {
       stopping ??= (async () => {
         retention.stop();
+        await handoffChanges.close();
         // Polling finishes the update it holds; probes stop retrying.
         await telegram?.stop();
         await viber?.stop();

@@ -12,7 +12,7 @@ import { t } from "../../src/engine/i18n/index.js";
 import { defaultEngineSettings } from "../../src/engine/settings.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { RecordingNotifier, link, seedAccount } from "../operator/support.js";
-import { buildConsoleApp, ConsoleBrowser, createUser } from "./support.js";
+import { buildConsoleApp, ConsoleBrowser, createUser, PASSWORD } from "./support.js";
 import { handoffPhotoStore } from "../../src/operator/handoff-photos.js";
 import { PNG } from "../channels/shared-photos.js";
 import { TelegramUser, unescapeHtml } from "../channels/telegram/telegram-user.js";
@@ -365,6 +365,10 @@ describe("write to a person, engine and console on Postgres", () => {
     const rest = ids((await disp.get(next)).body);
     expect(new Set([...ids(firstPage.body), ...rest]).size).toBe(50 + rest.length);
     expect([...ids(firstPage.body), ...rest]).toEqual(expect.arrayContaining([...expected, first, second]));
+    // Without change notifications (this app has none) the pages are told to poll.
+    const events = await disp.get("/console/conversations/events");
+    expect(events.statusCode).toBe(503);
+    expect(events.json()).toMatchObject({ poll: true });
     // A malformed cursor is ignored: the first page.
     expect(ids((await disp.get("/console/conversations?view=closed&after=nonsense")).body)).toEqual(
       ids(firstPage.body),
@@ -438,4 +442,50 @@ describe("an operator's photo on the whole service (outbound queue, Telegram on 
     expect(telegram.shownTexts(CHAT).filter((text) => text.includes(caption))).toHaveLength(1);
     expect(telegram.shownTexts(CHAT).join("\n")).not.toMatch(/shared-photos|\/media\//);
   }, 60_000);
+
+  it("pushes the conversations' version to an open page when a customer writes (LISTEN/NOTIFY + SSE)", async () => {
+    const signIn = await fetch(`${service.url}/console/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ login: "olha", password: PASSWORD }).toString(),
+      redirect: "manual",
+    });
+    const cookie = /console_session=([^;]+)/.exec(signIn.headers.get("set-cookie") ?? "")?.[1];
+    expect(cookie).toBeDefined();
+    const abort = new AbortController();
+    const stream = await fetch(`${service.url}/console/conversations/events`, {
+      headers: { cookie: `console_session=${cookie}` },
+      signal: abort.signal,
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toContain("text/event-stream");
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = "";
+    const nextVersion = async (): Promise<number> => {
+      for (;;) {
+        const end = buffered.indexOf("\n\n");
+        if (end >= 0) {
+          const data = /^data: (\d+)$/m.exec(buffered.slice(0, end))?.[1];
+          buffered = buffered.slice(end + 2);
+          if (data !== undefined) return Number(data);
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the stream ended");
+        buffered += value;
+      }
+    };
+    const current = await nextVersion();
+    expect(current).toBeGreaterThan(0);
+    const sentAt = Date.now();
+    const customer = new TelegramUser(CHAT, telegram);
+    expect((await telegram.deliverWebhook(customer.text("А коли приїде майстер?"))).status).toBe(200);
+    const pushed = await Promise.race([
+      nextVersion(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no push in 5 s")), 5_000)),
+    ]);
+    expect(pushed).toBeGreaterThan(current);
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
+    abort.abort();
+  }, 30_000);
 });

@@ -2,8 +2,9 @@
 // newest message first, unread counts, the unanswered-too-long flag; a search by account number,
 // phone's last digits or words, and pages of 50 in the URL), one conversation with the
 // customer's context, and take / reply / transfer / close over src/operator/handoff.ts. Pages
-// refresh themselves by polling GET /console/conversations/version (one index lookup) and
-// reloading only when it changed (assets/console.js).
+// refresh themselves when the version changes: pushed over GET /console/conversations/events
+// (server-sent events fed by Postgres LISTEN/NOTIFY), else by polling GET
+// /console/conversations/version (one index lookup); they reload only when it changed.
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Histogram } from "prom-client";
 import type { OperatorRole } from "../../../generated/prisma/client.js";
@@ -33,6 +34,7 @@ import { sniffImageType } from "../../../channels/media-download.js";
 import { body, oneOf, parseId, text } from "../forms.js";
 import { mayOpen } from "../nav.js";
 import { userOf, type ConsoleDeps } from "../context.js";
+import { createVersionFeed, type ChangeSignal } from "../handoff-live.js";
 import { renderPage } from "../render.js";
 import { forbidden, requireAction } from "./inbox.js";
 import { sendPhoto } from "./photos.js";
@@ -47,6 +49,8 @@ export interface ConversationOptions {
   /** How often the pages poll for changes. */
   pollMs: number;
   firstAnswer?: Histogram;
+  /** Postgres's change notifications: pages get versions pushed (server-sent events), else poll. */
+  changes?: ChangeSignal;
 }
 
 function operatorOf(request: FastifyRequest): OperatorRef {
@@ -58,6 +62,16 @@ function operatorOf(request: FastifyRequest): OperatorRef {
 export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptions): FastifyPluginAsync {
   const actor = (request: FastifyRequest) => ({ kind: "user" as const, login: userOf(request).login });
   return async (app) => {
+    const feed = options.changes
+      ? createVersionFeed(
+          options.changes,
+          () => handoffVersion(deps.prisma),
+          (err) => app.log.warn({ err }, "conversations version not read; pages catch up on the next change"),
+        )
+      : undefined;
+    // Open streams would keep the server from closing.
+    app.addHook("preClose", async () => feed?.close());
+
     app.get("/conversations", async (request, reply) => {
       const operator = operatorOf(request);
       const query = request.query as Record<string, unknown>;
@@ -104,6 +118,14 @@ export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptio
     app.get("/conversations/version", async (request, reply) => {
       operatorOf(request);
       return reply.type("application/json").send({ version: await handoffVersion(deps.prisma) });
+    });
+
+    // Pushed instead of polled while the instance hears Postgres's notifications; else 503 (poll).
+    app.get("/conversations/events", async (request, reply) => {
+      operatorOf(request);
+      const current = await handoffVersion(deps.prisma);
+      if (feed?.stream(request, reply, current)) return reply;
+      return reply.code(503).type("application/json").send({ error: "unavailable", poll: true });
     });
 
     app.get("/conversations/:id", async (request, reply) => {
