@@ -32,6 +32,7 @@ export default tseslint.config(
           "HTMLSelectElement",
           "fetch",
           "DOMParser",
+          "EventSource",
         ].map((name) => [name, "readonly"]),
       ),
     },

@@ -12,8 +12,10 @@ import { createCustomerPhotoStore } from "./db/customer-photo-store.js";
 import { createSchedulePictureStore } from "./db/schedule-picture-store.js";
 import { createSchedulePictures } from "./channels/schedule-pictures.js";
 import { scheduleMediaRoutes } from "./channels/schedule-media-routes.js";
+import { sharedPhotoRoutes } from "./channels/shared-photos.js";
 import { createPgEngineStore } from "./db/engine-store-pg.js";
 import { databaseReadiness, openDatabase, type OpenDatabase } from "./db/open.js";
+import { listenHandoffChanges } from "./db/handoff-changes.js";
 import { startRetention } from "./db/retention.js";
 import { createUserStatusStore } from "./db/user-status-store.js";
 import { createEngine, type Engine } from "./engine/engine.js";
@@ -22,6 +24,7 @@ import { engineSettingsFrom } from "./engine/settings.js";
 import { createMetrics, type Metrics } from "./http/metrics.js";
 import { consolePlugin } from "./http/console/plugin.js";
 import { operatorApi } from "./http/operator/plugin.js";
+import { handoffPhotoStore } from "./operator/handoff-photos.js";
 import { buildServer } from "./http/server.js";
 import { createOutbound, type Outbound } from "./jobs/outbound.js";
 import { outboundSettingsFromConfig } from "./jobs/outbound-settings.js";
@@ -60,6 +63,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     registry: metrics.registry,
   });
 
+  // Operators' photos in conversations with a person, shown to the customer as pictures.
+  const sharedPhotos = handoffPhotoStore(db.prisma);
+
   const telegram = config.telegram.enabled
     ? createTelegramChannel({
         config: config.telegram,
@@ -68,6 +74,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         logger,
         metrics: metrics.registry,
         pictures: schedulePictures,
+        photos: sharedPhotos,
       })
     : undefined;
   const viber = config.viber.enabled
@@ -79,6 +86,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         logger,
         metrics: metrics.registry,
         schedulePictures,
+        sharedPhotos,
         publicUrl: config.http.publicUrl,
       })
     : undefined;
@@ -89,6 +97,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     metrics,
     prisma: db.prisma,
     schedulePictures,
+    sharedPhotos,
   });
 
   const senders: Partial<Record<ChannelName, ChannelSender>> = {};
@@ -104,7 +113,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     settings: outboundSettingsFromConfig(config),
   });
 
-  const plugins: FastifyPluginAsync[] = [web.plugin, scheduleMediaRoutes(schedulePictures, logger)];
+  const plugins: FastifyPluginAsync[] = [
+    web.plugin,
+    scheduleMediaRoutes(schedulePictures, logger),
+    sharedPhotoRoutes(sharedPhotos, logger),
+  ];
   if (telegram?.plugin) plugins.push(telegram.plugin);
   if (viber) plugins.push(viber.plugin);
   const operatorNotifier = {
@@ -118,6 +131,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     ...(config.telegram.enabled ? { telegram: createTelegramFiles(config.telegram) } : {}),
     ...(config.viber.enabled ? { viber: createViberMedia() } : {}),
   };
+  // Console pages hear of conversation changes at once (LISTEN), whichever instance made them.
+  const handoffChanges = listenHandoffChanges(db.url, logger.child({ component: "handoff-changes" }));
   plugins.push(
     operatorApi({
       prisma: db.prisma,
@@ -136,7 +151,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       handoff: {
         unansweredMinutes: config.handoff.unansweredMinutes,
         pollMs: config.handoff.pollMs,
-        ...(config.http.publicUrl ? { publicUrl: config.http.publicUrl } : {}),
+        changes: handoffChanges,
         metrics: metrics.registry,
       },
     }),
@@ -166,6 +181,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await app.listen({ port: config.http.port, host: config.http.host });
   } catch (error) {
     retention.stop();
+    await handoffChanges.close();
     await app?.close();
     await outbound.stop();
     await db.close();
@@ -202,6 +218,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     stop() {
       stopping ??= (async () => {
         retention.stop();
+        await handoffChanges.close();
         // Polling finishes the update it holds; probes stop retrying.
         await telegram?.stop();
         await viber?.stop();

@@ -54,7 +54,9 @@ export type Notification =
       kind: "handoff_reply";
       conversationId: number;
       text: string;
-      /** A photo the operator attached: a link (channels here send no pictures of the company's own). */
+      /** A photo the operator attached: its stored id; channels show it as a picture (Reply.photo). */
+      photoId?: string;
+      /** Notifications queued before photos went as pictures carry a link instead; still rendered. */
       photoUrl?: string;
     }
   | {

@@ -106,6 +106,18 @@ export function renderNotification(language: Language, notification: Notificatio
       const lines = notification.text
         ? [t(language, "notify.handoffReply", { text: notification.text })]
         : [];
+      if (notification.photoId) {
+        return {
+          text: (lines.length > 0 ? lines : [t(language, "notify.handoffPhotoOnly")]).join("\n"),
+          attached: true,
+          photo: {
+            id: notification.photoId,
+            alt: t(language, "notify.handoffPhotoAlt"),
+            unshown: t(language, "notify.handoffPhotoUnshown"),
+          },
+        };
+      }
+      // Queued before photos went as pictures: the link it was enqueued with.
       if (notification.photoUrl)
         lines.push(t(language, "notify.handoffPhoto", { url: notification.photoUrl }));
       return { text: lines.join("\n"), attached: true };

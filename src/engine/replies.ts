@@ -30,6 +30,22 @@ export interface Reply {
    * cannot be shown never stops the text.
    */
   picture?: SchedulePicture;
+  /**
+   * A photo of the company's own (an operator's attachment) to show with the text. It names the
+   * stored photo, never the bytes: channels read them through a port. A channel that cannot show
+   * it adds `unshown` to the text instead (never a broken link).
+   */
+  photo?: CompanyPhoto;
+}
+
+/** A photo the company keeps and shares with this reader, by its stored id. */
+export interface CompanyPhoto {
+  /** The stored photo's id (a random UUID). */
+  id: string;
+  /** A short description in the reader's language (alt text, Viber's picture description). */
+  alt: string;
+  /** The line added to the text where the photo cannot be shown. */
+  unshown: string;
 }
 
 /** One queue's days as published (the exact versions), drawn in the reader's language. */

@@ -4,14 +4,15 @@
 // transfer to an operator or a role, close with a resolution. Free of HTTP like the other services.
 // The engine's side (customer messages, back to the bot) is src/db/handoff-store-pg.ts.
 import { randomUUID } from "node:crypto";
-import { keptPhotoRef, parseKeptPhotoRef } from "../channels/customer-photos.js";
+import { keptPhotoRef } from "../channels/customer-photos.js";
 import type { OperatorRole, PrismaClient } from "../generated/prisma/client.js";
 import { accountContext, type AccountContext } from "./account-context.js";
 import { ConflictError, NotFoundError } from "./errors.js";
+import type { Cursor } from "./paging.js";
 import { changeAndNotify, type OperatorNotifier, type Tx } from "./notify.js";
 
-export type HandoffView = "waiting" | "mine" | "all";
-export const HANDOFF_VIEWS: readonly HandoffView[] = ["waiting", "mine", "all"];
+export type HandoffView = "waiting" | "mine" | "all" | "closed";
+export const HANDOFF_VIEWS: readonly HandoffView[] = ["waiting", "mine", "all", "closed"];
 
 export interface OperatorRef {
   userId: number;
@@ -59,19 +60,43 @@ export interface HandoffDetail extends HandoffListItem {
   contexts: AccountContext[];
 }
 
-/** Which conversations a view shows a person: waiting ones for their role (or anyone's), theirs, all open. */
-function viewFilter(view: HandoffView, operator: OperatorRef): { sql: string; values: unknown[] } {
-  if (view === "mine")
-    return { sql: `c.status = 'active' AND c.assigned_to = $1`, values: [operator.userId] };
+/** Parameters of a query built in pieces: `add` gives a value its $n. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** Which conversations a view shows a person: waiting ones for their role (or anyone's), theirs, all open, closed. */
+function viewFilter(view: HandoffView, operator: OperatorRef, params: Params): string {
+  if (view === "mine") return `c.status = 'active' AND c.assigned_to = ${params.add(operator.userId)}`;
   if (view === "waiting") {
     return operator.role === "admin"
-      ? { sql: `c.status = 'waiting'`, values: [] }
-      : {
-          sql: `c.status = 'waiting' AND (c.assigned_role IS NULL OR c.assigned_role = $1::"OperatorRole")`,
-          values: [operator.role],
-        };
+      ? `c.status = 'waiting'`
+      : `c.status = 'waiting' AND (c.assigned_role IS NULL OR c.assigned_role = ${params.add(operator.role)}::"OperatorRole")`;
   }
-  return { sql: `c.status <> 'closed'`, values: [] };
+  if (view === "closed") return `c.status = 'closed'`;
+  return `c.status <> 'closed'`;
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * What a search matches: digits are the beginning of a linked account's number or the end of the
+ * customer's phone (the console shows phones masked but for their last digits); any search also
+ * matches the words of the conversation (customer's and operator's messages, the resolution).
+ */
+function searchFilter(search: string, params: Params): string {
+  const words = params.add(`%${escapeLike(search)}%`);
+  const text = `EXISTS (SELECT 1 FROM handoff_message sm WHERE sm.conversation_id = c.id
+      AND sm.author <> 'system' AND sm.text ILIKE ${words}) OR c.resolution ILIKE ${words}`;
+  if (!/^\d{2,}$/.test(search)) return `(${text})`;
+  const digits = escapeLike(search);
+  return `(EXISTS (SELECT 1 FROM account_link sl JOIN account sa ON sa.id = sl.account_id
+      WHERE sl.user_id = c.user_id AND sa.number LIKE ${params.add(`${digits}%`)})
+    OR u.phone LIKE ${params.add(`%${digits}`)} OR ${text})`;
 }
 
 const LIST_COLUMNS = `c.id, c.status::text AS status, u.channel::text AS channel, u.language::text AS language,
@@ -102,25 +127,50 @@ function withOverdue<T extends ListRow>(
   return { ...row, overdue };
 }
 
-/** A view's conversations, newest message first (at most `limit`). */
+export interface HandoffListQuery {
+  view: HandoffView;
+  operator: OperatorRef;
+  now: Date;
+  unansweredMinutes: number;
+  /** An account number's beginning, a phone's last digits, or words of the conversation. */
+  search?: string;
+  /** Keyset paging: the (last message time, id) of the previous page's last row. */
+  after?: Cursor;
+  limit?: number;
+}
+
+/** A view's conversations, newest message first: a page of at most `limit` after `after`. */
 export async function listHandoffs(
   prisma: PrismaClient,
-  input: { view: HandoffView; operator: OperatorRef; now: Date; unansweredMinutes: number; limit?: number },
+  input: HandoffListQuery,
 ): Promise<HandoffListItem[]> {
-  const filter = viewFilter(input.view, input.operator);
-  const limit = input.limit ?? 100;
+  const params = new Params();
+  const where = [viewFilter(input.view, input.operator, params)];
+  if (input.search) where.push(searchFilter(input.search, params));
+  if (input.after) {
+    where.push(
+      `(c.last_message_at, c.id) < (${params.add(input.after.createdAt)}::timestamptz, ${params.add(input.after.id)})`,
+    );
+  }
+  const limit = params.add(input.limit ?? 50);
   const rows = await prisma.$queryRawUnsafe<ListRow[]>(
-    `SELECT ${LIST_COLUMNS} ${LIST_JOINS} WHERE ${filter.sql} ORDER BY c.last_message_at DESC, c.id DESC LIMIT ${limit}`,
-    ...filter.values,
+    `SELECT ${LIST_COLUMNS} ${LIST_JOINS} WHERE ${where.join(" AND ")}
+     ORDER BY c.last_message_at DESC, c.id DESC LIMIT ${limit}::int`,
+    ...params.values,
   );
   return rows.map((row) => withOverdue(row, input.now, input.unansweredMinutes));
+}
+
+/** The cursor of a listed conversation (its place in the newest-first order). */
+export function handoffCursor(item: HandoffListItem): Cursor {
+  return { createdAt: item.lastMessageAt, id: item.id };
 }
 
 /** How many conversations each view holds for this person, and how many wait past the threshold. */
 export async function handoffCounts(
   prisma: PrismaClient,
   input: { operator: OperatorRef; now: Date; unansweredMinutes: number },
-): Promise<Record<HandoffView, number> & { overdue: number; unread: number }> {
+): Promise<Record<Exclude<HandoffView, "closed">, number> & { overdue: number; unread: number }> {
   const rows = await prisma.$queryRawUnsafe<
     { waiting: number; mine: number; all: number; overdue: number; unread: number }[]
   >(
@@ -262,9 +312,6 @@ export interface OperatorPhoto {
   mimeType: string;
 }
 
-/** Where a customer opens an operator's photo: public, by an unguessable id (UUID v4). */
-export const SHARED_PHOTO_PATH = "/console/shared-photos/";
-
 /**
  * An answer to the customer, as typed: stored and enqueued in one transaction (the outbound queue
  * sends it at most once, in the customer's channel; a blocked customer is marked there).
@@ -277,21 +324,20 @@ export async function replyToHandoff(
   operator: OperatorRef,
   text: string,
   now: Date,
-  photo?: OperatorPhoto & { publicBase: string },
+  photo?: OperatorPhoto,
 ): Promise<{ firstAnswerSeconds: number | null }> {
   return changeAndNotify(prisma, notifier, async (tx) => {
     const row = await lockOwn(tx, id, operator);
     let photoRef: string | null = null;
-    let photoUrl: string | undefined;
+    let photoId: string | undefined;
     if (photo) {
-      const photoId = randomUUID();
+      photoId = randomUUID();
       // Kept like a web chat photo (the service keeps the bytes; the retention sweep spares it
       // while the message refers to it).
       await tx.$executeRaw`INSERT INTO customer_photo (id, address, mime_type, bytes)
         SELECT ${photoId}::uuid, u.address, ${photo.mimeType}, ${photo.bytes}
         FROM handoff_conversation c JOIN messenger_user u ON u.id = c.user_id WHERE c.id = ${id}`;
       photoRef = keptPhotoRef("web", photoId);
-      photoUrl = `${photo.publicBase}${SHARED_PHOTO_PATH}${photoId}`;
     }
     await tx.$executeRaw`INSERT INTO handoff_message (conversation_id, author, operator_id, text, photo_ref, created_at)
       VALUES (${id}, 'operator', ${operator.userId}, ${text || null}, ${photoRef}, ${now})`;
@@ -308,7 +354,8 @@ export async function replyToHandoff(
             kind: "handoff_reply",
             conversationId: id,
             text,
-            ...(photoUrl ? { photoUrl } : {}),
+            // The id, not the bytes: the customer's channel shows the photo as a picture.
+            ...(photoId ? { photoId } : {}),
           },
         },
       ],
@@ -396,23 +443,6 @@ export async function transferTargets(
     select: { id: true, login: true, role: true },
     orderBy: { login: "asc" },
   });
-}
-
-/** An operator's photo as the customer opens it from the link: only photos operators sent. */
-export async function sharedHandoffPhoto(prisma: PrismaClient, photoId: string): Promise<OperatorPhoto> {
-  const ref = keptPhotoRef("web", photoId);
-  if (!parseKeptPhotoRef(ref)) throw new NotFoundError("photo", photoId);
-  const sent = await prisma.$queryRaw<{ id: bigint }[]>`
-    SELECT id FROM handoff_message WHERE photo_ref = ${ref} AND author = 'operator' LIMIT 1`;
-  const row =
-    sent.length === 0
-      ? null
-      : await prisma.customerPhoto.findUnique({
-          where: { id: photoId },
-          select: { bytes: true, mimeType: true },
-        });
-  if (!row) throw new NotFoundError("photo", photoId);
-  return { bytes: Buffer.from(row.bytes), mimeType: row.mimeType };
 }
 
 /** Open conversations whose customer has waited for an answer longer than the threshold. */

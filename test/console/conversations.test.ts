@@ -12,7 +12,13 @@ import { t } from "../../src/engine/i18n/index.js";
 import { defaultEngineSettings } from "../../src/engine/settings.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { RecordingNotifier, link, seedAccount } from "../operator/support.js";
-import { buildConsoleApp, ConsoleBrowser, createUser } from "./support.js";
+import { buildConsoleApp, ConsoleBrowser, createUser, PASSWORD } from "./support.js";
+import { handoffPhotoStore } from "../../src/operator/handoff-photos.js";
+import { PNG } from "../channels/shared-photos.js";
+import { TelegramUser, unescapeHtml } from "../channels/telegram/telegram-user.js";
+import type { FakeTelegramApi } from "../fakes/telegram-api.js";
+import { startTelegramService } from "../helpers/telegram-service.js";
+import type { RunningService } from "../../src/service.js";
 
 let db: TestDatabase;
 let app: FastifyInstance;
@@ -145,51 +151,47 @@ describe("write to a person, engine and console on Postgres", () => {
     expect(await registry.getSingleMetricAsString("handoff_first_answer_seconds")).toContain(
       "handoff_first_answer_seconds_count 1",
     );
-    // A photo with a caption: kept by the service, the customer gets a link anyone with it can open.
-    const png = Buffer.from(
-      "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
-        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
-      "hex",
+    // A photo with a caption: kept by the service; the notification names it (an id: no bytes, no link).
+    const photoPost = await winner.postImage(
+      `/console/conversations/${conversation.id}/reply-photo?text=${encodeURIComponent("Ось схема")}`,
+      PNG,
     );
-    const photoPost = await app.inject({
-      method: "POST",
-      url: `/console/conversations/${conversation.id}/reply-photo?text=${encodeURIComponent("Ось схема")}`,
-      remoteAddress: "10.0.1.9",
-      headers: {
-        "content-type": "image/png",
-        cookie: `console_session=${winner.cookie}`,
-        "x-csrf-token": winner.csrf ?? "",
-      },
-      payload: png,
-    });
     expect(photoPost.statusCode).toBe(303);
     const sent = notifier.items.at(-1)?.notification;
     expect(sent).toMatchObject({ kind: "handoff_reply", text: "Ось схема" });
-    const photoLink = sent?.kind === "handoff_reply" ? (sent.photoUrl ?? "") : "";
-    expect(photoLink).toMatch(/^\/console\/shared-photos\/[0-9a-f-]{36}$/);
-    const opened = await app.inject({ method: "GET", url: photoLink });
+    expect(sent).not.toHaveProperty("photoUrl");
+    const photoId = sent?.kind === "handoff_reply" ? (sent.photoId ?? "") : "";
+    expect(photoId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const photos = handoffPhotoStore(db.prisma);
+    expect(await photos.mimeType(photoId)).toBe("image/png");
+    expect(Buffer.compare((await photos.photo(photoId))!.bytes, PNG)).toBe(0);
+    // A customer's kept photo is not shared, whatever its id.
+    const customersPhoto = "6a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6";
+    await db.prisma.customerPhoto.create({
+      data: {
+        id: customersPhoto,
+        address: "web:customer-photo-test",
+        mimeType: "image/png",
+        bytes: new Uint8Array(PNG),
+      },
+    });
+    await db.prisma.$executeRaw`INSERT INTO handoff_message (conversation_id, author, photo_ref)
+      VALUES (${conversation.id}, 'customer', ${`web-photo:${customersPhoto}`})`;
+    expect(await photos.photo(customersPhoto)).toBeNull();
+    // The link older notifications carried still opens (only operators' photos).
+    const opened = await app.inject({ method: "GET", url: `/console/shared-photos/${photoId}` });
     expect(opened.statusCode).toBe(200);
     expect(opened.headers["content-type"]).toBe("image/png");
-    expect(Buffer.compare(opened.rawPayload, png)).toBe(0);
-    expect(
-      (
-        await app.inject({
-          method: "GET",
-          url: "/console/shared-photos/2b0c1f4e-8a4f-4c1e-9d55-0b7b1c0e9a11",
-        })
-      ).statusCode,
-    ).toBe(404);
-    const notImage = await app.inject({
-      method: "POST",
-      url: `/console/conversations/${conversation.id}/reply-photo`,
-      remoteAddress: "10.0.1.9",
-      headers: {
-        "content-type": "image/png",
-        cookie: `console_session=${winner.cookie}`,
-        "x-csrf-token": winner.csrf ?? "",
-      },
-      payload: Buffer.from("not a picture"),
-    });
+    expect(Buffer.compare(opened.rawPayload, PNG)).toBe(0);
+    for (const other of ["2b0c1f4e-8a4f-4c1e-9d55-0b7b1c0e9a11", customersPhoto]) {
+      expect((await app.inject({ method: "GET", url: `/console/shared-photos/${other}` })).statusCode).toBe(
+        404,
+      );
+    }
+    const notImage = await winner.postImage(
+      `/console/conversations/${conversation.id}/reply-photo`,
+      Buffer.from("not a picture"),
+    );
     expect(notImage.statusCode).toBe(415);
 
     // The loser cannot answer it.
@@ -294,4 +296,196 @@ describe("write to a person, engine and console on Postgres", () => {
     expect(page.body).toContain("Клієнт повернувся до бота");
     expect((await disp.get("/console/conversations?view=all")).body).not.toContain(`💬 ${conversation.id} `);
   });
+  it("closed conversations: found by account, phone's last digits or words; paged by keyset in the URL", async () => {
+    const ids = (body: string) =>
+      [...body.matchAll(/href="\/console\/conversations\/(\d+)"/g)].map((m) => Number(m[1]));
+    const closedList = async (q: string) =>
+      ids((await disp.get(`/console/conversations?view=closed&q=${encodeURIComponent(q)}`)).body);
+    const first = (await conversationOf("telegram:7001")).id; // account 3000000001, "Бригада вже {їде}"
+    const second = (await conversationOf("telegram:7002")).id; // "Питання щодо рахунку", "Пояснили рахунок"
+    const secondUser = await db.prisma.messengerUser.findUniqueOrThrow({
+      where: { address: "telegram:7002" },
+    });
+    await db.prisma.messengerUser.update({ where: { id: secondUser.id }, data: { phone: "380671234567" } });
+
+    const all = await disp.get("/console/conversations?view=closed");
+    expect(all.statusCode).toBe(200);
+    expect(ids(all.body)).toEqual(expect.arrayContaining([first, second]));
+    expect(ids((await disp.get("/console/conversations?view=all")).body)).not.toContain(first);
+    expect(await closedList("3000000001")).toEqual([first]);
+    expect(await closedList("300000")).toEqual([first]); // the number's beginning
+    expect(await closedList("4567")).toEqual([second]); // the phone's last digits
+    expect(await closedList("бригада")).toEqual([first]); // an operator's words, any case
+    expect(await closedList("рахунку")).toEqual([second]); // the customer's words
+    expect(await closedList("Пояснили")).toEqual([second]); // the resolution
+    expect(await closedList("%")).toEqual([]); // LIKE's wildcards are plain characters
+    expect(await closedList("_")).toEqual([]);
+    const page = await disp.get("/console/conversations?view=closed&q=4567");
+    expect(page.body).toContain('name="q" value="4567"');
+    expect(page.body).toContain('href="/console/conversations?view=waiting&amp;q=4567"'); // tabs keep it
+
+    // 60 more closed conversations, half of them at the very same moment: pages of 50, no row twice.
+    const customer = await db.prisma.messengerUser.create({
+      data: { address: "telegram:7099", channel: "telegram", telegramChatId: 7099n },
+    });
+    const at = new Date("2026-11-20T09:00:00Z");
+    await db.prisma.$executeRaw`
+      WITH made AS (
+        INSERT INTO handoff_conversation (user_id, status, last_message_at, created_at, closed_at, closed_by)
+        SELECT ${customer.id}, 'closed', t, t, t, 'operator'
+        FROM (SELECT CASE WHEN g <= 30 THEN ${at}::timestamptz
+                          ELSE ${at}::timestamptz - make_interval(mins => g) END AS t
+              FROM generate_series(1, 60) g) s
+        RETURNING id, last_message_at)
+      INSERT INTO handoff_message (conversation_id, author, text, created_at)
+      SELECT id, 'customer', 'Зірвало стоп-кран на лічильнику', last_message_at FROM made`;
+    const expected = (
+      await db.prisma.$queryRaw<{ id: number }[]>`
+        SELECT id FROM handoff_conversation WHERE user_id = ${customer.id} ORDER BY last_message_at DESC, id DESC`
+    ).map((row) => row.id);
+    const seen: number[] = [];
+    let url: string | undefined = "/console/conversations?view=closed&q=" + encodeURIComponent("стоп-кран");
+    const pages: number[] = [];
+    while (url) {
+      const response = await disp.get(url);
+      expect(response.statusCode).toBe(200);
+      const found = ids(response.body);
+      pages.push(found.length);
+      seen.push(...found);
+      const next = /class="more" href="([^"]+)"/.exec(response.body)?.[1];
+      url = next?.replaceAll("&amp;", "&");
+      if (url) expect(url).toContain("q=");
+    }
+    expect(pages).toEqual([50, 10]);
+    expect(seen).toEqual(expected);
+    // Without the search, the closed view pages through all of them too.
+    const firstPage = await disp.get("/console/conversations?view=closed");
+    expect(ids(firstPage.body)).toHaveLength(50);
+    const next = /class="more" href="([^"]+)"/.exec(firstPage.body)?.[1]?.replaceAll("&amp;", "&") ?? "";
+    const rest = ids((await disp.get(next)).body);
+    expect(new Set([...ids(firstPage.body), ...rest]).size).toBe(50 + rest.length);
+    expect([...ids(firstPage.body), ...rest]).toEqual(expect.arrayContaining([...expected, first, second]));
+    // Without change notifications (this app has none) the pages are told to poll.
+    const events = await disp.get("/console/conversations/events");
+    expect(events.statusCode).toBe(503);
+    expect(events.json()).toMatchObject({ poll: true });
+    // A malformed cursor is ignored: the first page.
+    expect(ids((await disp.get("/console/conversations?view=closed&after=nonsense")).body)).toEqual(
+      ids(firstPage.body),
+    );
+  });
+});
+
+describe("an operator's photo on the whole service (outbound queue, Telegram on the fake Bot API)", () => {
+  const TOKEN = "8000000004:AAHk3Vq9fakeTokenForTests_photos";
+  const SECRET = "photo-test-secret-0123456789";
+  const CHAT = 770202;
+  let wholeDb: TestDatabase;
+  let service: RunningService;
+  let telegram: FakeTelegramApi;
+
+  beforeAll(async () => {
+    wholeDb = await createTestDatabase();
+    ({ service, telegram } = await startTelegramService(wholeDb, {
+      token: TOKEN,
+      secret: SECRET,
+      env: { HANDOFF_HOURS: "00:00-24:00" },
+    }));
+    await createUser(wholeDb.prisma, "olha", "dispatcher");
+  }, 60_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await telegram?.close();
+    await wholeDb?.drop();
+  });
+
+  it("reaches the customer's Telegram as a photo: the uploaded bytes, the answer as its caption", async () => {
+    // A customer the bot already knows (phone shared), as the browser test sets one up.
+    const known = await wholeDb.prisma.messengerUser.create({
+      data: {
+        address: `telegram:${CHAT}`,
+        channel: "telegram",
+        telegramChatId: BigInt(CHAT),
+        phone: "380671110002",
+        phoneProven: true,
+      },
+    });
+    const account = await seedAccount(wholeDb.prisma, { number: "3000000099" });
+    await link(wholeDb.prisma, known.id, account.id, "Квартира");
+    const customer = new TelegramUser(CHAT, telegram);
+    for (const text of ["/menu", t("uk", "menu.person"), "Де у мене лічильник?"]) {
+      expect((await telegram.deliverWebhook(customer.text(text))).status).toBe(200);
+    }
+    const conversation = await wholeDb.prisma.handoffConversation.findFirstOrThrow({
+      where: { userId: known.id },
+    });
+    const olha = new ConsoleBrowser(service.app, "10.0.2.1");
+    await olha.signIn("olha");
+    await olha.get(`/console/conversations/${conversation.id}`);
+    expect((await olha.post(`/console/conversations/${conversation.id}/take`, {})).statusCode).toBe(303);
+    await olha.get(`/console/conversations/${conversation.id}`);
+    const caption = "Лічильник у щитку на сходах, ось фото";
+    const posted = await olha.postImage(
+      `/console/conversations/${conversation.id}/reply-photo?text=${encodeURIComponent(caption)}`,
+      PNG,
+    );
+    expect(posted.statusCode).toBe(303);
+
+    await telegram.waitForCalls("sendPhoto", 1, 15_000);
+    const photos = telegram.sentPhotos(CHAT);
+    expect(photos).toHaveLength(1);
+    expect(photos[0]!.photo).toBe("upload");
+    expect(Buffer.compare(photos[0]!.uploaded!, PNG)).toBe(0);
+    expect(unescapeHtml(photos[0]!.caption ?? "")).toBe(t("uk", "notify.handoffReply", { text: caption }));
+    // One message, and no link anywhere.
+    expect(telegram.shownTexts(CHAT).filter((text) => text.includes(caption))).toHaveLength(1);
+    expect(telegram.shownTexts(CHAT).join("\n")).not.toMatch(/shared-photos|\/media\//);
+  }, 60_000);
+
+  it("pushes the conversations' version to an open page when a customer writes (LISTEN/NOTIFY + SSE)", async () => {
+    const signIn = await fetch(`${service.url}/console/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ login: "olha", password: PASSWORD }).toString(),
+      redirect: "manual",
+    });
+    const cookie = /console_session=([^;]+)/.exec(signIn.headers.get("set-cookie") ?? "")?.[1];
+    expect(cookie).toBeDefined();
+    const abort = new AbortController();
+    const stream = await fetch(`${service.url}/console/conversations/events`, {
+      headers: { cookie: `console_session=${cookie}` },
+      signal: abort.signal,
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toContain("text/event-stream");
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = "";
+    const nextVersion = async (): Promise<number> => {
+      for (;;) {
+        const end = buffered.indexOf("\n\n");
+        if (end >= 0) {
+          const data = /^data: (\d+)$/m.exec(buffered.slice(0, end))?.[1];
+          buffered = buffered.slice(end + 2);
+          if (data !== undefined) return Number(data);
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the stream ended");
+        buffered += value;
+      }
+    };
+    const current = await nextVersion();
+    expect(current).toBeGreaterThan(0);
+    const sentAt = Date.now();
+    const customer = new TelegramUser(CHAT, telegram);
+    expect((await telegram.deliverWebhook(customer.text("А коли приїде майстер?"))).status).toBe(200);
+    const pushed = await Promise.race([
+      nextVersion(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no push in 5 s")), 5_000)),
+    ]);
+    expect(pushed).toBeGreaterThan(current);
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
+    abort.abort();
+  }, 30_000);
 });

@@ -1,9 +1,10 @@
 // `npm run handoff:measure`: how long a customer's message takes to appear in an open console page,
 // with 200 open conversations. The whole service runs (startService on real Postgres, the Telegram
 // channel on the fake Bot API); 200 Telegram customers hand their conversations over through the
-// webhook; then a console "tab" does exactly what assets/console.js does (poll the version at the
-// page's data-live-poll interval; when it changed, fetch the page again) while 100 of those customers
-// write once each at random moments. A message's latency runs from the moment its webhook POST is
+// webhook; then a console "tab" does exactly what assets/console.js does (follow the versions the
+// server pushes over /console/conversations/events, or with HANDOFF_MODE=poll poll the version at the
+// page's data-live-poll interval; when it changed, fetch the page again) while 100 of those
+// customers write once each at random moments. A message's latency runs from the moment its webhook POST is
 // sent to the moment a fetched page holds its text. Skipped unless HANDOFF_MEASURE=1 (it takes ~1 min).
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,30 +79,75 @@ describe.skipIf(!run)("appearance latency in the console", () => {
     const versionMs: number[] = [];
     const pageMs: number[] = [];
     let stop = false;
-    const tab = (async () => {
+    /** The page fetched again, as the script does when the version changed. */
+    const refresh = async (latest: string) => {
+      const started = performance.now();
+      const html = await (await fetch(pageUrl, { headers })).text();
+      pageMs.push(performance.now() - started);
+      version = /data-live-version="(\d+)"/.exec(html)?.[1] ?? latest;
+      const seenAt = performance.now();
+      for (const [text, sentAt] of pending) {
+        if (html.includes(text)) {
+          latencies.push(seenAt - sentAt);
+          pending.delete(text);
+        }
+      }
+    };
+    const poll = async () => {
       while (!stop) {
         await sleep(pollMs);
-        let started = performance.now();
+        const started = performance.now();
         const latest = (
           (await (await fetch(`${service.url}/console/conversations/version`, { headers })).json()) as {
             version: string;
           }
         ).version;
         versionMs.push(performance.now() - started);
-        if (latest === version) continue;
-        started = performance.now();
-        const html = await (await fetch(pageUrl, { headers })).text();
-        pageMs.push(performance.now() - started);
-        version = /data-live-version="(\d+)"/.exec(html)?.[1] ?? latest;
-        const seenAt = performance.now();
-        for (const [text, sentAt] of pending) {
-          if (html.includes(text)) {
-            latencies.push(seenAt - sentAt);
-            pending.delete(text);
+        if (latest !== version) await refresh(latest);
+      }
+    };
+    // Pushed versions (server-sent events); a newer one arriving during a fetch is taken after it.
+    const abort = new AbortController();
+    const push = async () => {
+      const stream = await fetch(`${service.url}/console/conversations/events`, {
+        headers,
+        signal: abort.signal,
+      });
+      expect(stream.status).toBe(200);
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let buffered = "";
+      let wanted: string | undefined;
+      let running = false;
+      let busy: Promise<void> = Promise.resolve();
+      const follow = async () => {
+        running = true;
+        try {
+          while (wanted !== undefined && wanted !== version) await refresh(wanted);
+        } finally {
+          running = false;
+        }
+      };
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffered += value;
+          let end: number;
+          while ((end = buffered.indexOf("\n\n")) >= 0) {
+            const data = /^data: (.*)$/m.exec(buffered.slice(0, end))?.[1];
+            buffered = buffered.slice(end + 2);
+            if (data === undefined) continue;
+            wanted = data;
+            if (!running) busy = follow();
           }
         }
+      } catch (err) {
+        if (!stop) throw err;
       }
-    })();
+      await busy;
+    };
+    const mode = process.env.HANDOFF_MODE === "poll" ? "poll" : "push";
+    const tab = mode === "poll" ? poll() : push();
 
     const webhookMs: number[] = [];
     for (let k = 0; k < SAMPLES; k++) {
@@ -116,6 +162,7 @@ describe.skipIf(!run)("appearance latency in the console", () => {
     const deadline = Date.now() + 10_000;
     while (pending.size > 0 && Date.now() < deadline) await sleep(50);
     stop = true;
+    abort.abort();
     await tab;
     expect(pending.size).toBe(0);
 
@@ -130,11 +177,11 @@ describe.skipIf(!run)("appearance latency in the console", () => {
     };
     const report = {
       openConversations: OPEN,
+      mode,
       samples: latencies.length,
-      pollMs,
+      ...(mode === "poll" ? { pollMs, versionEndpointMs: summary(versionMs) } : {}),
       appearanceMs: summary(latencies),
       webhookMs: summary(webhookMs),
-      versionEndpointMs: summary(versionMs),
       pageMs: summary(pageMs),
     };
     console.log(JSON.stringify(report, null, 2));

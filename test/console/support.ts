@@ -91,6 +91,21 @@ export class ConsoleBrowser {
     return response;
   }
 
+  /** Posts a file as the conversation page's script does: the bytes as the body, CSRF in a header. */
+  async postImage(url: string, bytes: Buffer, contentType = "image/png"): Promise<LightMyRequestResponse> {
+    return this.app.inject({
+      method: "POST",
+      url,
+      remoteAddress: this.address,
+      headers: {
+        "content-type": contentType,
+        ...(this.cookie ? { cookie: `${COOKIE}=${this.cookie}` } : {}),
+        "x-csrf-token": this.csrf ?? "",
+      },
+      payload: bytes,
+    });
+  }
+
   /** Posts a form; the CSRF token is added unless `csrf` says otherwise (null: none at all). */
   async post(url: string, form: Record<string, string>, csrf: string | null = this.csrf ?? null) {
     const fields = new URLSearchParams(form);

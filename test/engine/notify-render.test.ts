@@ -146,3 +146,57 @@ test("global choice ids are short ASCII and parse back", () => {
   expect(parseGlobalChoice("g:read:abc")).toBeNull();
   expect(parseGlobalChoice("m:read")).toBeNull();
 });
+
+describe.each(["uk", "en"] as const)("an operator's answer with a photo (%s)", (language) => {
+  const photoId = "5b0f1a2c-3d4e-4f50-8a6b-7c8d9e0f1a2b";
+  const photo = {
+    id: photoId,
+    alt: t(language, "notify.handoffPhotoAlt"),
+    unshown: t(language, "notify.handoffPhotoUnshown"),
+  };
+
+  test("names the stored photo (not bytes, not a link) and keeps the operator's words", () => {
+    const reply = renderNotification(language, {
+      kind: "handoff_reply",
+      conversationId: 7,
+      text: "Ось схема підключення",
+      photoId,
+    });
+    expect(reply).toEqual({
+      text: t(language, "notify.handoffReply", { text: "Ось схема підключення" }),
+      attached: true,
+      photo,
+    });
+    expect(reply.text).not.toContain(photoId);
+  });
+
+  test("a photo without words still says who sent it", () => {
+    expect(
+      renderNotification(language, { kind: "handoff_reply", conversationId: 7, text: "", photoId }),
+    ).toEqual({ text: t(language, "notify.handoffPhotoOnly"), attached: true, photo });
+  });
+
+  test("a notification queued with a link before photos went as pictures renders the link", () => {
+    const url = `https://bot.example.org/console/shared-photos/${photoId}`;
+    const reply = renderNotification(language, {
+      kind: "handoff_reply",
+      conversationId: 7,
+      text: "Ось схема",
+      photoUrl: url,
+    });
+    expect(reply).toEqual({
+      text: [
+        t(language, "notify.handoffReply", { text: "Ось схема" }),
+        t(language, "notify.handoffPhoto", { url }),
+      ].join("\n"),
+      attached: true,
+    });
+    // Read back from the queue as stored JSON, it renders the same.
+    expect(
+      renderNotification(
+        language,
+        JSON.parse(JSON.stringify({ kind: "handoff_reply", conversationId: 7, text: "", photoUrl: url })),
+      ).text,
+    ).toBe(t(language, "notify.handoffPhoto", { url }));
+  });
+});

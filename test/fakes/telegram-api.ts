@@ -56,9 +56,15 @@ export interface FakeTelegramApi {
   sentMessages(chatId?: number): Record<string, unknown>[];
   /**
    * Every sendPhoto call, optionally for one chat: `photo` is the file id re-sent, or "upload" with
-   * the uploaded bytes' size (grammY sends uploads as multipart/form-data).
+   * the uploaded bytes and their size (grammY sends uploads as multipart/form-data).
    */
-  sentPhotos(chatId?: number): { chatId: number; photo: string; uploadBytes?: number; caption?: string }[];
+  sentPhotos(chatId?: number): {
+    chatId: number;
+    photo: string;
+    uploadBytes?: number;
+    uploaded?: Buffer;
+    caption?: string;
+  }[];
   /** Texts the chat was shown, in order: message texts and photo captions. */
   shownTexts(chatId: number): string[];
   /** The next `times` calls of `method` fail this way (queued after earlier scripts). */
@@ -107,7 +113,8 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => {
     done(null, body === "" ? {} : body);
   });
-  // Uploads (sendPhoto with bytes) come as multipart/form-data: fields as strings, files as sizes.
+  // Uploads (sendPhoto with bytes) come as multipart/form-data: fields as strings, files as their
+  // size and bytes.
   app.addContentTypeParser("multipart/form-data", { parseAs: "buffer" }, (request, body, done) => {
     const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(String(request.headers["content-type"]));
     const marker = `--${boundary?.[1] ?? boundary?.[2] ?? ""}`;
@@ -120,8 +127,10 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
       const name = /name="([^"]+)"/.exec(headers)?.[1];
       if (!name) continue;
       const value = part.slice(headerEnd + 4).replace(/\r\n$/, "");
-      if (/filename=/.test(headers)) params[name] = { uploadBytes: Buffer.from(value, "latin1").length };
-      else {
+      if (/filename=/.test(headers)) {
+        const bytes = Buffer.from(value, "latin1");
+        params[name] = { uploadBytes: bytes.length, bytes };
+      } else {
         const decoded = Buffer.from(value, "latin1").toString("utf8");
         try {
           params[name] = JSON.parse(decoded) as unknown;
@@ -384,14 +393,14 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
           const photo = c.params.photo;
           const attached =
             typeof photo === "string" && photo.startsWith("attach://") ? c.params[photo.slice(9)] : undefined;
-          const uploadBytes =
+          const upload =
             attached && typeof attached === "object"
-              ? (attached as { uploadBytes: number }).uploadBytes
+              ? (attached as { uploadBytes: number; bytes: Buffer })
               : undefined;
           return {
             chatId: Number(c.params.chat_id),
-            photo: uploadBytes !== undefined ? "upload" : String(photo),
-            ...(uploadBytes !== undefined ? { uploadBytes } : {}),
+            photo: upload !== undefined ? "upload" : String(photo),
+            ...(upload !== undefined ? { uploadBytes: upload.uploadBytes, uploaded: upload.bytes } : {}),
             ...(typeof c.params.caption === "string" ? { caption: c.params.caption } : {}),
           };
         }),

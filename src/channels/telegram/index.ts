@@ -17,6 +17,7 @@ import { telegramRoutes } from "./routes.js";
 import { createTelegramSender, type RetryPolicy, type TelegramSender } from "./sender.js";
 import { apiErrorForLog } from "./log-safe.js";
 import type { SchedulePictures } from "../schedule-pictures.js";
+import type { SharedPhotoStore } from "../shared-photos.js";
 
 /** The Telegram part of the service configuration (Config["telegram"] when enabled). */
 export interface TelegramChannelConfig {
@@ -37,6 +38,8 @@ export interface TelegramChannelDeps {
   retry?: Partial<RetryPolicy>;
   /** Schedule pictures (sent as photos; without them schedule replies go as text only). */
   pictures?: SchedulePictures;
+  /** Photos the company shares (an operator's attachment), uploaded as photos. */
+  photos?: SharedPhotoStore;
   /** getMe backoff: first delay and cap (ms). */
   identityRetry?: { initialDelayMs: number; maxDelayMs: number };
   /** Polling tuning (tests shorten it): long-poll timeout and the backoff after failures. */
@@ -76,6 +79,7 @@ export function createTelegramChannel(deps: TelegramChannelDeps): TelegramChanne
   };
   if (deps.retry) senderDeps.retry = deps.retry;
   if (deps.pictures) senderDeps.pictures = deps.pictures;
+  if (deps.photos) senderDeps.photos = deps.photos;
   const sender = createTelegramSender(senderDeps);
   const handleUpdate = createUpdateHandler({
     engine: deps.engine,

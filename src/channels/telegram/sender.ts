@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { Address } from "../../engine/events.js";
 import type { Reply, SchedulePicture } from "../../engine/replies.js";
 import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
+import { withoutPhoto, type SharedPhoto, type SharedPhotoStore } from "../shared-photos.js";
 import type { ChannelSender, SendOutcome, UserStatusPort } from "../channel.js";
 import type { RetryReason, SendFailureReason, TelegramMetrics } from "./metrics.js";
 import { RenderError, renderReply, type SendMessageParams } from "./render.js";
@@ -35,6 +36,8 @@ export interface TelegramSenderDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Schedule pictures: sent as photos before their reply's text (uploaded once, then by file_id). */
   pictures?: SchedulePictures;
+  /** Photos the company shares (an operator's attachment): uploaded as photos. */
+  photos?: SharedPhotoStore;
 }
 
 export interface SendOptions {
@@ -67,19 +70,29 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/**
+ * A photo's caption: the reply's text with its keyboard when it fits (one message), else a short
+ * description (plain text) and the text follows as its own message.
+ */
+function photoOptions(text: SendMessageParams | undefined, description: string) {
+  return text
+    ? {
+        caption: text.text,
+        parse_mode: "HTML" as const,
+        ...(text.reply_markup ? { reply_markup: text.reply_markup } : {}),
+      }
+    : { caption: description };
+}
+
 export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...deps.retry };
   const sleep = deps.sleep ?? defaultSleep;
   const log = deps.logger.child({ channel: "telegram" });
 
-  async function attempt(
-    params: SendMessageParams,
-    attemptNo: number,
-    paid: boolean,
-  ): Promise<AttemptResult> {
+  /** One Bot API call: sent, worth retrying after a delay, or final. */
+  async function attempt(call: () => Promise<unknown>, attemptNo: number): Promise<AttemptResult> {
     try {
-      const { chat_id, text, ...other } = params;
-      await deps.api.sendMessage(chat_id, text, paid ? { ...other, allow_paid_broadcast: true } : other);
+      await call();
       return { kind: "sent" };
     } catch (error) {
       const backoff = policy.baseDelayMs * 2 ** (attemptNo - 1);
@@ -122,13 +135,7 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
     const pictures = deps.pictures;
     if (!pictures) return { outcome: null, textSent: false };
     const key = pictures.key(picture);
-    const options = text
-      ? {
-          caption: text.text,
-          parse_mode: "HTML" as const,
-          ...(text.reply_markup ? { reply_markup: text.reply_markup } : {}),
-        }
-      : { caption: pictureCaption(picture) };
+    const options = photoOptions(text, pictureCaption(picture));
     const sent = { outcome: null, textSent: text !== undefined };
     try {
       const fileId = await pictures.telegramFileId(key);
@@ -170,6 +177,20 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
     }
   }
 
+  /** A photo the company shares (Reply.photo), or null when it is gone or cannot be read now. */
+  async function sharedPhoto(id: string): Promise<SharedPhoto | null> {
+    if (!deps.photos) return null;
+    try {
+      const found = await deps.photos.photo(id);
+      if (!found) log.warn({ photoId: id }, "shared photo not found; text only");
+      return found;
+    } catch (error) {
+      // Also a database outage: the notification is sent anyway, saying the photo cannot be shown.
+      log.warn({ error: describe(error), photoId: id }, "shared photo not readable; text only");
+      return null;
+    }
+  }
+
   /** Sends rendered messages in order; stops at the first one that cannot be delivered. */
   async function deliver(chatId: bigint, replies: Reply[], options: SendOptions = {}): Promise<SendOutcome> {
     const paid = options.paidBroadcast ?? false;
@@ -185,15 +206,47 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
     const total = rendered.reduce((sum, entry) => sum + entry.messages.length, 0);
     let waitedMs = 0;
     let sent = 0;
+
+    /** One call under the retry policy, within the send's total delay budget. */
+    async function retried(call: () => Promise<unknown>): Promise<Exclude<AttemptResult, { kind: "retry" }>> {
+      for (let attemptNo = 1; ; attemptNo += 1) {
+        const result = await attempt(call, attemptNo);
+        if (result.kind !== "retry") return result;
+        const budgetLeft = policy.maxTotalDelayMs - waitedMs;
+        const giveUp = result.reason === "rate_limited" && options.rateLimitedNow;
+        if (giveUp || attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
+          log.warn(
+            { reason: result.reason, attempts: attemptNo, sent, error: result.error },
+            "Telegram send given up",
+          );
+          return {
+            kind: "final",
+            reason: result.reason,
+            outcome:
+              result.reason === "rate_limited"
+                ? { kind: "rate_limited", retryAfterMs: result.delayMs }
+                : { kind: "failed", error: result.error },
+          };
+        }
+        deps.metrics.retried.inc({ reason: result.reason });
+        log.debug(
+          { reason: result.reason, delayMs: result.delayMs, attempt: attemptNo },
+          "Telegram send retried",
+        );
+        await sleep(result.delayMs);
+        waitedMs += result.delayMs;
+      }
+    }
+
     for (const { reply, messages } of rendered) {
       let textMessages = messages;
+      const [only] = messages;
+      const captionable =
+        messages.length === 1 && only !== undefined && reply.text.length <= TELEGRAM_CAPTION_LIMIT
+          ? only
+          : undefined;
       if (reply.picture) {
-        const [only] = messages;
-        const asCaption =
-          messages.length === 1 && only !== undefined && reply.text.length <= TELEGRAM_CAPTION_LIMIT
-            ? only
-            : undefined;
-        const picture = await sendPicture(chatId, reply.picture, asCaption);
+        const picture = await sendPicture(chatId, reply.picture, captionable);
         if (picture.outcome) {
           deps.metrics.failed.inc({ reason: "blocked" }, total - sent);
           return picture.outcome;
@@ -202,37 +255,44 @@ export function createTelegramSender(deps: TelegramSenderDeps): TelegramSender {
           sent += 1;
           textMessages = [];
         }
+      } else if (reply.photo) {
+        const photo = reply.photo;
+        const found = await sharedPhoto(photo.id);
+        const result = found
+          ? await retried(() =>
+              deps.api.sendPhoto(
+                Number(chatId),
+                new InputFile(found.bytes, `photo-${photo.id}`),
+                photoOptions(captionable, photo.alt),
+              ),
+            )
+          : undefined;
+        if (result?.kind === "sent") {
+          deps.metrics.sent.inc();
+          if (captionable) {
+            sent += 1;
+            textMessages = [];
+          }
+        } else if (result === undefined || result.reason === "rejected") {
+          // Gone, or refused by Telegram (not an image it takes): the text says so instead.
+          if (result) log.warn({ photoId: photo.id, reason: result.reason }, "photo not sent; text only");
+          textMessages = renderReply(chatId, withoutPhoto(reply, photo));
+        } else {
+          deps.metrics.failed.inc({ reason: result.reason }, total - sent);
+          return result.outcome;
+        }
       }
       for (const params of textMessages) {
-        for (let attemptNo = 1; ; attemptNo += 1) {
-          const result = await attempt(params, attemptNo, paid);
-          if (result.kind === "sent") {
-            deps.metrics.sent.inc();
-            sent += 1;
-            break;
-          }
-          if (result.kind === "final") {
-            deps.metrics.failed.inc({ reason: result.reason }, total - sent);
-            return result.outcome;
-          }
-          const budgetLeft = policy.maxTotalDelayMs - waitedMs;
-          const giveUp = result.reason === "rate_limited" && options.rateLimitedNow;
-          if (giveUp || attemptNo >= policy.maxAttempts || result.delayMs > budgetLeft) {
-            const reason: SendFailureReason = result.reason;
-            deps.metrics.failed.inc({ reason }, total - sent);
-            log.warn({ reason, attempts: attemptNo, sent, error: result.error }, "Telegram send given up");
-            return result.reason === "rate_limited"
-              ? { kind: "rate_limited", retryAfterMs: result.delayMs }
-              : { kind: "failed", error: result.error };
-          }
-          deps.metrics.retried.inc({ reason: result.reason });
-          log.debug(
-            { reason: result.reason, delayMs: result.delayMs, attempt: attemptNo },
-            "Telegram send retried",
-          );
-          await sleep(result.delayMs);
-          waitedMs += result.delayMs;
+        const { chat_id, text, ...other } = params;
+        const result = await retried(() =>
+          deps.api.sendMessage(chat_id, text, paid ? { ...other, allow_paid_broadcast: true } : other),
+        );
+        if (result.kind === "final") {
+          deps.metrics.failed.inc({ reason: result.reason }, total - sent);
+          return result.outcome;
         }
+        deps.metrics.sent.inc();
+        sent += 1;
       }
     }
     return { kind: "sent", messages: sent };

@@ -15,6 +15,7 @@ import { createViberMetrics } from "./metrics.js";
 import { viberWebhookRoutes } from "./routes.js";
 import { createViberSender, type ViberSender } from "./sender.js";
 import type { SchedulePictures } from "../schedule-pictures.js";
+import type { SharedPhotoStore } from "../shared-photos.js";
 
 export type ViberConfig = Extract<Config["viber"], { enabled: true }>;
 
@@ -35,6 +36,8 @@ export interface ViberChannelDeps {
   rateLimitDelaysMs?: readonly number[];
   /** Schedule pictures, sent as picture messages when the service has a public URL Viber can fetch. */
   schedulePictures?: SchedulePictures;
+  /** Photos the company shares (an operator's attachment), sent as picture messages from PUBLIC_URL. */
+  sharedPhotos?: SharedPhotoStore;
   /** PUBLIC_URL: without it schedule replies go to Viber as text only. */
   publicUrl?: string | undefined;
   /** Backoff of the readiness probe after a failed get_account_info. Default 5 s doubling to 5 min. */
@@ -72,9 +75,12 @@ export function createViberChannel(deps: ViberChannelDeps): ViberChannel {
     ...(deps.schedulePictures && deps.publicUrl
       ? { schedulePictures: { pictures: deps.schedulePictures, publicUrl: deps.publicUrl } }
       : {}),
+    ...(deps.sharedPhotos ? { sharedPhotos: { store: deps.sharedPhotos, publicUrl: deps.publicUrl } } : {}),
   });
-  if (deps.schedulePictures && !deps.publicUrl) {
-    logger.info("PUBLIC_URL is not set: schedule pictures go to Viber as text only (Viber must fetch them)");
+  if ((deps.schedulePictures || deps.sharedPhotos) && !deps.publicUrl) {
+    logger.info(
+      "PUBLIC_URL is not set: schedule pictures and operators' photos go to Viber as text only (Viber must fetch them)",
+    );
   }
   const plugin = viberWebhookRoutes({
     authToken: deps.config.authToken,

@@ -56,8 +56,8 @@ export interface RenderOptions {
    */
   apiLevel3: boolean;
   /**
-   * The public URL and short description of a reply's picture, or undefined to send the reply as
-   * text only (no public URL configured, or the picture could not be drawn).
+   * The public URL and short description of a reply's picture or photo, or undefined to send the
+   * reply as text only (no public URL configured, or the picture could not be drawn).
    */
   pictureFor?: (reply: Reply) => { url: string; caption: string } | undefined;
 }
@@ -75,7 +75,7 @@ export function renderReplies(replies: Reply[], options: RenderOptions): ViberOu
     const own = keyboards[index];
     const keyboard = own !== undefined ? own : finalKeyboard;
     const layout = keyboard === undefined || keyboard === "none" ? undefined : keyboard;
-    const picture = reply.picture ? options.pictureFor?.(reply) : undefined;
+    const picture = reply.picture || reply.photo ? options.pictureFor?.(reply) : undefined;
     if (picture) {
       const message = outgoing(picture.caption.slice(0, VIBER_PICTURE_TEXT_LIMIT), layout);
       messages.push({ ...message, picture: { media: picture.url } });

@@ -8,6 +8,7 @@ import type { ChannelSender, SendOutcome, UserStatusPort } from "../channel.js";
 import type { ChatApi } from "./chat-api.js";
 import { renderReplies, type RenderOptions, type ViberOutgoing } from "./render.js";
 import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
+import { sharedPhotoPath, withoutPhoto, type SharedPhotoStore } from "../shared-photos.js";
 import type { ViberMetrics } from "./metrics.js";
 
 /** Viber's send_message statuses this sender acts on. */
@@ -34,6 +35,18 @@ export interface ViberSenderDeps {
    * both are needed; without them schedule replies go as text only.
    */
   schedulePictures?: { pictures: SchedulePictures; publicUrl: string };
+  /**
+   * Photos the company shares (an operator's attachment) as picture messages from PUBLIC_URL +
+   * /media/photos/...; without a public URL the text says a photo was attached.
+   */
+  sharedPhotos?: { store: SharedPhotoStore; publicUrl: string | undefined };
+}
+
+/** The image types a Viber picture message shows. */
+export const VIBER_PICTURE_TYPES: readonly string[] = ["image/jpeg", "image/png", "image/gif"];
+
+function publicBase(publicUrl: string): string {
+  return publicUrl.replace(/\/+$/, "");
 }
 
 export interface ViberSendOptions {
@@ -56,17 +69,31 @@ export function createViberSender(deps: ViberSenderDeps): ViberSender {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const { metrics } = deps;
 
-  /** The public URLs of the replies' pictures that exist (drawn once, stored); others go as text only. */
-  async function picturesOf(replies: Reply[]): Promise<RenderOptions["pictureFor"]> {
-    const setup = deps.schedulePictures;
+  /**
+   * The replies as they go out, with the public URLs of their pictures that exist (drawn once,
+   * stored) and of their photos Viber can show. A schedule picture that cannot be had leaves its
+   * text alone; a photo that cannot be shown (no PUBLIC_URL, gone, a type Viber does not take) is
+   * said in the text.
+   */
+  async function prepare(
+    replies: Reply[],
+  ): Promise<{ replies: Reply[]; pictureFor: RenderOptions["pictureFor"] }> {
     const urls = new Map<Reply, { url: string; caption: string }>();
-    if (!setup) return undefined;
+    const prepared: Reply[] = [];
     for (const reply of replies) {
-      if (!reply.picture) continue;
+      if (reply.photo) {
+        const url = await sharedPhotoUrl(reply.photo.id);
+        if (url) urls.set(reply, { url, caption: reply.photo.alt });
+        prepared.push(url ? reply : withoutPhoto(reply, reply.photo));
+        continue;
+      }
+      prepared.push(reply);
+      const setup = deps.schedulePictures;
+      if (!reply.picture || !setup) continue;
       try {
         if (await setup.pictures.ensure(reply.picture)) {
           urls.set(reply, {
-            url: `${setup.publicUrl.replace(/\/+$/, "")}${setup.pictures.path(reply.picture)}`,
+            url: `${publicBase(setup.publicUrl)}${setup.pictures.path(reply.picture)}`,
             caption: pictureCaption(reply.picture),
           });
         }
@@ -74,7 +101,21 @@ export function createViberSender(deps: ViberSenderDeps): ViberSender {
         // A picture that cannot be drawn or stored never stops the text.
       }
     }
-    return (reply) => urls.get(reply);
+    return { replies: prepared, pictureFor: (reply) => urls.get(reply) };
+  }
+
+  /** PUBLIC_URL + /media/photos/<id>.<ext> for a photo Viber can show; undefined otherwise. */
+  async function sharedPhotoUrl(id: string): Promise<string | undefined> {
+    const setup = deps.sharedPhotos;
+    if (!setup?.publicUrl) return undefined;
+    try {
+      const mimeType = await setup.store.mimeType(id);
+      if (!mimeType || !VIBER_PICTURE_TYPES.includes(mimeType)) return undefined;
+      const path = sharedPhotoPath(id, mimeType);
+      return path ? `${publicBase(setup.publicUrl)}${path}` : undefined;
+    } catch {
+      return undefined; // the text still goes, saying the photo cannot be shown
+    }
   }
 
   return {
@@ -84,10 +125,10 @@ export function createViberSender(deps: ViberSenderDeps): ViberSender {
         return { kind: "failed", error: "not a viber address" };
       }
       const receiver = address.slice(ADDRESS_PREFIX.length);
-      const pictureFor = await picturesOf(replies);
-      const full = renderReplies(replies, { apiLevel3: true, pictureFor });
+      const { replies: outgoing, pictureFor } = await prepare(replies);
+      const full = renderReplies(outgoing, { apiLevel3: true, pictureFor });
       // Same messages in the same order, without the share-phone button (for status 13).
-      const level1 = renderReplies(replies, { apiLevel3: false, pictureFor });
+      const level1 = renderReplies(outgoing, { apiLevel3: false, pictureFor });
       let apiLevel3 = options?.apiLevel3 ?? true;
       let sent = 0;
 

@@ -9,6 +9,7 @@ import type { ChannelSender, EngineHandle } from "../channel.js";
 import { createWebOutbox, DEFAULT_SETTLE_MS } from "./outbox.js";
 import { webChatRoutes } from "./routes.js";
 import type { SchedulePictures } from "../schedule-pictures.js";
+import type { SharedPhotoStore } from "../shared-photos.js";
 import { createWebSender } from "./sender.js";
 import { createStreamHub } from "./stream-hub.js";
 
@@ -26,6 +27,8 @@ export interface WebChannelDeps {
   prisma: PrismaClient;
   /** Schedule pictures shown as images in the bubbles. */
   schedulePictures?: SchedulePictures;
+  /** Photos the company shares (an operator's attachment), shown as images. */
+  sharedPhotos?: SharedPhotoStore;
   /** Tuning, mostly for tests. */
   options?: {
     pollIntervalMs?: number;
@@ -60,7 +63,10 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
     pollIntervalMs: deps.options?.pollIntervalMs ?? 1000,
     maxStreams: deps.options?.maxStreams ?? 2000,
   });
-  const sender = createWebSender(outbox, () => hub.wake(), deps.schedulePictures);
+  const sender = createWebSender(outbox, () => hub.wake(), {
+    schedulePictures: deps.schedulePictures,
+    sharedPhotos: deps.sharedPhotos,
+  });
   const enabled = config.webChat.enabled;
 
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
@@ -73,6 +79,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
       logger,
       registry: deps.metrics?.registry,
       schedulePictures: deps.schedulePictures,
+      sharedPhotos: deps.sharedPhotos,
       token: config.webChat.token,
       limits: {
         eventsPerMinute: deps.options?.eventsPerMinute ?? 60,

@@ -11,9 +11,10 @@ import type { PrismaClient } from "../../generated/prisma/client.js";
 import { StoreUnavailableError, UpdateFailedError } from "../../engine/errors.js";
 import type { InboundEvent } from "../../engine/events.js";
 import type { EngineHandle } from "../channel.js";
-import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
-import type { Reply } from "../../engine/replies.js";
+import type { SchedulePictures } from "../schedule-pictures.js";
+import type { SharedPhotoStore } from "../shared-photos.js";
 import type { WebOutbox } from "./outbox.js";
+import { shownReply } from "./shown.js";
 import { checkPhoto, storePhoto } from "./photos.js";
 import type { StreamConnection, StreamHub } from "./stream-hub.js";
 import {
@@ -40,6 +41,8 @@ export interface WebRoutesDeps {
   limits: { eventsPerMinute: number; streamsPerMinute: number };
   /** Schedule pictures: shown as images served by the media route; without them, text only. */
   schedulePictures?: SchedulePictures | undefined;
+  /** Photos the company shares (an operator's attachment), shown from /media/photos/. */
+  sharedPhotos?: SharedPhotoStore | undefined;
 }
 
 const TOKEN_HEADER = "x-web-chat-token";
@@ -132,24 +135,6 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
     reply.headers(PAGE_HEADERS).type("text/css; charset=utf-8").send(styleCss),
   );
 
-  /** The pictures of these replies that exist (drawn once and stored), by reply; others stay text only. */
-  async function picturesOf(replies: Reply[]): Promise<Map<Reply, { url: string; alt: string }>> {
-    const found = new Map<Reply, { url: string; alt: string }>();
-    const pictures = deps.schedulePictures;
-    if (!pictures) return found;
-    for (const reply of replies) {
-      if (!reply.picture) continue;
-      try {
-        if (await pictures.ensure(reply.picture)) {
-          found.set(reply, { url: pictures.path(reply.picture), alt: pictureCaption(reply.picture) });
-        }
-      } catch (err) {
-        logger.warn({ err, channel: "web" }, "schedule picture not available; text only");
-      }
-    }
-    return found;
-  }
-
   app.post(
     "/web/api/events",
     {
@@ -216,11 +201,14 @@ export async function webChatRoutes(app: FastifyInstance, deps: WebRoutesDeps): 
           "web chat event handled",
         );
         const parts = result.replies.flatMap((r) => splitReply(r));
-        const pictures = await picturesOf(parts);
+        const images = { schedulePictures: deps.schedulePictures, sharedPhotos: deps.sharedPhotos };
+        const warn = (err: unknown) =>
+          logger.warn({ err, channel: "web" }, "picture not available; text only");
+        const shown = await Promise.all(parts.map((r) => shownReply(r, images, warn)));
         return {
           duplicate: result.duplicate,
           language: result.language,
-          messages: parts.map((r) => renderReply(r, undefined, pictures.get(r))),
+          messages: shown.map((r) => renderReply(r, undefined, r.shownPicture)),
         };
       } catch (err) {
         if (err instanceof UpdateFailedError) {

@@ -5,29 +5,13 @@ import type { ChannelSender, SendOutcome } from "../channel.js";
 import type { Reply } from "../../engine/replies.js";
 import type { WebOutbox } from "./outbox.js";
 import { clientIdOf, splitReply, type StoredReply } from "./wire.js";
-import { pictureCaption, type SchedulePictures } from "../schedule-pictures.js";
+import { shownReply, type WebImageSources } from "./shown.js";
 
 export function createWebSender(
   outbox: WebOutbox,
   onStored: () => void = () => {},
-  pictures?: SchedulePictures,
+  images: WebImageSources = {},
 ): ChannelSender {
-  /** A picture is shown only once it exists (drawn and stored); otherwise the text goes alone. */
-  async function withPicture(reply: Reply): Promise<StoredReply> {
-    if (!reply.picture || !pictures) return reply;
-    try {
-      if (await pictures.ensure(reply.picture)) {
-        return {
-          ...reply,
-          shownPicture: { url: pictures.path(reply.picture), alt: pictureCaption(reply.picture) },
-        };
-      }
-    } catch {
-      // The text still goes out.
-    }
-    return reply;
-  }
-
   return {
     channel: "web",
     async send(address: string, replies: Reply[]): Promise<SendOutcome> {
@@ -37,7 +21,7 @@ export function createWebSender(
       // Split before storing: each stored row is one bubble with its own stream id.
       const messages: StoredReply[] = [];
       for (const part of replies.flatMap((reply) => splitReply(reply)))
-        messages.push(await withPicture(part));
+        messages.push(await shownReply(part, images));
       try {
         await outbox.put(address, messages);
       } catch (err) {

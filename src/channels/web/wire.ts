@@ -108,7 +108,7 @@ export interface WebMessage {
   requestPhone?: { label: string };
   removeKeyboard?: boolean;
   attached?: boolean;
-  /** An image shown above the text (a schedule picture served by the service itself). */
+  /** An image shown above the text (a schedule picture or an operator's photo served by the service). */
   picture?: { url: string; alt: string };
 }
 
@@ -158,16 +158,17 @@ export function splitText(text: string, limit = WEB_TEXT_LIMIT): string[] {
 
 /**
  * Splits an over-long reply into several; buttons and the phone request stay with the last part,
- * a picture with the first.
+ * a picture or photo with the first.
  */
 export function splitReply(reply: Reply, limit = WEB_TEXT_LIMIT): Reply[] {
   if (reply.text.length <= limit) return [reply];
   const texts = splitText(reply.text, limit);
+  const { picture, photo, ...rest } = reply;
   return texts.map((text, index) => {
-    const { picture, ...rest } = reply;
-    if (index === texts.length - 1) return index === 0 && picture ? { ...reply, text } : { ...rest, text };
+    if (index === texts.length - 1) return { ...rest, text };
     const part: Reply = reply.attached ? { text, attached: true } : { text };
     if (index === 0 && picture) part.picture = picture;
+    if (index === 0 && photo) part.photo = photo;
     return part;
   });
 }

@@ -421,4 +421,7 @@ export const en: Record<MessageKey, string> = {
   "notify.handoffClosed": "💬 The person has ended the conversation.",
   "notify.handoffResolution": "Outcome: {resolution}",
   "notify.handoffPhoto": "📷 Photo from the contact centre: {url}",
+  "notify.handoffPhotoOnly": "💬 The contact centre sent a photo.",
+  "notify.handoffPhotoAlt": "Photo from the contact centre",
+  "notify.handoffPhotoUnshown": "📷 The contact centre attached a photo, but it cannot be shown here.",
 };

@@ -423,6 +423,9 @@ export const uk = {
   "notify.handoffClosed": "💬 Оператор завершив розмову.",
   "notify.handoffResolution": "Підсумок: {resolution}",
   "notify.handoffPhoto": "📷 Фото від оператора: {url}",
+  "notify.handoffPhotoOnly": "💬 Оператор надіслав фото.",
+  "notify.handoffPhotoAlt": "Фото від оператора",
+  "notify.handoffPhotoUnshown": "📷 Оператор додав фото, але тут його не вдається показати.",
 } as const;
 
 export type MessageKey = keyof typeof uk;

@@ -2,6 +2,7 @@
 // operator services the /api/v1 routes use (src/operator), sessions in Postgres, a CSRF token on
 // every change, security headers on every page. Encapsulated: its cookie and form parsers, hooks
 // and error page touch no other route.
+import type { ChangeSignal } from "./handoff-live.js";
 import fastifyCookie from "@fastify/cookie";
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from "fastify";
@@ -52,7 +53,7 @@ export interface ConsoleOptions {
   trustProxy?: boolean;
   sessionPolicy?: SessionPolicy;
   /** "Write to a person": the unanswered-too-long flag, the pages' poll interval, and /metrics. */
-  handoff?: { unansweredMinutes: number; pollMs?: number; metrics?: Registry; publicUrl?: string };
+  handoff?: { unansweredMinutes: number; pollMs?: number; metrics?: Registry; changes?: ChangeSignal };
 }
 
 /** Pages anyone may open: sign-in and the stylesheet and script. */
@@ -210,7 +211,7 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
           conversationRoutes(deps, {
             unansweredMinutes: options.handoff?.unansweredMinutes ?? 10,
             pollMs: options.handoff?.pollMs ?? 1000,
-            publicUrl: (options.handoff?.publicUrl ?? "").replace(/\/+$/, ""),
+            ...(options.handoff?.changes ? { changes: options.handoff.changes } : {}),
             ...handoffMetrics(
               deps.prisma,
               options.handoff?.metrics,

@@ -5,8 +5,12 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTelegramMetrics } from "../../../src/channels/telegram/metrics.js";
 import { createTelegramSender, type RetryPolicy } from "../../../src/channels/telegram/sender.js";
+import { escapeHtml } from "../../../src/channels/telegram/render.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../../fakes/telegram-api.js";
 import { TEST_BOT_TOKEN, recordingUserStatus, silentLogger } from "./helpers.js";
+import type { SharedPhotoStore } from "../../../src/channels/shared-photos.js";
+import { t } from "../../../src/engine/i18n/index.js";
+import { memoryPhotoStore, operatorPhotoReply, PHOTO_ID, PNG } from "../shared-photos.js";
 
 const address = "telegram:7012345678";
 const chatId = 7012345678;
@@ -20,7 +24,7 @@ afterAll(async () => {
 });
 beforeEach(() => fake.reset());
 
-function setup(retry?: Partial<RetryPolicy>) {
+function setup(retry?: Partial<RetryPolicy>, photos?: SharedPhotoStore) {
   const registry = new Registry();
   const userStatus = recordingUserStatus();
   const api = new Api(TEST_BOT_TOKEN, { apiRoot: fake.apiRoot });
@@ -31,6 +35,7 @@ function setup(retry?: Partial<RetryPolicy>) {
     metrics: createTelegramMetrics(registry),
   };
   if (retry) deps.retry = retry;
+  if (photos) deps.photos = photos;
   return { sender: createTelegramSender(deps), registry, userStatus };
 }
 
@@ -153,5 +158,70 @@ describe("Telegram sender", () => {
       reason: "blocked",
     });
     expect(userStatus.changes).toEqual([]);
+  });
+});
+
+describe("Telegram sender: an operator's photo", () => {
+  it("uploads the photo's bytes with the text as its caption: one message", async () => {
+    const store = memoryPhotoStore();
+    const { sender, registry } = setup(undefined, store);
+    const reply = operatorPhotoReply("Ось схема підключення <щитка>");
+    expect(await sender.send(address, [reply])).toEqual({ kind: "sent", messages: 1 });
+    const photos = fake.sentPhotos(chatId);
+    expect(photos).toHaveLength(1);
+    expect(photos[0]).toMatchObject({ photo: "upload", caption: escapeHtml(reply.text) });
+    expect(Buffer.compare(photos[0]!.uploaded!, PNG)).toBe(0);
+    expect(fake.callsTo("sendPhoto")[0]!.params.parse_mode).toBe("HTML");
+    expect(fake.sentMessages(chatId)).toEqual([]);
+    expect(store.reads).toEqual([`photo:${PHOTO_ID}`]);
+    expect(await counter(registry, "telegram_messages_sent_total")).toBe(1);
+  });
+
+  it("sends a text too long for a caption after the photo, which is captioned in a few words", async () => {
+    const { sender } = setup(undefined, memoryPhotoStore());
+    const reply = operatorPhotoReply("Довга відповідь. ".repeat(80));
+    expect(await sender.send(address, [reply])).toEqual({ kind: "sent", messages: 1 });
+    expect(fake.sentPhotos(chatId)).toMatchObject([
+      { photo: "upload", caption: t("uk", "notify.handoffPhotoAlt") },
+    ]);
+    expect(fake.sentMessages(chatId).map((m) => m.text)).toEqual([escapeHtml(reply.text)]);
+    expect(fake.calls.map((c) => c.method)).toEqual(["sendPhoto", "sendMessage"]);
+  });
+
+  it("says in the text that a photo was attached when it is gone or Telegram refuses it", async () => {
+    const gone = setup(undefined, memoryPhotoStore({}));
+    const reply = operatorPhotoReply("Ось схема");
+    expect(await gone.sender.send(address, [reply])).toEqual({ kind: "sent", messages: 1 });
+    const said = `${reply.text}\n${t("uk", "notify.handoffPhotoUnshown")}`;
+    expect(fake.sentMessages(chatId).map((m) => m.text)).toEqual([said]);
+    expect(fake.callsTo("sendPhoto")).toHaveLength(0);
+
+    fake.reset();
+    const refused = setup(undefined, memoryPhotoStore());
+    fake.failNext("sendPhoto", { kind: "bad_request", description: "Bad Request: IMAGE_PROCESS_FAILED" });
+    expect(await refused.sender.send(address, [reply])).toEqual({ kind: "sent", messages: 1 });
+    expect(fake.calls.map((c) => c.method)).toEqual(["sendPhoto", "sendMessage"]);
+    expect(fake.sentMessages(chatId).map((m) => m.text)).toEqual([said]);
+  });
+
+  it("retries the photo on 5xx and marks the customer blocked on 403", async () => {
+    const retried = setup({ baseDelayMs: 10 }, memoryPhotoStore());
+    fake.failNext("sendPhoto", { kind: "server_error" });
+    expect(await retried.sender.send(address, [operatorPhotoReply("Ось")])).toEqual({
+      kind: "sent",
+      messages: 1,
+    });
+    expect(fake.callsTo("sendPhoto")).toHaveLength(2);
+
+    fake.reset();
+    const blocked = setup(undefined, memoryPhotoStore());
+    fake.blockChat(chatId);
+    expect(await blocked.sender.send(address, [operatorPhotoReply("Ось")])).toEqual({
+      kind: "unreachable",
+      reason: "blocked",
+    });
+    expect(blocked.userStatus.changes).toEqual([{ address, status: "blocked" }]);
+    expect(fake.callsTo("sendMessage")).toHaveLength(0);
+    fake.unblockChat(chatId);
   });
 });

@@ -1,5 +1,8 @@
 // The sender against the fake Chat API: what goes over the wire, and what Viber's statuses do
-// (6 marks the user unsubscribed and stops, 12 backs off and retries, 13 resends without API level 3).
+// (6 marks the user unsubscribed and stops, 12 backs off and retries, 13 resends without API level 3),
+// and operators' photos: a picture message from PUBLIC_URL + /media/photos/<id>.<ext> (served only
+// for photos an operator sent) then the text; without PUBLIC_URL, for a photo that is gone or a type
+// Viber does not show, the text alone saying a photo was attached (never a link).
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { UserStatusPort } from "../../../src/channels/channel.js";
@@ -8,6 +11,11 @@ import { createViberMetrics } from "../../../src/channels/viber/metrics.js";
 import { createViberSender } from "../../../src/channels/viber/sender.js";
 import type { Reply } from "../../../src/engine/replies.js";
 import { startFakeViberApi, type FakeViberApi } from "../../fakes/viber-api.js";
+import Fastify from "fastify";
+import { pino } from "pino";
+import { sharedPhotoRoutes, type SharedPhotoStore } from "../../../src/channels/shared-photos.js";
+import { t } from "../../../src/engine/i18n/index.js";
+import { memoryPhotoStore, operatorPhotoReply, PHOTO_ID, PNG } from "../shared-photos.js";
 
 const AUTH_TOKEN = "4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f";
 const USER = "hT7kQ2mZp9Lw3xVb0aRc1g==";
@@ -28,7 +36,13 @@ afterAll(async () => {
 });
 beforeEach(() => fake.reset());
 
-function setup(options: { timeoutMs?: number; delays?: number[] } = {}) {
+function setup(
+  options: {
+    timeoutMs?: number;
+    delays?: number[];
+    sharedPhotos?: { store: SharedPhotoStore; publicUrl: string | undefined };
+  } = {},
+) {
   const registry = new Registry();
   const metrics = createViberMetrics(registry);
   const userStatus = new RecordingUserStatus();
@@ -48,6 +62,7 @@ function setup(options: { timeoutMs?: number; delays?: number[] } = {}) {
       slept.push(ms);
       await new Promise((resolve) => setTimeout(resolve, ms));
     },
+    ...(options.sharedPhotos ? { sharedPhotos: options.sharedPhotos } : {}),
   });
   return { sender, userStatus, slept, registry };
 }
@@ -170,5 +185,68 @@ describe("Viber sender", () => {
       error: "not a viber address",
     });
     expect(fake.calls).toHaveLength(0);
+  });
+});
+
+const sentBodies = () => fake.callsOf("send_message").map((call) => call.body);
+
+describe("operators' photos on Viber", () => {
+  it("sends a picture message with the public URL, then the text; the URL answers with the bytes", async () => {
+    const store = memoryPhotoStore();
+    const reply = operatorPhotoReply("Ось схема підключення");
+    expect(
+      await setup({ sharedPhotos: { store, publicUrl: "https://bot.example.org/" } }).sender.send(
+        `viber:${USER}`,
+        [reply],
+      ),
+    ).toEqual({
+      kind: "sent",
+      messages: 2,
+    });
+    const bodies = sentBodies();
+    expect(bodies.map((body) => body.type)).toEqual(["picture", "text"]);
+    expect(bodies[0]).toMatchObject({
+      media: `https://bot.example.org/media/photos/${PHOTO_ID}.png`,
+      text: t("uk", "notify.handoffPhotoAlt"),
+    });
+    expect(bodies[1]!.text).toBe(reply.text);
+
+    const app = Fastify();
+    await app.register(sharedPhotoRoutes(store, pino({ level: "silent" })));
+    const response = await app.inject({ method: "GET", url: `/media/photos/${PHOTO_ID}.png` });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("image/png");
+    expect(response.headers["cache-control"]).toContain("private");
+    expect(Buffer.compare(response.rawPayload, PNG)).toBe(0);
+    for (const url of [
+      `/media/photos/${PHOTO_ID}.jpg`, // not its type
+      `/media/photos/${PHOTO_ID}`,
+      "/media/photos/2b0c1f4e-8a4f-4c1e-9d55-0b7b1c0e9a11.png", // nobody sent it
+      "/media/photos/..%2Fetc.png",
+    ]) {
+      expect((await app.inject({ method: "GET", url })).statusCode, url).toBe(404);
+    }
+    await app.close();
+  });
+
+  it("says a photo was attached, with no link, without PUBLIC_URL, when it is gone, or for WebP", async () => {
+    const reply = operatorPhotoReply("Ось схема");
+    const said = `${reply.text}\n${t("uk", "notify.handoffPhotoUnshown")}`;
+    const cases: [string | undefined, SharedPhotoStore][] = [
+      [undefined, memoryPhotoStore()],
+      ["https://bot.example.org", memoryPhotoStore({})],
+      ["https://bot.example.org", memoryPhotoStore({ [PHOTO_ID]: { bytes: PNG, mimeType: "image/webp" } })],
+    ];
+    for (const [publicUrl, store] of cases) {
+      fake.reset();
+      expect(
+        await setup({ sharedPhotos: { store, publicUrl } }).sender.send(`viber:${USER}`, [reply]),
+      ).toEqual({
+        kind: "sent",
+        messages: 1,
+      });
+      expect(sentBodies().map((body) => [body.type, body.text])).toEqual([["text", said]]);
+      expect(JSON.stringify(sentBodies())).not.toContain("/media/");
+    }
   });
 });

@@ -199,7 +199,7 @@ function drawMessage(entry) {
   const bubble = document.createElement("div");
   bubble.className = "bubble";
   if (entry.picture) {
-    // A schedule picture (served by the service itself; the text below says the same in words).
+    // A schedule picture or an operator's photo, served by the service itself.
     const image = document.createElement("img");
     image.className = "picture";
     image.src = entry.picture.url;

@@ -55,37 +55,66 @@ for (const select of document.querySelectorAll("select[data-canned-for]")) {
   });
 }
 
-// Live regions (conversations): poll a cheap version number and, when it changed, fetch this page
-// again and swap only the [data-live] regions, so a reply being typed is never lost.
+// Live regions (conversations): when the conversations' version changes, fetch this page again
+// and swap only the [data-live] regions, so a reply being typed is never lost. The version is pushed
+// (server-sent events, /console/conversations/events); when the server cannot push (503) or the
+// browser has no EventSource, the page polls the cheap version endpoint instead.
 const live = document.querySelectorAll("[data-live][id]");
 if (live.length > 0) {
   let version = live[0].dataset.liveVersion;
   const every = Number(live[0].dataset.livePoll) || 1000;
+  let wanted = version;
+  let refreshing = false;
+  const refresh = async (latest) => {
+    wanted = latest;
+    if (refreshing) return; // the running refresh looks at `wanted` again when it ends
+    refreshing = true;
+    try {
+      while (wanted !== version) {
+        const target = wanted;
+        const page = await fetch(window.location.href, { headers: { accept: "text/html" } });
+        if (!page.ok) break;
+        const doc = new DOMParser().parseFromString(await page.text(), "text/html");
+        for (const region of document.querySelectorAll("[data-live][id]")) {
+          const fresh = doc.getElementById(region.id);
+          if (fresh) region.replaceWith(fresh);
+        }
+        version = target;
+      }
+    } catch {
+      // Offline for a moment: the next version tries again.
+    } finally {
+      refreshing = false;
+    }
+  };
   const tick = async () => {
     try {
       const answer = await fetch("/console/conversations/version", {
         headers: { accept: "application/json" },
       });
-      if (answer.ok) {
-        const latest = (await answer.json()).version;
-        if (latest !== version) {
-          const page = await fetch(window.location.href, { headers: { accept: "text/html" } });
-          if (page.ok) {
-            const doc = new DOMParser().parseFromString(await page.text(), "text/html");
-            for (const region of document.querySelectorAll("[data-live][id]")) {
-              const fresh = doc.getElementById(region.id);
-              if (fresh) region.replaceWith(fresh);
-            }
-            version = latest;
-          }
-        }
-      }
+      if (answer.ok) await refresh((await answer.json()).version);
     } catch {
       // Offline for a moment: the next tick tries again.
     }
     setTimeout(tick, every);
   };
-  setTimeout(tick, every);
+  let polling = false;
+  const poll = () => {
+    if (polling) return;
+    polling = true;
+    setTimeout(tick, every);
+  };
+  if ("EventSource" in window) {
+    const events = new EventSource("/console/conversations/events");
+    events.addEventListener("message", (event) => void refresh(event.data));
+    // A refused stream (503: no push on this instance) closes for good: poll instead. A dropped one
+    // reconnects by itself.
+    events.addEventListener("error", () => {
+      if (events.readyState === EventSource.CLOSED) poll();
+    });
+  } else {
+    poll();
+  }
 }
 
 // A photo with the reply: the script posts the file itself (the form's own post carries text only).

@@ -1,8 +1,10 @@
-// "Write to a person" in the console: the conversations inbox (waiting / mine / all open, newest
-// message first, unread counts, the unanswered-too-long flag), one conversation with the
+// "Write to a person" in the console: the conversations inbox (waiting / mine / all open / closed,
+// newest message first, unread counts, the unanswered-too-long flag; a search by account number,
+// phone's last digits or words, and pages of 50 in the URL), one conversation with the
 // customer's context, and take / reply / transfer / close over src/operator/handoff.ts. Pages
-// refresh themselves by polling GET /console/conversations/version (one index lookup) and
-// reloading only when it changed (assets/console.js).
+// refresh themselves when the version changes: pushed over GET /console/conversations/events
+// (server-sent events fed by Postgres LISTEN/NOTIFY), else by polling GET
+// /console/conversations/version (one index lookup); they reload only when it changed.
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Histogram } from "prom-client";
 import type { OperatorRole } from "../../../generated/prisma/client.js";
@@ -11,13 +13,13 @@ import {
   closeHandoff,
   getHandoff,
   handoffCounts,
+  handoffCursor,
   handoffPhotoRef,
   handoffVersion,
   HANDOFF_VIEWS,
   listHandoffs,
   markHandoffRead,
   replyToHandoff,
-  sharedHandoffPhoto,
   takeHandoff,
   transferHandoff,
   transferTargets,
@@ -25,25 +27,30 @@ import {
   type OperatorRef,
 } from "../../../operator/handoff.js";
 import { cannedAnswers } from "../../../operator/handoff-canned.js";
+import { decodeCursor, encodeCursor } from "../../../operator/paging.js";
+import { sharedHandoffPhoto } from "../../../operator/handoff-photos.js";
 import { fetchPhoto } from "../../../operator/photos.js";
 import { sniffImageType } from "../../../channels/media-download.js";
 import { body, oneOf, parseId, text } from "../forms.js";
 import { mayOpen } from "../nav.js";
 import { userOf, type ConsoleDeps } from "../context.js";
+import { createVersionFeed, type ChangeSignal } from "../handoff-live.js";
 import { renderPage } from "../render.js";
 import { forbidden, requireAction } from "./inbox.js";
 import { sendPhoto } from "./photos.js";
 
 const ROLES: readonly OperatorRole[] = ["dispatcher", "service", "billing", "admin"];
+/** Conversations a list page shows; older ones are on the next pages (keyset paging). */
+const PAGE_SIZE = 50;
 
 export interface ConversationOptions {
   /** A conversation waiting for an answer longer than this is flagged. */
   unansweredMinutes: number;
   /** How often the pages poll for changes. */
   pollMs: number;
-  /** PUBLIC_URL without a trailing slash ("" without one: links are relative, for the web chat). */
-  publicUrl?: string;
   firstAnswer?: Histogram;
+  /** Postgres's change notifications: pages get versions pushed (server-sent events), else poll. */
+  changes?: ChangeSignal;
 }
 
 function operatorOf(request: FastifyRequest): OperatorRef {
@@ -55,17 +62,37 @@ function operatorOf(request: FastifyRequest): OperatorRef {
 export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptions): FastifyPluginAsync {
   const actor = (request: FastifyRequest) => ({ kind: "user" as const, login: userOf(request).login });
   return async (app) => {
+    const feed = options.changes
+      ? createVersionFeed(
+          options.changes,
+          () => handoffVersion(deps.prisma),
+          (err) => app.log.warn({ err }, "conversations version not read; pages catch up on the next change"),
+        )
+      : undefined;
+    // Open streams would keep the server from closing.
+    app.addHook("preClose", async () => feed?.close());
+
     app.get("/conversations", async (request, reply) => {
       const operator = operatorOf(request);
       const query = request.query as Record<string, unknown>;
       const view: HandoffView = oneOf("view", query.view, HANDOFF_VIEWS) ?? "waiting";
+      const search = text(query, "q", 100);
+      const after = decodeCursor(typeof query.after === "string" ? query.after : undefined);
       const now = deps.now();
       const common = { operator, now, unansweredMinutes: options.unansweredMinutes };
-      const [items, counts, version] = await Promise.all([
-        listHandoffs(deps.prisma, { view, ...common }),
+      const [rows, counts, version] = await Promise.all([
+        listHandoffs(deps.prisma, {
+          view,
+          ...common,
+          limit: PAGE_SIZE + 1,
+          ...(search ? { search } : {}),
+          ...(after ? { after } : {}),
+        }),
         handoffCounts(deps.prisma, common),
         handoffVersion(deps.prisma),
       ]);
+      const items = rows.slice(0, PAGE_SIZE);
+      const last = items.at(-1);
       const identity = userOf(request);
       return renderPage(
         reply,
@@ -75,6 +102,9 @@ export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptio
           counts,
           view,
           views: HANDOFF_VIEWS,
+          q: search ?? "",
+          after: after ? encodeCursor(after) : null,
+          next: rows.length > PAGE_SIZE && last ? encodeCursor(handoffCursor(last)) : null,
           now,
           version,
           pollMs: options.pollMs,
@@ -88,6 +118,14 @@ export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptio
     app.get("/conversations/version", async (request, reply) => {
       operatorOf(request);
       return reply.type("application/json").send({ version: await handoffVersion(deps.prisma) });
+    });
+
+    // Pushed instead of polled while the instance hears Postgres's notifications; else 503 (poll).
+    app.get("/conversations/events", async (request, reply) => {
+      operatorOf(request);
+      const current = await handoffVersion(deps.prisma);
+      if (feed?.stream(request, reply, current)) return reply;
+      return reply.code(503).type("application/json").send({ error: "unavailable", poll: true });
     });
 
     app.get("/conversations/:id", async (request, reply) => {
@@ -186,17 +224,13 @@ export function conversationRoutes(deps: ConsoleDeps, options: ConversationOptio
         operator,
         caption,
         deps.now(),
-        {
-          bytes,
-          mimeType,
-          publicBase: options.publicUrl ?? "",
-        },
+        { bytes, mimeType },
       );
       if (firstAnswerSeconds !== null) options.firstAnswer?.observe(firstAnswerSeconds);
       return reply.redirect(`/console/conversations/${id}?done=replied`, 303);
     });
 
-    // Public: the customer opens the operator's photo from the link in their messenger.
+    // Public: older notifications carried a link to the operator's photo (now it goes as a picture).
     app.get("/shared-photos/:photo", async (request, reply) => {
       const photoId = (request.params as { photo?: string }).photo ?? "";
       const photo = await sharedHandoffPhoto(deps.prisma, photoId);
