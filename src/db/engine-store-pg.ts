@@ -86,7 +86,6 @@ interface AccountRow {
 
 interface ConversationRow {
   id: number;
-  created: boolean;
   language: Language;
   status: UserStatus;
   reminders_enabled: boolean;
@@ -95,7 +94,10 @@ interface ConversationRow {
   state: unknown;
   state_version: number;
   state_updated_at: Date;
+  flood_window_at: Date | null;
   flood_count: number;
+  has_chat_id: boolean;
+  has_viber_id: boolean;
 }
 
 interface ReadingRow {
@@ -253,25 +255,31 @@ interface ReadAhead {
  */
 const READ_AHEAD_READINGS = 14;
 
+// The dedupe claim and the conversation lock in one statement, with no write to an existing row: a
+// conflicting row is locked (ON CONFLICT DO UPDATE locks it whether or not its WHERE lets it update)
+// and left as it is, so an update writes the row once, at the save (SAVE_SQL carries the flood counter
+// and the last-inbound time). A new row is inserted here. Nothing is locked when the claim finds the
+// update already handled.
 const OPEN_SQL = `WITH claim AS (
      INSERT INTO processed_update (channel, update_id, processed_at)
-     VALUES ($8::"Channel", $9, $6)
+     VALUES ($7::"Channel", $8, $6)
      ON CONFLICT DO NOTHING
+     RETURNING 1),
+   created AS (
+     INSERT INTO messenger_user (address, channel, telegram_chat_id, viber_user_id, language, last_inbound_at,
+                                 state_updated_at, updated_at, flood_window_at, flood_count)
+     SELECT $1, $2::"Channel", $3::bigint, $4::varchar, $5::"Language", $6, $6, $6, $6, 0
+     WHERE EXISTS (SELECT 1 FROM claim)
+     ON CONFLICT (address) DO UPDATE SET updated_at = messenger_user.updated_at WHERE false
      RETURNING 1)
-   INSERT INTO messenger_user (address, channel, telegram_chat_id, viber_user_id, language, last_inbound_at,
-                               state_updated_at, updated_at, flood_window_at, flood_count)
-   SELECT $1, $2::"Channel", $3::bigint, $4::varchar, $5::"Language", $6, $6, $6, $6, 1
-   WHERE EXISTS (SELECT 1 FROM claim)
-   ON CONFLICT (address) DO UPDATE SET
-     last_inbound_at = EXCLUDED.last_inbound_at,
-     telegram_chat_id = COALESCE(EXCLUDED.telegram_chat_id, messenger_user.telegram_chat_id),
-     viber_user_id = COALESCE(EXCLUDED.viber_user_id, messenger_user.viber_user_id),
-     flood_count = CASE WHEN messenger_user.flood_window_at > EXCLUDED.flood_window_at - $7 * interval '1 second'
-                        THEN messenger_user.flood_count + 1 ELSE 1 END,
-     flood_window_at = CASE WHEN messenger_user.flood_window_at > EXCLUDED.flood_window_at - $7 * interval '1 second'
-                            THEN messenger_user.flood_window_at ELSE EXCLUDED.flood_window_at END
-   RETURNING id, (xmax = 0) AS created, language::text AS language, status::text AS status, reminders_enabled,
-             phone, phone_proven, state, state_version, state_updated_at, flood_count`;
+   SELECT EXISTS (SELECT 1 FROM claim) AS claimed, EXISTS (SELECT 1 FROM created) AS created`;
+
+// The locked row, read by the statement after the lock: its snapshot shows what an earlier update of
+// this conversation committed (or the row the statement before inserted).
+const CONVERSATION_BY_ADDRESS_SQL = `SELECT id, language::text AS language, status::text AS status, reminders_enabled,
+     phone, phone_proven, state, state_version, state_updated_at, flood_window_at, flood_count,
+     telegram_chat_id IS NOT NULL AS has_chat_id, viber_user_id IS NOT NULL AS has_viber_id
+   FROM messenger_user WHERE address = $1`;
 
 const LINKS_COLUMNS = `l.id AS link_id, l.label, a.id, a.number, a.holder_name, a.phones, a.settlement, a.street,
   a.building, a.apartment, a.area_code, a.meter_serial, a.meter_digits, a.zones, a.outage_queue, a.avg_daily_kwh`;
@@ -291,6 +299,8 @@ const READINGS_BY_ADDRESS_SQL = `SELECT r.* FROM account_link l
    WHERE l.user_id = (SELECT id FROM messenger_user WHERE address = $1)
    ORDER BY r.account_id, r.taken_at DESC, r.id DESC`;
 
+// The one write of the conversation row per update: the state, and what open() counted (the flood
+// window and counter, the last inbound time, a platform id the row lacked).
 const SAVE_SQL = `UPDATE messenger_user SET
      language = $2::"Language",
      status = $3::"UserStatus",
@@ -300,14 +310,46 @@ const SAVE_SQL = `UPDATE messenger_user SET
      state = $7::jsonb,
      state_version = $8,
      state_updated_at = $9,
-     updated_at = now()
+     updated_at = now(),
+     last_inbound_at = COALESCE($10, last_inbound_at),
+     flood_window_at = COALESCE($11, flood_window_at),
+     flood_count = COALESCE($12, flood_count),
+     telegram_chat_id = COALESCE(telegram_chat_id, $13::bigint),
+     viber_user_id = COALESCE(viber_user_id, $14::varchar)
    WHERE id = $1`;
+
+// An update that saves no state (a duplicate never gets here; a flood-limited one does) still counts.
+const COUNT_SQL = `UPDATE messenger_user SET
+     last_inbound_at = $2,
+     flood_window_at = $3,
+     flood_count = $4,
+     telegram_chat_id = COALESCE(telegram_chat_id, $5::bigint),
+     viber_user_id = COALESCE(viber_user_id, $6::varchar)
+   WHERE id = $1`;
+
+/** What open() counted for the conversation row, written with the save (or on its own at commit). */
+interface InboundCount {
+  userId: number;
+  at: Date;
+  windowAt: Date;
+  count: number;
+  telegramChatId: string | null;
+  viberUserId: string | null;
+}
 
 function toLinked(row: AccountRow & { link_id: number; label: string }): LinkedAccount {
   return { linkId: row.link_id, label: row.label, account: toAccount(row) };
 }
 
-function createTx(session: Session): EngineTx {
+/** The engine's transaction, and what must go with COMMIT. */
+interface OpenTx {
+  tx: EngineTx;
+  /** Writes the update's count when no save carried it. */
+  beforeCommit(): void;
+}
+
+function createTx(session: Session): OpenTx {
+  let inbound: InboundCount | null = null;
   const readAhead: ReadAhead = { links: null, readings: new Map() };
   const scheduleReadAhead = emptyScheduleReadAhead();
   let readAheadUserId: number | null = null;
@@ -327,7 +369,7 @@ function createTx(session: Session): EngineTx {
     });
   };
 
-  return {
+  const tx: EngineTx = {
     async open(update, input): Promise<ConversationRecord | null> {
       // One round trip: BEGIN, then the dedupe claim and the conversation upsert in one statement
       // (ON CONFLICT DO UPDATE locks the row until commit; it also counts the address's updates in
@@ -335,35 +377,52 @@ function createTx(session: Session): EngineTx {
       // statements after the upsert, so they take their snapshot once the lock is held and see what
       // an earlier update of this conversation committed.
       const view = input.scheduleView;
-      const [opened, links, readings, mode, followed, days, subscriptions] = await session.batch([
-        {
-          name: "engine_open",
-          text: OPEN_SQL,
-          values: [
-            input.address,
-            input.channel,
-            input.telegramChatId === undefined ? null : input.telegramChatId.toString(),
-            input.viberUserId ?? null,
-            input.language,
-            input.now,
-            input.floodWindowSeconds ?? 10,
-            update.channel,
-            update.updateId,
-          ],
-        },
-        { name: "engine_links_by_address", text: LINKS_BY_ADDRESS_SQL, values: [input.address] },
-        { name: "engine_readings_by_address", text: READINGS_BY_ADDRESS_SQL, values: [input.address] },
-        // The schedule view's reads, when the engine says this update opens it.
-        ...(view
-          ? [
-              ...scheduleViewStatements(input.address, view.dates),
-              subscriptionsByAddressStatement(input.address),
-            ]
-          : []),
-      ]);
-      const row = (opened?.rows as ConversationRow[] | undefined)?.[0];
-      // No row: the claim found the update id already stored, so the upsert did nothing.
-      if (!row) return null;
+      const telegramChatId = input.telegramChatId === undefined ? null : input.telegramChatId.toString();
+      const viberUserId = input.viberUserId ?? null;
+      const [opened, conversation, links, readings, mode, followed, days, subscriptions] =
+        await session.batch([
+          {
+            name: "engine_open",
+            text: OPEN_SQL,
+            values: [
+              input.address,
+              input.channel,
+              telegramChatId,
+              viberUserId,
+              input.language,
+              input.now,
+              update.channel,
+              update.updateId,
+            ],
+          },
+          { name: "engine_conversation", text: CONVERSATION_BY_ADDRESS_SQL, values: [input.address] },
+          { name: "engine_links_by_address", text: LINKS_BY_ADDRESS_SQL, values: [input.address] },
+          { name: "engine_readings_by_address", text: READINGS_BY_ADDRESS_SQL, values: [input.address] },
+          // The schedule view's reads, when the engine says this update opens it.
+          ...(view
+            ? [
+                ...scheduleViewStatements(input.address, view.dates),
+                subscriptionsByAddressStatement(input.address),
+              ]
+            : []),
+        ]);
+      const claim = (opened?.rows as { claimed: boolean; created: boolean }[] | undefined)?.[0];
+      const row = (conversation?.rows as ConversationRow[] | undefined)?.[0];
+      // Not claimed: the update id was already stored, so nothing was locked or written.
+      if (!claim?.claimed) return null;
+      if (!row) throw new Error("the conversation row is missing after its upsert");
+      // The flood window: the counter restarts when the window started longer ago than its length.
+      const windowMs = (input.floodWindowSeconds ?? 10) * 1000;
+      const inWindow =
+        row.flood_window_at !== null && row.flood_window_at.getTime() > input.now.getTime() - windowMs;
+      inbound = {
+        userId: row.id,
+        at: input.now,
+        windowAt: inWindow && row.flood_window_at ? row.flood_window_at : input.now,
+        count: inWindow ? row.flood_count + 1 : 1,
+        telegramChatId: row.has_chat_id ? null : telegramChatId,
+        viberUserId: row.has_viber_id ? null : viberUserId,
+      };
       readAheadUserId = row.id;
       readAhead.links = (links?.rows as (AccountRow & { link_id: number; label: string })[]).map(toLinked);
       for (const account of readAhead.links) readAhead.readings.set(account.account.id, []);
@@ -380,7 +439,7 @@ function createTx(session: Session): EngineTx {
       }
       return {
         userId: row.id,
-        created: row.created,
+        created: claim.created,
         language: row.language,
         status: row.status,
         remindersEnabled: row.reminders_enabled,
@@ -389,12 +448,14 @@ function createTx(session: Session): EngineTx {
         state: row.state,
         stateVersion: row.state_version,
         stateUpdatedAt: row.state_updated_at,
-        recentUpdates: row.flood_count,
+        recentUpdates: inbound.count,
       };
     },
 
     async saveConversation(userId, update) {
       // Nothing in the update reads the row back: the save travels with COMMIT (or the next batch).
+      const count = inbound?.userId === userId ? inbound : null;
+      if (count) inbound = null;
       session.defer({
         name: "engine_save",
         text: SAVE_SQL,
@@ -408,6 +469,11 @@ function createTx(session: Session): EngineTx {
           JSON.stringify(update.state ?? {}),
           update.stateVersion,
           update.stateUpdatedAt,
+          count?.at ?? null,
+          count?.windowAt ?? null,
+          count?.count ?? null,
+          count?.telegramChatId ?? null,
+          count?.viberUserId ?? null,
         ],
       });
     },
@@ -638,6 +704,26 @@ function createTx(session: Session): EngineTx {
     ...createSubscriptionRepositories(session, scheduleReadAhead),
     ...createHandoffRepositories(session),
   };
+  return {
+    tx,
+    beforeCommit() {
+      if (!inbound) return;
+      const count = inbound;
+      inbound = null;
+      session.defer({
+        name: "engine_count",
+        text: COUNT_SQL,
+        values: [
+          count.userId,
+          count.at,
+          count.windowAt,
+          count.count,
+          count.telegramChatId,
+          count.viberUserId,
+        ],
+      });
+    },
+  };
 }
 
 function ignoreClientError(): void {
@@ -789,8 +875,10 @@ export function createPgEngineStore(pool: pg.Pool, options: PgEngineStoreOptions
         },
       };
       try {
-        const result = await fn(createTx(session));
+        const open = createTx(session);
+        const result = await fn(open.tx);
         ensureOpen();
+        open.beforeCommit();
         // Held writes are never dropped: with nothing sent yet they still go, inside BEGIN ... COMMIT.
         if (begun || deferred.length > 0) await session.batch([{ text: "COMMIT" }]);
         clearTimeout(timer);

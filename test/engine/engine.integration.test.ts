@@ -287,6 +287,62 @@ describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
     expect(after.floodCount).toBe(before.floodCount);
   });
 
+  test("an update writes its conversation row once; one that saves no state still counts, a duplicate does not", async () => {
+    const address = `telegram:one-write-${kind.name}`;
+    const table = `row_writes_${kind.name}`;
+    // Counts real row updates of this address (a lock without an update fires no trigger).
+    await db.prisma.$executeRawUnsafe(`CREATE TABLE ${table} (n int)`);
+    await db.prisma.$executeRawUnsafe(
+      `CREATE FUNCTION ${table}_count() RETURNS trigger LANGUAGE plpgsql AS
+       'BEGIN INSERT INTO ${table} VALUES (1)\u003b RETURN NULL\u003b END'`,
+    );
+    await db.prisma.$executeRawUnsafe(
+      `CREATE TRIGGER ${table} AFTER UPDATE ON messenger_user FOR EACH ROW
+       WHEN (NEW.address = '${address}') EXECUTE FUNCTION ${table}_count()`,
+    );
+    const writes = async (): Promise<number> =>
+      Number((await db.prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
+    try {
+      const at = (seconds: number): Date => new Date(Date.UTC(2026, 10, 30, 10, 0, seconds));
+      const input = (now: Date) => ({ address, channel: "telegram" as const, language: "uk" as const, now });
+      const update = async (id: string, now: Date, save: boolean) =>
+        store.transaction(async (tx) => {
+          const row = await tx.open({ channel: "telegram", updateId: `${id}-${kind.name}`, now }, input(now));
+          if (row && save) {
+            await tx.saveConversation(row.userId, {
+              ...row,
+              state: { n: id },
+              stateVersion: 1,
+              stateUpdatedAt: now,
+            });
+          }
+          return row;
+        });
+      expect((await update("w1", at(0), true))?.recentUpdates).toBe(1); // insert, then the save
+      expect(await writes()).toBe(1);
+      expect((await update("w2", at(1), true))?.recentUpdates).toBe(2);
+      expect(await writes()).toBe(2);
+      // No save (a flood-limited update): the count and the last inbound time are still written.
+      expect((await update("w3", at(2), false))?.recentUpdates).toBe(3);
+      expect(await writes()).toBe(3);
+      expect(await update("w3", at(3), true)).toBeNull(); // a duplicate: no write
+      expect(await writes()).toBe(3);
+      const row = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address } });
+      expect(row).toMatchObject({
+        floodCount: 3,
+        lastInboundAt: at(2),
+        floodWindowAt: at(0),
+        state: { n: "w2" },
+      });
+      // Past the window the counter starts again.
+      expect((await update("w4", at(30), true))?.recentUpdates).toBe(1);
+      expect(await writes()).toBe(4);
+    } finally {
+      await db.prisma.$executeRawUnsafe(`DROP TRIGGER ${table} ON messenger_user`);
+      await db.prisma.$executeRawUnsafe(`DROP FUNCTION ${table}_count()`);
+      await db.prisma.$executeRawUnsafe(`DROP TABLE ${table}`);
+    }
+  });
   test("a held-back write is sent even when it is the transaction's only statement", async () => {
     const now = new Date("2026-11-30T10:00:00Z");
     const address = `telegram:held-${kind.name}`;
