@@ -744,6 +744,24 @@ function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | und
 }
 
 /**
+ * Names for the statements that were not given one: every statement of the engine's repositories is
+ * fixed text, so each is parsed once per connection and, after Postgres's first few custom plans, runs
+ * on its generic plan instead of being parsed and planned on every update (about a tenth of
+ * Postgres's CPU per update, docs/benchmarks.md). Bounded, so text built at run time could never fill
+ * a connection with prepared statements: past the bound a new text runs unnamed.
+ */
+const autoNames = new Map<string, string>();
+const AUTO_NAMES_MAX = 300;
+
+function autoName(text: string): string | undefined {
+  const known = autoNames.get(text);
+  if (known !== undefined || autoNames.size >= AUTO_NAMES_MAX) return known;
+  const name = `engine_auto_${autoNames.size + 1}`;
+  autoNames.set(text, name);
+  return name;
+}
+
+/**
  * Sends statements in order. On a pipelining client (see createEnginePool) they are all written at
  * once, corked into one socket write, and answered in one round trip; otherwise one after another.
  * Fails with the first statement's error (not the "transaction is aborted" errors that follow it).
@@ -754,10 +772,12 @@ async function runBatch(
   prepared: boolean,
   onRoundTrips: (count: number) => void,
 ): Promise<pg.QueryResult[]> {
-  const toConfig = (statement: Statement): pg.QueryConfig =>
-    statement.name === undefined || !prepared
+  const toConfig = (statement: Statement): pg.QueryConfig => {
+    const name = prepared ? (statement.name ?? autoName(statement.text)) : undefined;
+    return name === undefined
       ? { text: statement.text, values: statement.values }
-      : { name: statement.name, text: statement.text, values: statement.values };
+      : { name, text: statement.text, values: statement.values };
+  };
   if (!(client as unknown as { pipeline?: boolean }).pipeline) {
     onRoundTrips(statements.length);
     const results: pg.QueryResult[] = [];
