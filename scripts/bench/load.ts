@@ -11,6 +11,8 @@ import type { SimulatedUser, WebhookRequest } from "./journeys.js";
 export interface Answer {
   status: number;
   body: string;
+  /** The service's X-Update-Outcome header (Telegram webhook: handled, duplicate, ...). */
+  outcome?: string;
 }
 
 export interface Poster {
@@ -44,9 +46,14 @@ export function createPoster(baseUrl: string | string[], maxSockets = 100, plain
           (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (chunk: Buffer) => chunks.push(chunk));
-            res.on("end", () =>
-              resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-            );
+            res.on("end", () => {
+              const outcome = res.headers["x-update-outcome"];
+              resolve({
+                status: res.statusCode ?? 0,
+                body: Buffer.concat(chunks).toString("utf8"),
+                ...(typeof outcome === "string" ? { outcome } : {}),
+              });
+            });
             res.on("error", reject);
           },
         );
@@ -60,15 +67,23 @@ export function createPoster(baseUrl: string | string[], maxSockets = 100, plain
   };
 }
 
-/** What counts as success: 200, and for Telegram an update the engine handled (not dropped). */
+/**
+ * What counts as success: 200, and for Telegram an update the engine handled (not dropped) and, for a
+ * button tap, answered: Telegram makes the answerCallbackQuery call the webhook's reply names.
+ */
 export function answerProblem(request: WebhookRequest, answer: Answer, plain = false): string | undefined {
   if (answer.status !== 200) return `http ${answer.status}`;
   if (request.path.endsWith("/telegram") && !plain) {
-    try {
-      const outcome = (JSON.parse(answer.body) as { outcome?: unknown }).outcome;
-      if (outcome !== "handled") return `outcome ${String(outcome)}`;
-    } catch {
-      return "unreadable answer";
+    if (answer.outcome !== "handled") return `outcome ${String(answer.outcome)}`;
+    if (request.body.includes('"callback_query"')) {
+      try {
+        const reply = JSON.parse(answer.body) as { method?: unknown; callback_query_id?: unknown };
+        if (reply.method !== "answerCallbackQuery" || typeof reply.callback_query_id !== "string") {
+          return "tap not answered";
+        }
+      } catch {
+        return "unreadable answer";
+      }
     }
   }
   return undefined;

@@ -12,6 +12,8 @@ export interface RecordedCall {
   params: Record<string, unknown>;
   /** Date.now() when the request arrived. */
   at: number;
+  /** Made by "Telegram" from the webhook's response (a webhook reply), not by a request to the API. */
+  webhookReply?: true;
 }
 
 export type ScriptedFailure =
@@ -439,7 +441,16 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions): Pro
         headers,
         body: JSON.stringify(update),
       });
-      return { status: response.status, body: await response.text() };
+      const body = await response.text();
+      // Telegram's webhook reply: a 200 whose JSON names a method is a Bot API call it makes for the bot.
+      if (response.status === 200 && response.headers.get("content-type")?.includes("json")) {
+        const { method, ...params } = JSON.parse(body) as { method?: unknown } & Record<string, unknown>;
+        if (typeof method === "string") {
+          calls.push({ method, params, at: Date.now(), webhookReply: true });
+          notifyCallWaiters();
+        }
+      }
+      return { status: response.status, body };
     },
     waitForCalls(method, count, timeoutMs = 10_000) {
       const done = () => calls.filter((c) => c.method === method);

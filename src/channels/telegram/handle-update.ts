@@ -11,13 +11,25 @@ import type { TelegramSender } from "./sender.js";
 import { telegramUpdateSchema, toEvent } from "./to-event.js";
 import { apiErrorForLog } from "./log-safe.js";
 
-export type UpdateOutcome =
+export type UpdateOutcome = (
   | { kind: "handled"; sent: SendOutcome }
   | { kind: "duplicate" }
   | { kind: "ignored"; reason: string }
   | { kind: "group_notice"; sent: SendOutcome }
   /** The application failed on it; the user got an apology (or nothing, if there was none). */
-  | { kind: "failed" };
+  | { kind: "failed" }
+) & {
+  /** The button tap the caller must still answer (given only when it asked to answer it itself). */
+  callbackQueryToAnswer?: string;
+};
+
+export interface HandleUpdateOptions {
+  /**
+   * The caller answers the button's callback query itself: the webhook does, in its response to
+   * Telegram (a webhook reply: one Bot API call less per tap). Polling has no response to carry it.
+   */
+  answersCallbackQuery?: boolean;
+}
 
 export class InvalidUpdateError extends Error {
   override readonly name = "InvalidUpdateError";
@@ -30,7 +42,7 @@ export interface UpdateHandlerDeps {
   logger: Logger;
 }
 
-export type UpdateHandler = (update: unknown) => Promise<UpdateOutcome>;
+export type UpdateHandler = (update: unknown, options?: HandleUpdateOptions) => Promise<UpdateOutcome>;
 
 export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
   async function answerCallbackQuery(id: string, log: Logger): Promise<void> {
@@ -42,7 +54,10 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
     }
   }
 
-  return async function handleUpdate(raw: unknown): Promise<UpdateOutcome> {
+  return async function handleUpdate(
+    raw: unknown,
+    options: HandleUpdateOptions = {},
+  ): Promise<UpdateOutcome> {
     const parsed = telegramUpdateSchema.safeParse(raw);
     if (!parsed.success) {
       throw new InvalidUpdateError(`not a Telegram update: ${parsed.error.issues[0]?.message ?? "invalid"}`);
@@ -63,6 +78,9 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
 
     if (mapped.kind === "ignored") {
       log.debug({ reason: mapped.reason }, "update ignored");
+      if (mapped.callbackQueryId && options.answersCallbackQuery) {
+        return { kind: "ignored", reason: mapped.reason, callbackQueryToAnswer: mapped.callbackQueryId };
+      }
       if (mapped.callbackQueryId) await answerCallbackQuery(mapped.callbackQueryId, log);
       return { kind: "ignored", reason: mapped.reason };
     }
@@ -75,25 +93,34 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
       return { kind: "group_notice", sent };
     }
 
-    // The button's spinner is stopped while the replies go out (not after them): one Bot API round
-    // trip less in the answer's time. Always answered, whatever happens below.
+    // The button's spinner is stopped by the caller's answer to Telegram when it offered to (the
+    // webhook), else while the replies go out (not after them): one Bot API round trip less in the
+    // answer's time. Always answered, whatever happens below.
+    const tap = mapped.callbackQueryId;
+    const deferred = tap !== undefined && options.answersCallbackQuery === true;
+    const toAnswer = deferred ? { callbackQueryToAnswer: tap } : {};
     let answered: Promise<void> | undefined;
     const answer = (): void => {
-      if (mapped.callbackQueryId) answered ??= answerCallbackQuery(mapped.callbackQueryId, log);
+      if (tap !== undefined && !deferred) answered ??= answerCallbackQuery(tap, log);
     };
     try {
       const result = await deps.engine.handle(mapped.address, mapped.event, mapped.meta);
       answer();
       if (result.duplicate) {
         log.info("duplicate update dropped");
-        return { kind: "duplicate" };
+        return { kind: "duplicate", ...toAnswer };
       }
       const sent = await deps.sender.send(mapped.address, result.replies);
       if (sent.kind === "sent") log.info({ ...result.trace, replies: sent.messages }, "update handled");
       else log.warn({ sent }, "update handled, replies not delivered");
-      return { kind: "handled", sent };
+      return { kind: "handled", sent, ...toAnswer };
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
+      if (error instanceof StoreUnavailableError) {
+        // Telegram is asked to redeliver, and the webhook's answer carries no method then: the tap is
+        // answered here so the spinner stops meanwhile.
+        if (tap !== undefined) answered ??= answerCallbackQuery(tap, log);
+        throw error;
+      }
       log.error({ err: error }, "update failed");
       // The engine's apology is in the user's stored language; a failure outside the engine falls
       // back to the messenger's language hint.
@@ -103,7 +130,7 @@ export function createUpdateHandler(deps: UpdateHandlerDeps): UpdateHandler {
           : { text: t(languageFromCode(mapped.meta.languageCode), "error.apology") };
       const sent = await deps.sender.send(mapped.address, [apology]);
       if (sent.kind !== "sent") log.warn({ sent }, "apology not delivered");
-      return { kind: "failed" };
+      return { kind: "failed", ...toAnswer };
     } finally {
       answer();
       await answered;

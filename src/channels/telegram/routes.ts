@@ -2,7 +2,8 @@
 // updates meanwhile, so: the secret header is checked before the body is even parsed (401, nothing
 // processed); the update is processed and its replies sent before answering; application errors
 // still answer 200 (a poison update must not block a chat); 503 only when the store is down and a
-// redelivery is wanted.
+// redelivery is wanted. A button tap is answered in the 200's body (a webhook reply carrying
+// answerCallbackQuery); the outcome is in the X-Update-Outcome header.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
 import type { Logger } from "pino";
@@ -11,6 +12,8 @@ import { InvalidUpdateError, type UpdateHandler } from "./handle-update.js";
 
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
 export const TELEGRAM_SECRET_HEADER = "x-telegram-bot-api-secret-token";
+/** Response header naming the update's outcome (handled, duplicate, ignored, failed, group_notice). */
+export const TELEGRAM_OUTCOME_HEADER = "x-update-outcome";
 
 export interface TelegramRoutesOptions {
   secret: string;
@@ -44,7 +47,16 @@ export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsy
       },
       async (request, reply) => {
         try {
-          const outcome = await options.handleUpdate(request.body);
+          const outcome = await options.handleUpdate(request.body, { answersCallbackQuery: true });
+          // What became of the update, for logs and tests; Telegram reads only the body.
+          reply.header(TELEGRAM_OUTCOME_HEADER, outcome.kind);
+          // A tap is answered in the response itself (Telegram's webhook reply): Telegram makes the
+          // call, one Bot API request less for us; its result is not needed.
+          if (outcome.callbackQueryToAnswer !== undefined) {
+            return reply
+              .code(200)
+              .send({ method: "answerCallbackQuery", callback_query_id: outcome.callbackQueryToAnswer });
+          }
           return reply.code(200).send({ ok: true, outcome: outcome.kind });
         } catch (error) {
           if (error instanceof StoreUnavailableError) {

@@ -243,11 +243,14 @@ describe("Telegram webhook mode, end to end", () => {
     });
 
     const tap = user.callback(choiceId);
-    await deliver(tap);
+    const response = await fake.deliverWebhook(tap);
     const query = (tap.callback_query as { id: string }).id;
-    expect(fake.callsTo("answerCallbackQuery").map((c) => c.params)).toContainEqual({
-      callback_query_id: query,
-    });
+    // The tap is answered in the webhook's response (a webhook reply), not by a Bot API request.
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ method: "answerCallbackQuery", callback_query_id: query });
+    expect(fake.callsTo("answerCallbackQuery").filter((c) => c.params.callback_query_id === query)).toEqual([
+      expect.objectContaining({ webhookReply: true }),
+    ]);
     expect(
       user
         .received()

@@ -59,6 +59,14 @@ describe("Telegram polling mode, end to end", () => {
     expect(readings).toEqual([
       expect.objectContaining({ period: "2026-12", t1: 12400, t2: 6150, status: "accepted" }),
     ]);
+    // No webhook response to carry it: a tap is answered by a Bot API request.
+    const tap = user.callback("m:read");
+    await deliver(tap);
+    const answers = await fake.waitForCalls("answerCallbackQuery", 1);
+    expect(answers.map((call) => call.params)).toEqual([
+      { callback_query_id: (tap.callback_query as { id: string }).id },
+    ]);
+    expect(answers.filter((call) => call.webhookReply)).toEqual([]);
   });
 
   it("handles a batch in order and confirms it only after handling", async () => {
