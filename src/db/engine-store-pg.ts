@@ -2,11 +2,15 @@
 // repository method parameterised SQL on it. Built for few round trips, because on a small machine each
 // one (a socket write that wakes Postgres, and the answer) costs more than the statements themselves
 // (docs/benchmarks.md):
-// - open(): BEGIN, the dedupe claim with the conversation upsert-and-lock (one statement), and a
-//   read-ahead of the user's links and latest readings, pipelined in one write: one round trip;
-// - writes whose result nobody needs (the state save, verification attempts, label changes, account
-//   locks before a write) are held back and travel with the next statement or with COMMIT;
-// - so an ordinary update costs two round trips: open, then save + COMMIT.
+// - open(): BEGIN, the dedupe claim with the conversation lock (one statement that writes nothing to
+//   an existing row), and one read of the row with the user's links and latest readings, pipelined
+//   in one write: one round trip;
+// - writes whose result nobody needs (the state save, which also carries the flood counter and the
+//   last inbound time, verification attempts, label changes, account locks before a write) are held
+//   back and travel with the next statement or with COMMIT;
+// - so an ordinary update costs two round trips (BEGIN, claim-and-lock, read; then save, COMMIT) and
+//   writes one new version of its conversation row.
+// Every statement is prepared once per connection (named).
 // Pipelining needs a pool from createEnginePool(); on a plain pool the same statements run one by one.
 import type pg from "pg";
 import { StoreUnavailableError } from "../engine/errors.js";
@@ -84,20 +88,34 @@ interface AccountRow {
   avg_daily_kwh: number | null;
 }
 
-interface ConversationRow {
-  id: number;
-  language: Language;
-  status: UserStatus;
-  reminders_enabled: boolean;
-  phone: string | null;
-  phone_proven: boolean;
-  state: unknown;
-  state_version: number;
-  state_updated_at: Date;
-  flood_window_at: Date | null;
-  flood_count: number;
-  has_chat_id: boolean;
-  has_viber_id: boolean;
+/** One row of OPENED_SQL: the conversation (u_*), a link and its account, one of its readings (r_*). */
+interface OpenedRow extends Partial<AccountRow> {
+  u_id: number;
+  u_language: Language;
+  u_status: UserStatus;
+  u_reminders_enabled: boolean;
+  u_phone: string | null;
+  u_phone_proven: boolean;
+  u_state: string | null;
+  u_state_version: number;
+  u_state_updated_at: Date;
+  u_flood_window_at: Date | null;
+  u_flood_count: number;
+  u_has_chat_id: boolean;
+  u_has_viber_id: boolean;
+  link_id: number | null;
+  label: string | null;
+  r_id: number | null;
+  r_period: string;
+  r_t1: number;
+  r_t2: number | null;
+  r_t3: number | null;
+  r_taken_at: Date;
+  r_source: ReadingRecord["source"];
+  r_status: ReadingRecord["status"];
+  r_flag_reason: string | null;
+  r_photo_ref: string | null;
+  r_in_window: boolean;
 }
 
 interface ReadingRow {
@@ -274,30 +292,35 @@ const OPEN_SQL = `WITH claim AS (
      RETURNING 1)
    SELECT EXISTS (SELECT 1 FROM claim) AS claimed, EXISTS (SELECT 1 FROM created) AS created`;
 
-// The locked row, read by the statement after the lock: its snapshot shows what an earlier update of
-// this conversation committed (or the row the statement before inserted).
-const CONVERSATION_BY_ADDRESS_SQL = `SELECT id, language::text AS language, status::text AS status, reminders_enabled,
-     phone, phone_proven, state, state_version, state_updated_at, flood_window_at, flood_count,
-     telegram_chat_id IS NOT NULL AS has_chat_id, viber_user_id IS NOT NULL AS has_viber_id
-   FROM messenger_user WHERE address = $1`;
-
 const LINKS_COLUMNS = `l.id AS link_id, l.label, a.id, a.number, a.holder_name, a.phones, a.settlement, a.street,
   a.building, a.apartment, a.area_code, a.meter_serial, a.meter_digits, a.zones, a.outage_queue, a.avg_daily_kwh`;
 
-// Read ahead by address: the row may have been created by the statement just before in this batch.
-const LINKS_BY_ADDRESS_SQL = `SELECT ${LINKS_COLUMNS}
-   FROM account_link l JOIN account a ON a.id = l.account_id
-   WHERE l.user_id = (SELECT id FROM messenger_user WHERE address = $1)
-   ORDER BY l.id ASC`;
-
-const READINGS_BY_ADDRESS_SQL = `SELECT r.* FROM account_link l
-   CROSS JOIN LATERAL (
-     SELECT ${READING_COLUMNS} FROM meter_reading
-     WHERE account_id = l.account_id AND status <> 'superseded'
+// Everything an update reads about its conversation, in one statement after the lock (its snapshot
+// shows what an earlier update of this conversation committed, or the row the statement before
+// inserted): the row, the linked accounts and each one's latest counting readings. One result row per
+// (link, reading), at least one; the conversation's columns (u_*) repeat on each and are read from the
+// first (the state as text: parsed once, not per row); link and reading columns are null where there
+// are none.
+const OPENED_SQL = `SELECT u.id AS u_id, u.language::text AS u_language, u.status::text AS u_status,
+     u.reminders_enabled AS u_reminders_enabled, u.phone AS u_phone, u.phone_proven AS u_phone_proven,
+     u.state::text AS u_state, u.state_version AS u_state_version, u.state_updated_at AS u_state_updated_at,
+     u.flood_window_at AS u_flood_window_at, u.flood_count AS u_flood_count,
+     u.telegram_chat_id IS NOT NULL AS u_has_chat_id, u.viber_user_id IS NOT NULL AS u_has_viber_id,
+     ${LINKS_COLUMNS},
+     r.id AS r_id, r.period AS r_period, r.t1 AS r_t1, r.t2 AS r_t2, r.t3 AS r_t3, r.taken_at AS r_taken_at,
+     r.source::text AS r_source, r.status::text AS r_status, r.flag_reason AS r_flag_reason,
+     r.photo_ref AS r_photo_ref, r.in_window AS r_in_window
+   FROM messenger_user u
+   LEFT JOIN account_link l ON l.user_id = u.id
+   LEFT JOIN account a ON a.id = l.account_id
+   LEFT JOIN LATERAL (
+     SELECT id, period, t1, t2, t3, taken_at, source, status, flag_reason, photo_ref, in_window
+     FROM meter_reading
+     WHERE account_id = a.id AND status <> 'superseded'
      ORDER BY taken_at DESC, id DESC
-     LIMIT ${READ_AHEAD_READINGS}) r
-   WHERE l.user_id = (SELECT id FROM messenger_user WHERE address = $1)
-   ORDER BY r.account_id, r.taken_at DESC, r.id DESC`;
+     LIMIT ${READ_AHEAD_READINGS}) r ON true
+   WHERE u.address = $1
+   ORDER BY l.id, r.taken_at DESC, r.id DESC`;
 
 // The one write of the conversation row per update: the state, and what open() counted (the flood
 // window and counter, the last inbound time, a platform id the row lacked).
@@ -371,83 +394,103 @@ function createTx(session: Session): OpenTx {
 
   const tx: EngineTx = {
     async open(update, input): Promise<ConversationRecord | null> {
-      // One round trip: BEGIN, then the dedupe claim and the conversation upsert in one statement
-      // (ON CONFLICT DO UPDATE locks the row until commit; it also counts the address's updates in
-      // the flood window), then the user's links and their latest readings. The reads are separate
-      // statements after the upsert, so they take their snapshot once the lock is held and see what
-      // an earlier update of this conversation committed.
+      // One round trip: BEGIN, then the dedupe claim and the conversation lock in one statement (ON
+      // CONFLICT DO UPDATE ... WHERE false locks the row until commit without writing it), then the
+      // row with the user's links and their latest readings. The read is a separate statement after
+      // the lock, so it takes its snapshot once the lock is held and sees what an earlier update of
+      // this conversation committed. The flood count is worked out here and written with the save.
       const view = input.scheduleView;
       const telegramChatId = input.telegramChatId === undefined ? null : input.telegramChatId.toString();
       const viberUserId = input.viberUserId ?? null;
-      const [opened, conversation, links, readings, mode, followed, days, subscriptions] =
-        await session.batch([
-          {
-            name: "engine_open",
-            text: OPEN_SQL,
-            values: [
-              input.address,
-              input.channel,
-              telegramChatId,
-              viberUserId,
-              input.language,
-              input.now,
-              update.channel,
-              update.updateId,
-            ],
-          },
-          { name: "engine_conversation", text: CONVERSATION_BY_ADDRESS_SQL, values: [input.address] },
-          { name: "engine_links_by_address", text: LINKS_BY_ADDRESS_SQL, values: [input.address] },
-          { name: "engine_readings_by_address", text: READINGS_BY_ADDRESS_SQL, values: [input.address] },
-          // The schedule view's reads, when the engine says this update opens it.
-          ...(view
-            ? [
-                ...scheduleViewStatements(input.address, view.dates),
-                subscriptionsByAddressStatement(input.address),
-              ]
-            : []),
-        ]);
+      const [opened, conversation, mode, followed, days, subscriptions] = await session.batch([
+        {
+          name: "engine_open",
+          text: OPEN_SQL,
+          values: [
+            input.address,
+            input.channel,
+            telegramChatId,
+            viberUserId,
+            input.language,
+            input.now,
+            update.channel,
+            update.updateId,
+          ],
+        },
+        { name: "engine_opened", text: OPENED_SQL, values: [input.address] },
+        // The schedule view's reads, when the engine says this update opens it.
+        ...(view
+          ? [
+              ...scheduleViewStatements(input.address, view.dates),
+              subscriptionsByAddressStatement(input.address),
+            ]
+          : []),
+      ]);
       const claim = (opened?.rows as { claimed: boolean; created: boolean }[] | undefined)?.[0];
-      const row = (conversation?.rows as ConversationRow[] | undefined)?.[0];
+      const rows = (conversation?.rows ?? []) as OpenedRow[];
+      const row = rows[0];
       // Not claimed: the update id was already stored, so nothing was locked or written.
       if (!claim?.claimed) return null;
       if (!row) throw new Error("the conversation row is missing after its upsert");
       // The flood window: the counter restarts when the window started longer ago than its length.
       const windowMs = (input.floodWindowSeconds ?? 10) * 1000;
       const inWindow =
-        row.flood_window_at !== null && row.flood_window_at.getTime() > input.now.getTime() - windowMs;
+        row.u_flood_window_at !== null && row.u_flood_window_at.getTime() > input.now.getTime() - windowMs;
       inbound = {
-        userId: row.id,
+        userId: row.u_id,
         at: input.now,
-        windowAt: inWindow && row.flood_window_at ? row.flood_window_at : input.now,
-        count: inWindow ? row.flood_count + 1 : 1,
-        telegramChatId: row.has_chat_id ? null : telegramChatId,
-        viberUserId: row.has_viber_id ? null : viberUserId,
+        windowAt: inWindow && row.u_flood_window_at ? row.u_flood_window_at : input.now,
+        count: inWindow ? row.u_flood_count + 1 : 1,
+        telegramChatId: row.u_has_chat_id ? null : telegramChatId,
+        viberUserId: row.u_has_viber_id ? null : viberUserId,
       };
-      readAheadUserId = row.id;
-      readAhead.links = (links?.rows as (AccountRow & { link_id: number; label: string })[]).map(toLinked);
-      for (const account of readAhead.links) readAhead.readings.set(account.account.id, []);
-      for (const reading of (readings?.rows as ReadingRow[]).map(toReading)) {
-        readAhead.readings.get(reading.accountId)?.push(reading);
+      readAheadUserId = row.u_id;
+      readAhead.links = [];
+      for (const opened of rows) {
+        if (opened.link_id === null) continue;
+        const accountId = opened.id as number;
+        let readings = readAhead.readings.get(accountId);
+        if (!readings) {
+          readAhead.links.push(toLinked(opened as AccountRow & { link_id: number; label: string }));
+          readings = [];
+          readAhead.readings.set(accountId, readings);
+        }
+        if (opened.r_id !== null) {
+          readings.push({
+            id: opened.r_id,
+            accountId,
+            period: opened.r_period,
+            t1: opened.r_t1,
+            t2: opened.r_t2,
+            t3: opened.r_t3,
+            takenAt: opened.r_taken_at,
+            source: opened.r_source,
+            status: opened.r_status,
+            flagReason: opened.r_flag_reason,
+            photoRef: opened.r_photo_ref,
+            inWindow: opened.r_in_window,
+          });
+        }
       }
       if (view) {
         const linkQueues = readAhead.links.map((link) => link.account.outageQueue);
-        keepScheduleView(scheduleReadAhead, row.id, view.dates, linkQueues, { mode, followed, days });
+        keepScheduleView(scheduleReadAhead, row.u_id, view.dates, linkQueues, { mode, followed, days });
         scheduleReadAhead.subscriptions = {
-          userId: row.id,
+          userId: row.u_id,
           rows: toSubscriptionRecords(subscriptions?.rows ?? []),
         };
       }
       return {
-        userId: row.id,
+        userId: row.u_id,
         created: claim.created,
-        language: row.language,
-        status: row.status,
-        remindersEnabled: row.reminders_enabled,
-        phone: row.phone,
-        phoneProven: row.phone_proven,
-        state: row.state,
-        stateVersion: row.state_version,
-        stateUpdatedAt: row.state_updated_at,
+        language: row.u_language,
+        status: row.u_status,
+        remindersEnabled: row.u_reminders_enabled,
+        phone: row.u_phone,
+        phoneProven: row.u_phone_proven,
+        state: row.u_state === null ? null : (JSON.parse(row.u_state) as unknown),
+        stateVersion: row.u_state_version,
+        stateUpdatedAt: row.u_state_updated_at,
         recentUpdates: inbound.count,
       };
     },

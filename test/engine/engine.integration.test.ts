@@ -369,6 +369,93 @@ describe.each(storeKinds)("engine on Postgres ($name store)", (kind) => {
     expect(row).toMatchObject({ language: "en", remindersEnabled: false });
   });
 
+  test("the read with the lock gives every link in order and each account's latest counting readings, as a direct read does", async () => {
+    const now = new Date("2026-11-30T10:00:00Z");
+    const address = `telegram:multi-${kind.name}`;
+    const input = { address, channel: "telegram" as const, language: "uk" as const, now };
+    const claim = (id: string) => ({ channel: "telegram" as const, updateId: `${id}-${kind.name}`, now });
+    const account = (number: string) =>
+      db.prisma.account.create({
+        data: {
+          number,
+          holderName: "Коваль Олена",
+          phones: [],
+          settlement: "Дніпро",
+          street: "вул. Яворницького",
+          building: "5",
+          areaCode: "DNP-02",
+          meterSerial: `S${number}`,
+          meterDigits: 6,
+          zones: 2,
+          outageQueue: "3.2",
+        },
+      });
+    const busy = await account(`71${kind.name.length}0000001`);
+    const empty = await account(`71${kind.name.length}0000002`);
+    // 16 counting readings (more than are read ahead) and one superseded, newest not first by id.
+    for (let month = 1; month <= 16; month += 1) {
+      await db.prisma.meterReading.create({
+        data: {
+          accountId: busy.id,
+          period: `20${25 + Math.floor((month - 1) / 12)}-${String(((month - 1) % 12) + 1).padStart(2, "0")}`,
+          t1: 1000 + month * 10,
+          t2: 500 + month * 5,
+          takenAt: new Date(Date.UTC(2025, month - 1, 28 - (month % 3))),
+          source: month % 2 ? "telegram" : "billing",
+          flagReason: month === 7 ? "far above the usual" : null,
+          status: month === 7 ? "flagged" : "accepted",
+        },
+      });
+    }
+    await db.prisma.meterReading.create({
+      data: {
+        accountId: busy.id,
+        period: "2026-05",
+        t1: 9999,
+        takenAt: now,
+        source: "web",
+        status: "superseded",
+      },
+    });
+    await store.transaction(async (tx) => {
+      const user = await tx.open(claim("multi-1"), input);
+      if (!user) throw new Error("must open");
+      await tx.links.link({ userId: user.userId, accountId: busy.id, label: "Дім", verifiedBy: "phone" });
+      await tx.links.link({
+        userId: user.userId,
+        accountId: empty.id,
+        label: "Дача",
+        verifiedBy: "operator",
+      });
+    });
+    const seen = await store.transaction(async (tx) => {
+      const user = await tx.open(claim("multi-2"), input);
+      if (!user) throw new Error("must open");
+      return {
+        links: await tx.links.listForUser(user.userId),
+        busy: await tx.readings.latest(busy.id, 14),
+        empty: await tx.readings.latest(empty.id, 14),
+        // More than is read ahead: a query of its own, the reference.
+        direct: await tx.readings.latest(busy.id, 15),
+      };
+    });
+    expect(seen.links.map((l) => [l.account.id, l.label])).toEqual([
+      [busy.id, "Дім"],
+      [empty.id, "Дача"],
+    ]);
+    expect(seen.links[0]?.account).toMatchObject({
+      number: busy.number,
+      zones: 2,
+      outageQueue: "3.2",
+      phones: [],
+    });
+    expect(seen.busy).toHaveLength(14);
+    expect(seen.busy).toEqual(seen.direct.slice(0, 14));
+    expect(seen.busy.map((r) => r.t1)).not.toContain(9999);
+    expect(seen.busy.find((r) => r.status === "flagged")?.flagReason).toBe("far above the usual");
+    expect(seen.empty).toEqual([]);
+  });
+
   test("links and readings read with the lock reflect what this transaction and an earlier update wrote", async () => {
     const now = new Date("2026-11-30T10:00:00Z");
     const address = `telegram:readahead-${kind.name}`;
