@@ -21,22 +21,27 @@ export interface TelegramRoutesOptions {
   logger: Logger;
 }
 
-/** Constant-time comparison; hashing first makes the lengths equal and hides the secret's length. */
-export function secretMatches(received: string | string[] | undefined, secret: string): boolean {
-  if (typeof received !== "string") return false;
-  const a = createHash("sha256").update(received).digest();
-  const b = createHash("sha256").update(secret).digest();
-  return timingSafeEqual(a, b);
+/**
+ * Constant-time comparison; hashing first makes the lengths equal and hides the secret's length. The
+ * secret's own digest is worked out once (secretMatcher), not per request.
+ */
+export function secretMatcher(secret: string): (received: string | string[] | undefined) => boolean {
+  const expected = createHash("sha256").update(secret).digest();
+  return (received) => {
+    if (typeof received !== "string") return false;
+    return timingSafeEqual(createHash("sha256").update(received).digest(), expected);
+  };
 }
 
 export function telegramRoutes(options: TelegramRoutesOptions): FastifyPluginAsync {
   if (options.secret.length === 0) throw new Error("the Telegram webhook needs a secret");
+  const matches = secretMatcher(options.secret);
   return async (app) => {
     app.post(
       TELEGRAM_WEBHOOK_PATH,
       {
         onRequest: async (request, reply) => {
-          if (!secretMatches(request.headers[TELEGRAM_SECRET_HEADER], options.secret)) {
+          if (!matches(request.headers[TELEGRAM_SECRET_HEADER])) {
             options.logger.warn(
               { channel: "telegram", ip: request.ip },
               "webhook call with a wrong or missing secret",
