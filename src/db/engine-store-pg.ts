@@ -34,13 +34,10 @@ import {
   createScheduleRepositories,
   emptyScheduleReadAhead,
   keepScheduleView,
-  scheduleViewStatements,
+  scheduleViewStatement,
+  type ScheduleViewRow,
 } from "./schedule-store-pg.js";
-import {
-  createSubscriptionRepositories,
-  subscriptionsByAddressStatement,
-  toSubscriptionRecords,
-} from "./schedule-subscription-store-pg.js";
+import { createSubscriptionRepositories, toSubscriptionRecords } from "./schedule-subscription-store-pg.js";
 
 export interface PgEngineStoreOptions {
   /** Name (prepare) the hot statements; default: what the pool allows (see createEnginePool). */
@@ -402,7 +399,7 @@ function createTx(session: Session): OpenTx {
       const view = input.scheduleView;
       const telegramChatId = input.telegramChatId === undefined ? null : input.telegramChatId.toString();
       const viberUserId = input.viberUserId ?? null;
-      const [opened, conversation, mode, followed, days, subscriptions] = await session.batch([
+      const [opened, conversation, scheduleView] = await session.batch([
         {
           name: "engine_open",
           text: OPEN_SQL,
@@ -419,12 +416,7 @@ function createTx(session: Session): OpenTx {
         },
         { name: "engine_opened", text: OPENED_SQL, values: [input.address] },
         // The schedule view's reads, when the engine says this update opens it.
-        ...(view
-          ? [
-              ...scheduleViewStatements(input.address, view.dates),
-              subscriptionsByAddressStatement(input.address),
-            ]
-          : []),
+        ...(view ? [scheduleViewStatement(input.address, view.dates)] : []),
       ]);
       const claim = (opened?.rows as { claimed: boolean; created: boolean }[] | undefined)?.[0];
       const rows = (conversation?.rows ?? []) as OpenedRow[];
@@ -474,10 +466,11 @@ function createTx(session: Session): OpenTx {
       }
       if (view) {
         const linkQueues = readAhead.links.map((link) => link.account.outageQueue);
-        keepScheduleView(scheduleReadAhead, row.u_id, view.dates, linkQueues, { mode, followed, days });
+        const viewRow = scheduleView?.rows[0] as ScheduleViewRow | undefined;
+        keepScheduleView(scheduleReadAhead, row.u_id, view.dates, linkQueues, viewRow);
         scheduleReadAhead.subscriptions = {
           userId: row.u_id,
-          rows: toSubscriptionRecords(subscriptions?.rows ?? []),
+          rows: toSubscriptionRecords(viewRow?.subscriptions ?? []),
         };
       }
       return {

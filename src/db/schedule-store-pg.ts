@@ -61,54 +61,72 @@ interface ModeRow {
 
 const MODE_SQL = `SELECT mode::text AS mode, message, changed_at FROM outage_mode_change ORDER BY id DESC LIMIT 1`;
 
-const FOLLOWED_BY_ADDRESS_SQL = `SELECT queue, label FROM schedule_follow
-   WHERE user_id = (SELECT id FROM messenger_user WHERE address = $1)
-   ORDER BY created_at, queue`;
+// Everything the schedule view reads besides the conversation, in one statement and one row (each
+// part as JSON): the mode, the saved queues, the days of the queues of the user's accounts and saved
+// queues for the view's dates (the newest version of each), and the subscriptions. Keys are the
+// column names of the separate reads (DayRow, ModeRow, the subscription store's rows).
+const VIEW_BY_ADDRESS_SQL = `WITH me AS (SELECT id FROM messenger_user WHERE address = $1)
+   SELECT
+     (SELECT json_build_object('mode', mode::text, 'message', message, 'changed_at', changed_at)
+        FROM outage_mode_change ORDER BY id DESC LIMIT 1) AS mode,
+     (SELECT coalesce(json_agg(json_build_object('queue', f.queue, 'label', f.label) ORDER BY f.created_at, f.queue),
+                      '[]'::json)
+        FROM schedule_follow f WHERE f.user_id = (SELECT id FROM me)) AS followed,
+     (SELECT coalesce(json_agg(json_build_object('queue', v.queue, 'date', v.date, 'slots', v.slots,
+                                                 'publication_id', v.publication_id, 'published_at', v.published_at)
+                               ORDER BY v.queue, v.date), '[]'::json)
+        FROM (SELECT DISTINCT ON (d.queue, d.date) d.queue, d.date::text AS date, d.slots, d.publication_id,
+                     p.published_at
+              FROM schedule_day d JOIN schedule_publication p ON p.id = d.publication_id
+              WHERE d.date = ANY($2::date[]) AND d.queue IN (
+                SELECT a.outage_queue FROM account_link l JOIN account a ON a.id = l.account_id
+                  WHERE l.user_id = (SELECT id FROM me) AND a.outage_queue IS NOT NULL
+                UNION
+                SELECT queue FROM schedule_follow WHERE user_id = (SELECT id FROM me))
+              ORDER BY d.queue, d.date, d.publication_id DESC) v) AS days,
+     (SELECT coalesce(json_agg(json_build_object('queue', s.queue, 'queue_name', q.name, 'label', s.label,
+                                                 'lead_minutes', s.lead_minutes, 'include_maybe', s.include_maybe,
+                                                 'night', s.night, 'power_back', s.power_back)
+                               ORDER BY s.created_at, s.queue), '[]'::json)
+        FROM schedule_subscription s JOIN outage_queue q ON q.code = s.queue
+        WHERE s.user_id = (SELECT id FROM me)) AS subscriptions`;
 
-// The days of the queues of the user's accounts and saved queues, for the view's dates.
-const VIEW_DAYS_BY_ADDRESS_SQL = `SELECT DISTINCT ON (d.queue, d.date) d.queue, d.date::text AS date, d.slots,
-          d.publication_id, p.published_at
-   FROM schedule_day d JOIN schedule_publication p ON p.id = d.publication_id
-   WHERE d.date = ANY($2::date[]) AND d.queue IN (
-     SELECT a.outage_queue FROM account_link l JOIN account a ON a.id = l.account_id
-       WHERE l.user_id = (SELECT id FROM messenger_user WHERE address = $1) AND a.outage_queue IS NOT NULL
-     UNION
-     SELECT queue FROM schedule_follow WHERE user_id = (SELECT id FROM messenger_user WHERE address = $1))
-   ORDER BY d.queue, d.date, d.publication_id DESC`;
+/** The one row of VIEW_BY_ADDRESS_SQL (timestamps arrive as JSON strings). */
+export interface ScheduleViewRow {
+  mode: (Omit<ModeRow, "changed_at"> & { changed_at: string }) | null;
+  followed: FollowedQueue[];
+  days: (Omit<DayRow, "published_at"> & { published_at: string })[];
+  /** Rows in the subscription store's shape (toSubscriptionRecords). */
+  subscriptions: unknown[];
+}
 
-/** The statements open() adds to its batch for a schedule view (after the conversation upsert). */
-export function scheduleViewStatements(address: string, dates: string[]): Statement[] {
-  return [
-    { name: "engine_outage_mode", text: MODE_SQL, values: [] },
-    { name: "engine_schedule_followed_by_address", text: FOLLOWED_BY_ADDRESS_SQL, values: [address] },
-    { name: "engine_schedule_view_days", text: VIEW_DAYS_BY_ADDRESS_SQL, values: [address, dates] },
-  ];
+/** The statement open() adds to its batch for a schedule view (after the conversation lock). */
+export function scheduleViewStatement(address: string, dates: string[]): Statement {
+  return { name: "engine_schedule_view", text: VIEW_BY_ADDRESS_SQL, values: [address, dates] };
 }
 
 /**
- * Keeps the answers of scheduleViewStatements() for the user: `linkQueues` are the queues of the
- * accounts read ahead with the same batch (the days cover them and the saved queues).
+ * Keeps the answer of scheduleViewStatement() for the user, except the subscriptions (the
+ * subscription store's records; the caller keeps them): `linkQueues` are the queues of the accounts
+ * read with the same batch (the days cover them and the saved queues).
  */
 export function keepScheduleView(
   target: ScheduleReadAhead,
   userId: number,
   dates: string[],
   linkQueues: (string | null)[],
-  results: {
-    mode: pg.QueryResult | undefined;
-    followed: pg.QueryResult | undefined;
-    days: pg.QueryResult | undefined;
-  },
+  row: ScheduleViewRow | undefined,
 ): void {
-  target.mode = toMode(results.mode?.rows[0] as ModeRow | undefined);
-  const followed = (results.followed?.rows ?? []) as FollowedQueue[];
+  const mode = row?.mode ?? undefined;
+  target.mode = toMode(mode && { ...mode, changed_at: new Date(mode.changed_at) });
+  const followed = row?.followed ?? [];
   target.followed = { userId, rows: followed };
   target.dates = new Set(dates);
   target.queues = new Set([
     ...linkQueues.filter((queue): queue is string => queue !== null),
-    ...followed.map((row) => row.queue),
+    ...followed.map((entry) => entry.queue),
   ]);
-  target.days = ((results.days?.rows ?? []) as DayRow[]).map(toDay);
+  target.days = (row?.days ?? []).map((day) => toDay({ ...day, published_at: new Date(day.published_at) }));
 }
 
 function toDay(row: DayRow): QueueDayRecord {

@@ -29,20 +29,6 @@ function toRecord(row: SubscriptionRow): ScheduleSubscriptionRecord {
   };
 }
 
-/** The person's subscriptions by conversation address: read ahead with the schedule view (open()). */
-export function subscriptionsByAddressStatement(address: string): {
-  name: string;
-  text: string;
-  values: unknown[];
-} {
-  return {
-    name: "engine_subscriptions_by_address",
-    text: `SELECT ${COLUMNS} FROM schedule_subscription s JOIN outage_queue q ON q.code = s.queue
-           WHERE s.user_id = (SELECT id FROM messenger_user WHERE address = $1) ORDER BY s.created_at, s.queue`,
-    values: [address],
-  };
-}
-
 export function toSubscriptionRecords(rows: unknown[]): ScheduleSubscriptionRecord[] {
   return (rows as SubscriptionRow[]).map(toRecord);
 }

@@ -166,4 +166,41 @@ describe("schedule view read ahead with the conversation (pg store)", () => {
     expect(texts(withHint.result)).toEqual(texts(withoutHint.result));
     expect(texts(withHint.result).join("\n")).toContain("Аварійні відключення по області");
   });
+
+  it("the records read ahead equal the repositories' own reads: mode, saved queues, days, subscriptions", async () => {
+    const store = createPgEngineStore(db.enginePool);
+    const dates = ["2026-11-30", "2026-12-01"];
+    const read = (hint: boolean) =>
+      store.transaction(async (tx) => {
+        const now = clock.now();
+        const user = await tx.open(
+          { channel: "web", updateId: `rec-${++sequence}`, now },
+          {
+            address: "web:a",
+            channel: "web",
+            language: "uk",
+            now,
+            ...(hint ? { scheduleView: { dates } } : {}),
+          },
+        );
+        if (!user) throw new Error("must open");
+        const queues = ["3.2", "1.1"];
+        return {
+          mode: await tx.schedules.mode(),
+          followed: await tx.schedules.followed(user.userId),
+          days: await Promise.all(queues.map((queue) => tx.schedules.days(queue, dates))),
+          subscriptions: await tx.scheduleSubscriptions.list(user.userId),
+        };
+      });
+    const ahead = await read(true);
+    const own = await read(false);
+    expect(ahead).toEqual(own);
+    expect(ahead.mode).toMatchObject({ mode: "emergency", since: expect.any(Date) });
+    expect(ahead.days.flat().every((day) => day.publishedAt instanceof Date)).toBe(true);
+    expect(ahead.days.flat().length).toBeGreaterThan(0);
+    expect(ahead.subscriptions).toEqual([
+      expect.objectContaining({ queue: "3.2", label: "Дім", leadMinutes: 30 }),
+    ]);
+    expect(ahead.followed).toEqual([{ queue: "1.1", label: "Дача" }]);
+  });
 });
