@@ -2,20 +2,15 @@
 // through the console's form (by label, as a person does).
 import { existsSync } from "node:fs";
 import type { Page } from "playwright-core";
+import { pollUntil } from "../helpers/until.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Skipped only outside CI when Chromium is missing; in CI a missing browser fails the test. */
 export const skipWithoutChromium = !existsSync(CHROMIUM) && !process.env.CI;
 
 /** Polls `probe` every 50 ms until it returns a value. */
-export async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function until<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  return pollUntil(probe, { what, timeoutMs });
 }
 
 /** Fills the console's Ukrainian sign-in form and submits it. */

@@ -15,6 +15,7 @@ import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-ap
 import { startFakeViberApi, type FakeViberApi } from "../fakes/viber-api.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { nextSlotBoundary } from "../helpers/schedules.js";
+import { pollUntil } from "../helpers/until.js";
 
 const TOKEN = "8000000001:AAHk3Vq9fakeTokenForTests_notices";
 const SECRET = "notices-test-secret-0123456789";
@@ -66,11 +67,7 @@ function texts(who: Who): string[] {
 }
 
 async function until(probe: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await pollUntil(probe, { timeoutMs });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

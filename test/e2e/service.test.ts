@@ -14,6 +14,7 @@ import { TelegramUser } from "../channels/telegram/telegram-user.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
 import { startFakeViberApi, type FakeViberApi } from "../fakes/viber-api.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { pollUntil } from "../helpers/until.js";
 
 const uk = (key: Parameters<typeof t>[1], params?: Parameters<typeof t>[2]) => t("uk", key, params);
 const TOKEN = "8000000001:AAHk3Vq9fakeTokenForTests_service";
@@ -61,14 +62,8 @@ async function deliver(update: Record<string, unknown>): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function waitFor<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  return pollUntil(probe, { timeoutMs });
 }
 
 beforeAll(async () => {

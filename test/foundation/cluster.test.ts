@@ -6,15 +6,10 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMain } from "../helpers/run-main.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { pollUntil } from "../helpers/until.js";
 
-async function until<T>(what: string, read: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function until<T>(what: string, read: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  return pollUntil(read, { what, timeoutMs: 90_000, pollMs: 100 });
 }
 
 /** The pids of a process's children (tsx runs node, which is the primary: children of children). */

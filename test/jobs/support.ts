@@ -7,6 +7,7 @@ import type { Address, ChannelName } from "../../src/engine/events.js";
 import type { Reply } from "../../src/engine/replies.js";
 import type { PrismaClient } from "../../src/generated/prisma/client.js";
 import { defaultQueueSettings, type OutboundSettings } from "../../src/jobs/outbound-settings.js";
+import { pollUntil } from "../helpers/until.js";
 
 export const silentLogger = pino({ level: "silent" });
 
@@ -126,16 +127,11 @@ export async function seedUser(
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function until<T>(
+export function until<T>(
   probe: () => Promise<T | undefined | false>,
   timeoutMs = 15_000,
   pollMs = 50,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(pollMs);
-  }
+  // Any falsy value keeps polling here (a count of 0 too).
+  return pollUntil(async () => (await probe()) || undefined, { timeoutMs, pollMs });
 }

@@ -18,6 +18,7 @@ import type { FakeTelegramApi } from "../../fakes/telegram-api.js";
 import { TEST_BOT_TOKEN, silentLogger } from "./helpers.js";
 import { createSchedulePictures, type SchedulePictures } from "../../../src/channels/schedule-pictures.js";
 import { createSchedulePictureStore } from "../../../src/db/schedule-picture-store.js";
+import { pollUntil } from "../../helpers/until.js";
 
 export const WEBHOOK_SECRET = "webhook_secret_for_tests_0123456789";
 
@@ -120,11 +121,7 @@ export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await pollUntil(condition, { timeoutMs, pollMs: 10 });
 }
 
 /** A two-zone, five-digit account with the phone on file and a billing reading on 1 November. */
