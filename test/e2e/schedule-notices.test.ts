@@ -4,16 +4,14 @@
 // lanes deliver them: tomorrow published -> exactly one message to each subscriber of that queue on
 // either messenger and none to other queues; today changed -> one "changed" message; a period
 // starting sooner than the lead time -> a warning at once.
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/logger.js";
 import { addDays, kyivIsoDate, slotTime } from "../../src/schedules/kyiv-day.js";
 import { kyivDate } from "../../src/time/kyiv.js";
-import { startService, type RunningService } from "../../src/service.js";
-import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
-import { startFakeViberApi, type FakeViberApi } from "../fakes/viber-api.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import type { RunningService } from "../../src/service.js";
+import type { FakeTelegramApi } from "../fakes/telegram-api.js";
+import type { FakeViberApi } from "../fakes/viber-api.js";
+import type { TestDatabase } from "../helpers/database.js";
+import { startE2EService, type E2EService } from "../helpers/e2e-service.js";
 import { nextSlotBoundary } from "../helpers/schedules.js";
 import { pollUntil } from "../helpers/until.js";
 
@@ -72,35 +70,23 @@ async function until(probe: () => boolean, timeoutMs = 15_000): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+let e2e: E2EService;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  telegramApi = await startFakeTelegramApi({ token: TOKEN });
-  viberApi = await startFakeViberApi({ authToken: VIBER_TOKEN });
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    PORT: "0",
-    MIGRATE_ON_START: "false",
-    LOG_LEVEL: "warn",
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_WEBHOOK_SECRET: SECRET,
-    TELEGRAM_API_ROOT: telegramApi.apiRoot,
-    VIBER_AUTH_TOKEN: VIBER_TOKEN,
-    VIBER_API_URL: viberApi.url,
-    OPERATOR_API_TOKEN: OPERATOR,
-    REMINDERS_ENABLED: "false",
+  e2e = await startE2EService({
+    telegramToken: TOKEN,
+    webhookSecret: SECRET,
+    operatorToken: OPERATOR,
+    viberToken: VIBER_TOKEN,
     // Whenever the test runs: no quiet hours, and a short debounce.
-    QUIET_HOURS: "00:00-00:00",
-    SCHEDULE_NOTICE_DEBOUNCE_SECONDS: "1",
+    env: { QUIET_HOURS: "00:00-00:00", SCHEDULE_NOTICE_DEBOUNCE_SECONDS: "1" },
   });
-  const sink = new Writable({ write: (_chunk, _enc, done) => done() });
-  service = await startService(config, createLogger({ level: "warn", pretty: "off" }, sink));
+  ({ db, telegramApi, service } = e2e);
+  viberApi = e2e.viberApi!;
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await telegramApi?.close();
-  await viberApi?.close();
-  await db?.drop();
+  await e2e?.stop();
 });
 
 describe("schedule notices through the service", () => {

@@ -3,22 +3,18 @@
 // DTEK's document and reads them back; a Telegram customer whose account billing put in queue 3.2
 // taps the menu button and sees today's hours as published, with the picture drawn once.
 import { readFile } from "node:fs/promises";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
 import { t } from "../../src/engine/i18n/index.js";
-import { createLogger } from "../../src/logger.js";
 import { kyivIsoDate } from "../../src/schedules/kyiv-day.js";
-import { startService, type RunningService } from "../../src/service.js";
+import type { RunningService } from "../../src/service.js";
 import { TelegramUser, unescapeHtml } from "../channels/telegram/telegram-user.js";
-import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import type { FakeTelegramApi } from "../fakes/telegram-api.js";
+import { startE2EService, type E2EService } from "../helpers/e2e-service.js";
 
 const TOKEN = "8000000001:AAHk3Vq9fakeTokenForTests_schedule";
 const SECRET = "schedule-test-secret-0123456789";
 const OPERATOR = "operator-bootstrap-token-for-tests-0002";
 
-let db: TestDatabase;
 let telegramApi: FakeTelegramApi;
 let service: RunningService;
 
@@ -53,34 +49,15 @@ async function metric(name: string): Promise<number> {
   return line ? Number(line.split(" ")[1]) : 0;
 }
 
+let e2e: E2EService;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  telegramApi = await startFakeTelegramApi({ token: TOKEN });
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    PORT: "0",
-    MIGRATE_ON_START: "false",
-    LOG_LEVEL: "warn",
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_WEBHOOK_SECRET: SECRET,
-    TELEGRAM_API_ROOT: telegramApi.apiRoot,
-    OPERATOR_API_TOKEN: OPERATOR,
-    REMINDERS_ENABLED: "false",
-  });
-  const sink = new Writable({ write: (_chunk, _enc, done) => done() });
-  service = await startService(config, createLogger({ level: "warn", pretty: "off" }, sink));
-  const set = await fetch(`${telegramApi.apiRoot}/bot${TOKEN}/setWebhook`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ url: `${service.url}/webhooks/telegram`, secret_token: SECRET }),
-  });
-  expect(set.status).toBe(200);
+  e2e = await startE2EService({ telegramToken: TOKEN, webhookSecret: SECRET, operatorToken: OPERATOR });
+  ({ telegramApi, service } = e2e);
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await telegramApi?.close();
-  await db?.drop();
+  await e2e?.stop();
 });
 
 describe("outage schedules through the service", () => {

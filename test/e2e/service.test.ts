@@ -6,14 +6,12 @@
 // customer orders a meter service with a photo and the operator sees that photo through the API.
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
 import { t } from "../../src/engine/i18n/index.js";
-import { createLogger } from "../../src/logger.js";
-import { startService, type RunningService } from "../../src/service.js";
+import type { RunningService } from "../../src/service.js";
 import { TelegramUser } from "../channels/telegram/telegram-user.js";
-import { startFakeTelegramApi, type FakeTelegramApi } from "../fakes/telegram-api.js";
-import { startFakeViberApi, type FakeViberApi } from "../fakes/viber-api.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import type { FakeTelegramApi } from "../fakes/telegram-api.js";
+import type { TestDatabase } from "../helpers/database.js";
+import { startE2EService, type E2EService } from "../helpers/e2e-service.js";
 import { pollUntil } from "../helpers/until.js";
 
 const uk = (key: Parameters<typeof t>[1], params?: Parameters<typeof t>[2]) => t("uk", key, params);
@@ -32,7 +30,6 @@ const logSink = new Writable({
 
 let db: TestDatabase;
 let telegramApi: FakeTelegramApi;
-let viberApi: FakeViberApi;
 let service: RunningService;
 
 const csv = [
@@ -66,39 +63,23 @@ function waitFor<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> 
   return pollUntil(probe, { timeoutMs });
 }
 
+let e2e: E2EService;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  telegramApi = await startFakeTelegramApi({ token: TOKEN });
-  viberApi = await startFakeViberApi({ authToken: VIBER_TOKEN });
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    PORT: "0",
-    MIGRATE_ON_START: "false",
-    LOG_LEVEL: "debug",
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_WEBHOOK_SECRET: SECRET,
-    TELEGRAM_API_ROOT: telegramApi.apiRoot,
-    VIBER_AUTH_TOKEN: VIBER_TOKEN,
-    VIBER_API_URL: viberApi.url,
-    OPERATOR_API_TOKEN: OPERATOR,
-    QUIET_HOURS: "00:00-00:00",
-    REMINDERS_ENABLED: "false",
+  e2e = await startE2EService({
+    telegramToken: TOKEN,
+    webhookSecret: SECRET,
+    operatorToken: OPERATOR,
+    viberToken: VIBER_TOKEN,
+    env: { QUIET_HOURS: "00:00-00:00" },
+    logLevel: "debug",
+    logSink,
   });
-  service = await startService(config, createLogger({ level: "debug", pretty: "off" }, logSink));
-  // What `npm run telegram:webhook -- set` does, against the fake.
-  const set = await fetch(`${telegramApi.apiRoot}/bot${TOKEN}/setWebhook`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ url: `${service.url}/webhooks/telegram`, secret_token: SECRET }),
-  });
-  expect(set.status).toBe(200);
+  ({ db, telegramApi, service } = e2e);
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await telegramApi?.close();
-  await viberApi?.close();
-  await db?.drop();
+  await e2e?.stop();
 });
 
 describe("the assembled service", () => {
