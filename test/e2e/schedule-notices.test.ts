@@ -64,10 +64,6 @@ function texts(who: Who): string[] {
     .map((c) => String(c.body.text));
 }
 
-async function until(probe: () => boolean, timeoutMs = 15_000): Promise<void> {
-  await pollUntil(probe, { timeoutMs });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let e2e: E2EService;
@@ -107,7 +103,7 @@ describe("schedule notices through the service", () => {
     expect(put.statusCode).toBe(200);
     await sleep(1_100); // the debounce
     await service.outbound.scheduleNotices.tick();
-    await until(() => texts(telegram).length === 1 && texts(viber).length === 1);
+    await pollUntil(() => texts(telegram).length === 1 && texts(viber).length === 1);
     // Another tick (as the next minute's, or another instance's) adds nothing.
     await service.outbound.scheduleNotices.tick();
     await sleep(500);
@@ -133,7 +129,7 @@ describe("schedule notices through the service", () => {
     ).toBe(200);
     await sleep(1_100);
     await service.outbound.scheduleNotices.tick();
-    await until(() => texts(telegram).length === 1);
+    await pollUntil(() => texts(telegram).length === 1);
     expect(texts(telegram)[0]).toContain("відключень не заплановано");
     const changed = await operator("PUT", `/api/v1/outage-schedules/${today}`, {
       queues: { "5.2": [{ from: "00:00", to: "01:00", state: "maybe" }] },
@@ -141,7 +137,7 @@ describe("schedule notices through the service", () => {
     expect(changed.json()).toMatchObject({ changed: ["5.2"] });
     await sleep(1_100);
     await service.outbound.scheduleNotices.tick();
-    await until(() => texts(telegram).length === 2);
+    await pollUntil(() => texts(telegram).length === 2);
     await service.outbound.scheduleNotices.tick();
     await sleep(500);
     const shown = `${today.slice(8, 10)}.${today.slice(5, 7)}`;
@@ -164,7 +160,7 @@ describe("schedule notices through the service", () => {
     });
     expect(put.statusCode).toBe(200);
     await service.outbound.scheduleNotices.tick();
-    await until(
+    await pollUntil(
       () => texts(telegram).some((t) => t.startsWith("🔴")) && texts(viber).some((t) => t.startsWith("🔴")),
     );
     expect(Date.now() - publishedAt).toBeLessThan(60_000);

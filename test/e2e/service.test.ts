@@ -59,10 +59,6 @@ async function deliver(update: Record<string, unknown>): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-function waitFor<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  return pollUntil(probe, { timeoutMs });
-}
-
 let e2e: E2EService;
 
 beforeAll(async () => {
@@ -84,7 +80,7 @@ afterAll(async () => {
 
 describe("the assembled service", () => {
   it("is ready with both messengers known and exposes their routes; the web chat is off next to tokens", async () => {
-    await waitFor(() => (service.telegram?.ready() ? true : undefined));
+    await pollUntil(() => (service.telegram?.ready() ? true : undefined));
     const ready = await service.app.inject("/readyz");
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toMatchObject({ database: "ok", telegram: "ok", viber: "ok" });
@@ -129,7 +125,7 @@ describe("the assembled service", () => {
       expectedRestoreAt: "2026-11-28T15:00:00.000Z",
     });
     expect(patched.statusCode).toBe(200);
-    const notice = await waitFor(() => user.received().slice(before)[0]);
+    const notice = await pollUntil(() => user.received().slice(before)[0]);
     expect(notice.text).toContain(uk("label.house"));
     expect(notice.text).toContain(String(report.id));
     expect(notice.params.chat_id).toBe(user.id);
@@ -153,7 +149,7 @@ describe("the assembled service", () => {
     const beforeResolve = user.received().length;
     const resolved = await operator("PATCH", `/api/v1/outages/${outageId}`, { resolved: true });
     expect(resolved.statusCode).toBe(200);
-    const backOn = await waitFor(() => user.received().slice(beforeResolve)[0]);
+    const backOn = await pollUntil(() => user.received().slice(beforeResolve)[0]);
     expect(backOn.text).toContain(uk("label.house"));
     // Told once: a second resolve changes nothing and sends nothing.
     await operator("PATCH", `/api/v1/outages/${outageId}`, { resolved: true });

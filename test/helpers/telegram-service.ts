@@ -10,14 +10,22 @@ import type { TestDatabase } from "./database.js";
 
 export async function startTelegramService(
   db: TestDatabase,
-  options: { token: string; secret: string; env?: Record<string, string> },
+  options: {
+    token: string;
+    secret: string;
+    env?: Record<string, string>;
+    logLevel?: "debug" | "info" | "warn";
+    /** Where the log goes (default: nowhere). */
+    logSink?: Writable;
+  },
 ): Promise<{ service: RunningService; telegram: FakeTelegramApi }> {
+  const logLevel = options.logLevel ?? "warn";
   const telegram = await startFakeTelegramApi({ token: options.token });
   const config = loadConfig({
     DATABASE_URL: db.url,
     PORT: "0",
     MIGRATE_ON_START: "false",
-    LOG_LEVEL: "warn",
+    LOG_LEVEL: logLevel,
     TELEGRAM_BOT_TOKEN: options.token,
     TELEGRAM_WEBHOOK_SECRET: options.secret,
     TELEGRAM_API_ROOT: telegram.apiRoot,
@@ -25,8 +33,8 @@ export async function startTelegramService(
     REMINDERS_ENABLED: "false",
     ...options.env,
   });
-  const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
-  const service = await startService(config, createLogger({ level: "warn", pretty: "off" }, quiet));
+  const sink = options.logSink ?? new Writable({ write: (_chunk, _enc, done) => done() });
+  const service = await startService(config, createLogger({ level: logLevel, pretty: "off" }, sink));
   const set = await fetch(`${telegram.apiRoot}/bot${options.token}/setWebhook`, {
     method: "POST",
     headers: { "content-type": "application/json" },
