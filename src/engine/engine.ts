@@ -37,7 +37,7 @@ import { readingHandlers, startReading } from "./flows/submit-reading.js";
 import { verifyHandlers } from "./flows/verify-account.js";
 import { handoffHandlers, liveHandoff } from "./flows/write-to-person.js";
 import { parseGlobalChoice } from "./global-choices.js";
-import { languageFromCode, t } from "./i18n/index.js";
+import { catalogues, languageFromCode, t } from "./i18n/index.js";
 import type { Clock, EngineLog, EngineStore, EngineTx, LinkedAccount } from "./ports.js";
 import type { Choice, HandleResult, Language, Reply } from "./replies.js";
 import type { EngineSettings } from "./settings.js";
@@ -121,9 +121,24 @@ function commandOf(event: InboundEvent): "start" | "cancel" | "menu" | "help" | 
   return match ? (match[1]?.toLowerCase() as "start" | "cancel" | "menu" | "help") : null;
 }
 
-/** The schedule button (menu or "refresh"): the store may read the view's data with the conversation. */
+/**
+ * The schedule button's labels in every language (its menu button and "refresh"), as a reply keyboard
+ * sends them back: typed text is matched the way step() matches it against the offered choices.
+ */
+const SCHEDULE_VIEW_LABELS = new Set(
+  (Object.keys(catalogues) as Language[]).flatMap((language) =>
+    (["sched.menu", "sched.refresh"] as const).map((key) => t(language, key).trim().toLocaleLowerCase()),
+  ),
+);
+
+/**
+ * The schedule button (menu or "refresh"), pressed on an inline keyboard (a choice) or on a reply
+ * keyboard (its label as text, Telegram and Viber): the store may read the view's data with the
+ * conversation. Only a hint: what is read ahead is used only when the step asks for it.
+ */
 function opensScheduleView(event: InboundEvent): boolean {
-  return event.type === "choice" && event.id === SCHED.view;
+  if (event.type === "choice") return event.id === SCHED.view;
+  return event.type === "text" && SCHEDULE_VIEW_LABELS.has(event.text.trim().toLocaleLowerCase());
 }
 
 export function createEngine(deps: EngineDeps): Engine {

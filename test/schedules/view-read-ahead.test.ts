@@ -140,6 +140,37 @@ describe("schedule view read ahead with the conversation (pg store)", () => {
     expect(buttons.map((c) => c.id)).toEqual(expect.arrayContaining(["g:unsub:3.2", "g:sub:1.1"]));
   });
 
+  it("a reply-keyboard press (the label as text, Telegram and Viber) is read ahead too", async () => {
+    const press = async (engine: Engine, text: string) => {
+      trips.length = 0;
+      const result = await engine.handle(
+        "web:a",
+        { type: "text", text },
+        { channel: "web", updateId: `ra-${++sequence}`, languageCode: "uk" },
+      );
+      return { result, trips: trips.reduce((sum, n) => sum + n, 0) };
+    };
+    // The menu's button (pressed in the menu), then the view's "refresh" (pressed in the view; as
+    // typed: spaces and case do not matter); each with and without the hint from the same step.
+    for (const [from, text] of [
+      ["/menu", "🕯 Графік відключень"],
+      [null, " 🔄 оновити "],
+    ] as const) {
+      if (from) await press(hinted, from);
+      const withHint = await press(hinted, text);
+      expect(withHint.trips).toBe(2);
+      expect(texts(withHint.result).join("\n")).toContain("08:00–12:30");
+      if (from) await press(hinted, from);
+      const withoutHint = await press(plain, text);
+      expect(withoutHint.trips).toBeGreaterThanOrEqual(3);
+      expect(texts(withHint.result)).toEqual(texts(withoutHint.result));
+    }
+    // Other text is not: a reading typed in the view costs what it did.
+    const other = await press(hinted, "12345");
+    expect(other.trips).toBeGreaterThanOrEqual(2);
+    expect(texts(other.result).join("\n")).not.toContain("08:00–12:30");
+  });
+
   it("without a queue the person is asked to pick one, as without the hint", async () => {
     const withHint = await view(hinted, "web:c");
     const withoutHint = await view(plain, "web:c");
