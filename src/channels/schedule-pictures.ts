@@ -55,14 +55,37 @@ const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((name) =>
 /** Picture keys: url-safe, 32 characters. */
 export const PICTURE_KEY_PATTERN = /^[A-Za-z0-9_-]{32}$/;
 
-export function pictureKey(picture: SchedulePicture): string {
+/** What a picture's name gives every view: its key and its caption (each worked out once per name). */
+interface NameFacts {
+  key: string;
+  caption: string;
+}
+
+/** Names seen lately (a handful per publication; cleared whole when full). */
+const factsByName = new Map<string, NameFacts>();
+const NAMES_KEPT = 2_000;
+
+function nameFacts(picture: SchedulePicture): NameFacts {
   const name = JSON.stringify([
     PICTURE_REVISION,
     picture.queue,
     picture.days.map((day) => [day.date, day.version]),
     picture.language,
   ]);
-  return createHash("sha256").update(name).digest("base64url").slice(0, 32);
+  let facts = factsByName.get(name);
+  if (facts === undefined) {
+    facts = {
+      key: createHash("sha256").update(name).digest("base64url").slice(0, 32),
+      caption: captionOf(picture),
+    };
+    if (factsByName.size >= NAMES_KEPT) factsByName.clear();
+    factsByName.set(name, facts);
+  }
+  return facts;
+}
+
+export function pictureKey(picture: SchedulePicture): string {
+  return nameFacts(picture).key;
 }
 
 function weekday(date: string): number {
@@ -80,6 +103,10 @@ function showDate(date: string): string {
 
 /** The caption of a picture (also its alt text): "Черга 3.2: графік на 30.11, 01.12". */
 export function pictureCaption(picture: SchedulePicture): string {
+  return nameFacts(picture).caption;
+}
+
+function captionOf(picture: SchedulePicture): string {
   return capitalised(
     t(picture.language, "sched.pictureCaption", {
       queue: queueTitleIn(picture.language, picture.queue),

@@ -49,9 +49,18 @@ export function dayStart(date: string): Date {
   return kyivInstant(y, m, d);
 }
 
-/** Hours in a Kyiv day: 24, or 23 / 25 on the days the clocks change. */
+const hoursByDate = new Map<string, number>();
+const DATES_KEPT = 10_000;
+
+/** Hours in a Kyiv day: 24, or 23 / 25 on the days the clocks change (worked out once per date). */
 export function dayHours(date: string): number {
-  return (dayStart(addDays(date, 1)).getTime() - dayStart(date).getTime()) / 3_600_000;
+  let hours = hoursByDate.get(date);
+  if (hours === undefined) {
+    hours = (dayStart(addDays(date, 1)).getTime() - dayStart(date).getTime()) / 3_600_000;
+    if (hoursByDate.size >= DATES_KEPT) hoursByDate.clear();
+    hoursByDate.set(date, hours);
+  }
+  return hours;
 }
 
 /** The Kyiv day and wall-clock slot an instant falls in. */

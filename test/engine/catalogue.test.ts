@@ -33,6 +33,19 @@ describe("catalogues", () => {
     expect(() => t("uk", "verify.linked")).toThrow(/number/);
   });
 
+  test("t renders every message of both catalogues as a plain placeholder replace would", () => {
+    for (const language of ["uk", "en"] as const) {
+      for (const [key, template] of Object.entries(catalogues[language])) {
+        // Values that look like placeholders or replacement patterns stay as they are.
+        const params = Object.fromEntries(
+          placeholders(template).map((name) => [name, `{${name}}$&<${name}>`]),
+        );
+        const expected = template.replace(/\{(\w+)\}/g, (_match, name: string) => String(params[name]));
+        expect(t(language, key as keyof typeof catalogues.uk, params), `${language}:${key}`).toBe(expected);
+      }
+    }
+  });
+
   test("start language from the messenger code", () => {
     expect(languageFromCode("en")).toBe("en");
     expect(languageFromCode("en-GB")).toBe("en");
