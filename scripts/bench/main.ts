@@ -12,13 +12,17 @@
 //               the ratio of medians (updates/s and p99)
 //   schedules   the outage-schedule view through the Telegram webhook: --users 600 linked customers in 12
 //               queues tap the schedule button --views 10 times each, closed loop at --concurrency 100 and
-//               open loop at --rate 200; service CPU per view and the picture counters from /metrics
+//               open loop at --rate 200, after --warmup-users (200) other viewers' refreshes warmed the
+//               process up; service CPU per view and the picture counters from /metrics; after
+//               each view run, today's journey bench at the same load on a fresh process (--journeys 0: not),
+//               and the ratio view / journey update of service CPU per pair and of the medians
 //   fetch       CPU per Bot API call: grammY's default fetch vs the service's json-fetch (--calls 6000)
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
 //   fanout      fan-out delivery (see fanout.ts): --phase ceiling | free (10,000 at 30/s) | paid (200,000
 //               paid broadcasts at 1,000/s with urgent fan-outs during it) | all
-// Common: --runs 3 (medians are reported), --users 2000, --duration 20 (seconds per run),
+// Common: --idle N (seconds of quiet after each run: the service's background CPU per second),
+//         --runs 3 (medians are reported), --users 2000, --duration 20 (seconds per run),
 //         --instances 1 (service processes on one database, requests spread round robin),
 //         --workers 1 (WEB_CONCURRENCY of each service instance: node:cluster workers on one port),
 //         --viber-every 5 (every 5th user on Viber), --server postgresql://root@127.0.0.1:5432/postgres
@@ -58,6 +62,8 @@ const viberEvery = Number(option("viber-every", "5"));
 /** Users whose journeys warm the fresh service up (JIT, pools, plans) before anything is counted. */
 const warmupUsers = Number(option("warmup-users", "200"));
 const instances = Number(option("instances", "1"));
+/** Seconds of quiet after each run's load in which the service's background CPU is measured (0: not). */
+const idleSeconds = Number(option("idle", "0"));
 /** Workers of one service instance (WEB_CONCURRENCY, node:cluster through src/main.ts); the baseline stays one process. */
 const workers = Number(option("workers", "1"));
 let serverUrl = option(
@@ -99,6 +105,13 @@ function median(values: number[]): number {
   const value =
     sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   return Math.round(value * 100) / 100;
+}
+
+/** a / b to two decimals ("0.87 x"); below 1 the first costs less. */
+function ratio(a: number, b: number): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0
+    ? `${(Math.round((a / b) * 100) / 100).toFixed(2)} x`
+    : "-";
 }
 
 function machine() {
@@ -213,6 +226,30 @@ export interface RunRecord extends LoadResult {
   harnessCpuMsPerUpdate: number;
   loadAverage1m: number;
   readingsStored: number;
+  /** The service's CPU per second with no load (--idle N seconds after the run), in ms; null when not measured. */
+  idleCpuMsPerSecond: number | null;
+}
+
+/**
+ * Before a measured phase: Postgres writes out what earlier runs dirtied (CHECKPOINT) and the machine
+ * gets two quiet seconds, so one run's leftovers are not measured in the next.
+ */
+async function settle(url: string): Promise<void> {
+  await sql(url, "CHECKPOINT").catch(() => undefined); // needs a superuser or pg_checkpoint: else skipped
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+}
+
+function idleText(record: RunRecord): string {
+  return record.idleCpuMsPerSecond === null ? "" : ` (idle ${record.idleCpuMsPerSecond} ms/s)`;
+}
+
+/** The service's CPU (ms) per second of quiet: its timers, queues and pools with no updates coming in. */
+async function idleCpu(cpuSeconds: () => Promise<number>): Promise<number | null> {
+  if (!(idleSeconds > 0)) return null;
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // the last answers and their logs settle
+  const before = await cpuSeconds();
+  await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+  return Math.round((((await cpuSeconds()) - before) * 1000 * 100) / idleSeconds) / 100;
 }
 
 /** CPU seconds (user + system, from /proc) of each backend process connected to the database. */
@@ -244,9 +281,11 @@ async function measuredRun(
   runIndex: number,
   load: (poster: ReturnType<typeof createPoster>, users: ReturnType<typeof makeUsers>) => Promise<LoadResult>,
   target: "service" | "baseline" = "service",
+  /** Where this run's accounts start in the CSV (its runs take consecutive slices after it). */
+  accountOffset = 0,
 ): Promise<RunRecord> {
   const perRun = usersPerRun + warmupUsers;
-  const accounts = await readAccounts(csv, runIndex * perRun, perRun);
+  const accounts = await readAccounts(csv, accountOffset + runIndex * perRun, perRun);
   seedUpdateIds(runIndex + 1);
   const everyone = makeUsers(accounts, secrets, {
     firstChatId: 700_000_000 + runIndex * 100_000,
@@ -285,6 +324,7 @@ async function measuredRun(
     (await sql<{ n: string }>(db.url, "SELECT count(*) AS n FROM meter_reading WHERE source <> 'billing'"))[0]
       ?.n,
   );
+  await settle(db.url);
   const before = await xactCommits(db.url, db.name);
   const cpuBefore = await sumOf((s) => s.cpuSeconds());
   const backendsBefore = await backendCpuSeconds(db.url, db.name);
@@ -299,6 +339,7 @@ async function measuredRun(
   let postgresSeconds = 0;
   for (const [pid, seconds] of backendsAfter) postgresSeconds += seconds - (backendsBefore.get(pid) ?? 0);
   poster.close();
+  const idleCpuMsPerSecond = await idleCpu(() => sumOf((s) => s.cpuSeconds()));
   await Promise.all(services.map((s) => s.stop())); // backends flush their statistics when they exit
   await new Promise((resolve) => setTimeout(resolve, 700));
   const after = await xactCommits(db.url, db.name);
@@ -320,6 +361,7 @@ async function measuredRun(
       Math.round(((harness.user + harness.system) / 1000 / Math.max(1, result.ok)) * 100) / 100,
     loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
     readingsStored: readingsAfter - readingsBefore,
+    idleCpuMsPerSecond,
   };
 }
 
@@ -433,7 +475,7 @@ async function benchWebhooks(kind: "webhook" | "saturate" | "all"): Promise<Summ
           runOpenLoop(poster, users, { rate, durationMs: durationS * 1000 }),
         );
         console.log(
-          `  ${rate}/s run ${i + 1}: ${record.throughput} upd/s, p99 ${record.latencyMs.p99} ms, errors ${record.errors}, RSS ${record.peakRssMb} MB`,
+          `  ${rate}/s run ${i + 1}: ${record.throughput} upd/s, p99 ${record.latencyMs.p99} ms, errors ${record.errors}, RSS ${record.peakRssMb} MB${idleText(record)}`,
         );
         records.push(record);
       }
@@ -838,18 +880,32 @@ async function benchSchedules(): Promise<void> {
   const views = Number(option("views", "10"));
   const concurrency = Number(option("concurrency", "100"));
   const rate = Number(option("rate", "200"));
+  /** Today's journey bench at the same load after each view run (--journeys 0: views only). */
+  const withJourneys = option("journeys", "1") !== "0";
+  const journeys: (RunRecord & { plan: string })[] = [];
   const db = await createBenchDatabase();
   const fakes = await startFakes();
   const queues = ["1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2", "6.1", "6.2"];
   try {
     const plans: ("closed" | "open")[] = [];
     for (let i = 0; i < runs; i += 1) plans.push("closed", "open");
-    const csv = await generateCsv(users * plans.length);
+    // The viewers' accounts first, then (with --journeys, the default) the journey users' accounts.
+    // Each run's viewers: --warmup-users whose refreshes warm the fresh process up (as the journey
+    // runs' warm-up users do), then the measured ones.
+    const viewersPerRun = users + warmupUsers;
+    const viewAccounts = viewersPerRun * plans.length;
+    const journeyAccounts = withJourneys ? (usersPerRun + warmupUsers) * plans.length : 0;
+    const csv = await generateCsv(viewAccounts + journeyAccounts);
     const imported = await importCsv(db.url, csv);
     console.log(
       `database ${db.name}: ${imported.imported} accounts imported in ${imported.seconds.toFixed(1)} s`,
     );
-    await sql(db.url, `UPDATE account SET outage_queue = ($1::text[])[1 + id % 12]`, [queues]);
+    // Only the viewers' accounts get a queue: the journey users' accounts stay as in today's bench.
+    const viewerNumbers = (await readAccounts(csv, 0, viewAccounts)).map((account) => account.number);
+    await sql(db.url, `UPDATE account SET outage_queue = ($1::text[])[1 + id % 12] WHERE number = ANY($2)`, [
+      queues,
+      viewerNumbers,
+    ]);
     // Today's and tomorrow's schedule for every queue, one publication (as the operator API stores it).
     const today = kyivIsoDate(new Date());
     const [publication] = await sql<{ id: number }>(
@@ -876,85 +932,138 @@ async function benchSchedules(): Promise<void> {
       lookups: Record<string, number>;
     })[] = [];
     for (const [runIndex, plan] of plans.entries()) {
-      const accounts = await readAccounts(csv, runIndex * users, users);
-      seedScheduleUpdateIds(runIndex + 1);
-      const viewers = accounts.map((account, i) =>
-        scheduleViewer(800_000_000 + runIndex * 100_000 + i, account, secrets, views),
-      );
-      const service = await spawnService({
-        env: serviceEnv(db.url, fakes),
-        logFile: path.join(resultsDir, `service-schedules.log`),
-      });
-      const metricsOf = async () => (await fetch(`${service.url}/metrics`)).text();
-      try {
-        // Linking and the first view (which draws and uploads each picture once): not measured.
-        const setupPoster = createPoster([service.url], 100);
-        const setup = await runClosedLoop(
-          setupPoster,
-          viewers.map((v) => v.setup),
-          {
-            concurrency: 50,
-            durationMs: 300_000,
-          },
+      const viewRun = async (): Promise<void> => {
+        const accounts = await readAccounts(csv, runIndex * viewersPerRun, viewersPerRun);
+        seedScheduleUpdateIds(runIndex + 1);
+        const everyone = accounts.map((account, i) =>
+          scheduleViewer(800_000_000 + runIndex * 100_000 + i, account, secrets, views),
         );
-        setupPoster.close();
-        if (setup.errors > 0) console.log(`  setup errors: ${JSON.stringify(setup.errorKinds)}`);
-        const rendersBefore = metricValue(await metricsOf(), "schedule_picture_renders_total");
-        const cpuBefore = await service.cpuSeconds();
-        const before = await xactCommits(db.url, db.name);
-        const harnessBefore = process.cpuUsage();
-        const poster = createPoster([service.url], 100);
-        const load =
-          plan === "closed"
-            ? await runClosedLoop(
-                poster,
-                viewers.map((v) => v.views),
-                { concurrency, durationMs: durationS * 1000 },
-              )
-            : await runOpenLoop(
-                poster,
-                viewers.map((v) => v.views),
-                { rate, durationMs: durationS * 1000 },
-              );
-        const cpuSeconds = (await service.cpuSeconds()) - cpuBefore;
-        const harness = process.cpuUsage(harnessBefore);
-        poster.close();
-        const body = await metricsOf();
-        const rendersAfter = metricValue(body, "schedule_picture_renders_total");
-        const lookups = Object.fromEntries(
-          ["memory", "database", "rendered"].map((source) => [
-            source,
-            metricValue(body, "schedule_picture_lookups_total", `{source="${source}"}`),
-          ]),
+        const warmViewers = everyone.slice(0, warmupUsers);
+        const viewers = everyone.slice(warmupUsers);
+        const service = await spawnService({
+          env: serviceEnv(db.url, fakes),
+          logFile: path.join(resultsDir, `service-schedules.log`),
+        });
+        const metricsOf = async () => (await fetch(`${service.url}/metrics`)).text();
+        try {
+          // Linking and the first view (which draws and uploads each picture once): not measured.
+          const setupPoster = createPoster([service.url], 100);
+          const setup = await runClosedLoop(
+            setupPoster,
+            everyone.map((v) => v.setup),
+            {
+              concurrency: 50,
+              durationMs: 300_000,
+            },
+          );
+          if (setup.errors > 0) console.log(`  setup errors: ${JSON.stringify(setup.errorKinds)}`);
+          // Warm-up: the measured path ("🔄 Оновити") compiled and its caches filled before anything is
+          // counted, as the journey runs warm up on their own journeys.
+          if (warmViewers.length > 0) {
+            await runClosedLoop(
+              setupPoster,
+              warmViewers.map((v) => v.views),
+              { concurrency: 20, durationMs: 60_000 },
+            );
+          }
+          setupPoster.close();
+          await settle(db.url);
+          const rendersBefore = metricValue(await metricsOf(), "schedule_picture_renders_total");
+          const cpuBefore = await service.cpuSeconds();
+          const backendsBefore = await backendCpuSeconds(db.url, db.name);
+          const before = await xactCommits(db.url, db.name);
+          const harnessBefore = process.cpuUsage();
+          const poster = createPoster([service.url], 100);
+          const load =
+            plan === "closed"
+              ? await runClosedLoop(
+                  poster,
+                  viewers.map((v) => v.views),
+                  { concurrency, durationMs: durationS * 1000 },
+                )
+              : await runOpenLoop(
+                  poster,
+                  viewers.map((v) => v.views),
+                  { rate, durationMs: durationS * 1000 },
+                );
+          const cpuSeconds = (await service.cpuSeconds()) - cpuBefore;
+          let postgresSeconds = 0;
+          for (const [pid, seconds] of await backendCpuSeconds(db.url, db.name))
+            postgresSeconds += seconds - (backendsBefore.get(pid) ?? 0);
+          const harness = process.cpuUsage(harnessBefore);
+          poster.close();
+          const body = await metricsOf();
+          const rendersAfter = metricValue(body, "schedule_picture_renders_total");
+          const lookups = Object.fromEntries(
+            ["memory", "database", "rendered"].map((source) => [
+              source,
+              metricValue(body, "schedule_picture_lookups_total", `{source="${source}"}`),
+            ]),
+          );
+          const peakRssMb = (await service.memory()).peakRssMb;
+          const idleCpuMsPerSecond = await idleCpu(() => service.cpuSeconds());
+          await service.stop();
+          await new Promise((resolve) => setTimeout(resolve, 700));
+          const after = await xactCommits(db.url, db.name);
+          const record = {
+            ...load,
+            plan,
+            run: runIndex,
+            instances: 1,
+            assembly: service.assembly,
+            peakRssMb: Math.round(peakRssMb),
+            transactionsPerUpdate: Math.round(((after - before - 2) / Math.max(1, load.sent)) * 100) / 100,
+            serviceCpuMsPerUpdate: Math.round((cpuSeconds * 1000 * 100) / Math.max(1, load.ok)) / 100,
+            postgresCpuMsPerUpdate: Math.round((postgresSeconds * 1000 * 100) / Math.max(1, load.ok)) / 100,
+            harnessCpuMsPerUpdate:
+              Math.round(((harness.user + harness.system) / 1000 / Math.max(1, load.ok)) * 100) / 100,
+            loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+            readingsStored: 0,
+            idleCpuMsPerSecond,
+            rendersDuringRun: rendersAfter - rendersBefore,
+            rendersTotal: rendersAfter,
+            lookups,
+          };
+          console.log(
+            `  ${plan === "closed" ? `closed ${concurrency}` : `open ${rate}/s`} run ${Math.floor(runIndex / 2) + 1}: ${record.throughput} views/s, p50 ${record.latencyMs.p50} ms, p99 ${record.latencyMs.p99} ms, errors ${record.errors}, service CPU ${record.serviceCpuMsPerUpdate} ms/view${idleText(record)}, renders: ${rendersBefore} before, ${rendersAfter} after (lookups ${JSON.stringify(lookups)})`,
+          );
+          records.push(record);
+        } finally {
+          await service.stop().catch(() => undefined);
+        }
+      };
+      const journeyRun = async (): Promise<void> => {
+        // Today's bench (verify + reading, every 5th user on Viber) at the same load, next to the
+        // views: drifts in the machine's load hit both alike.
+        const journey = await measuredRun(
+          db,
+          csv,
+          fakes,
+          runIndex,
+          (poster, journeyUsers) =>
+            plan === "closed"
+              ? runClosedLoop(poster, journeyUsers, { concurrency, durationMs: durationS * 1000 })
+              : runOpenLoop(poster, journeyUsers, { rate, durationMs: durationS * 1000 }),
+          "service",
+          viewAccounts,
         );
-        const peakRssMb = (await service.memory()).peakRssMb;
-        await service.stop();
-        await new Promise((resolve) => setTimeout(resolve, 700));
-        const after = await xactCommits(db.url, db.name);
-        const record = {
-          ...load,
-          plan,
-          run: runIndex,
-          instances: 1,
-          assembly: service.assembly,
-          peakRssMb: Math.round(peakRssMb),
-          transactionsPerUpdate: Math.round(((after - before - 2) / Math.max(1, load.sent)) * 100) / 100,
-          serviceCpuMsPerUpdate: Math.round((cpuSeconds * 1000 * 100) / Math.max(1, load.ok)) / 100,
-          postgresCpuMsPerUpdate: Number.NaN,
-          harnessCpuMsPerUpdate:
-            Math.round(((harness.user + harness.system) / 1000 / Math.max(1, load.ok)) * 100) / 100,
-          loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
-          readingsStored: 0,
-          rendersDuringRun: rendersAfter - rendersBefore,
-          rendersTotal: rendersAfter,
-          lookups,
-        };
         console.log(
-          `  ${plan === "closed" ? `closed ${concurrency}` : `open ${rate}/s`} run ${Math.floor(runIndex / 2) + 1}: ${record.throughput} views/s, p50 ${record.latencyMs.p50} ms, p99 ${record.latencyMs.p99} ms, errors ${record.errors}, service CPU ${record.serviceCpuMsPerUpdate} ms/view, renders: ${rendersBefore} before, ${rendersAfter} after (lookups ${JSON.stringify(lookups)})`,
+          `  journey updates, same load: ${journey.throughput} upd/s, p99 ${journey.latencyMs.p99} ms, errors ${journey.errors}, service CPU ${journey.serviceCpuMsPerUpdate} ms/update${idleText(journey)}`,
         );
-        records.push(record);
-      } finally {
-        await service.stop().catch(() => undefined);
+        journeys.push({ ...journey, plan });
+      };
+      // Which goes first alternates every two runs (views first, then journeys first, ...), so a
+      // run that leaves work behind (Postgres's writes, vacuum) does not always weigh on the same side.
+      const journeyFirst = withJourneys && Math.floor(runIndex / 2) % 2 === 1;
+      if (journeyFirst) await journeyRun();
+      await viewRun();
+      if (withJourneys && !journeyFirst) await journeyRun();
+      const view = records[records.length - 1];
+      const journey = journeys[journeys.length - 1];
+      if (view && journey) {
+        console.log(
+          `  view / journey update, service CPU: ${ratio(view.serviceCpuMsPerUpdate, journey.serviceCpuMsPerUpdate)}${journeyFirst ? " (journeys ran first)" : ""}`,
+        );
       }
     }
     const summaries = [
@@ -962,20 +1071,47 @@ async function benchSchedules(): Promise<void> {
         `schedule views, closed ${concurrency} conns`,
         records.filter((r) => r.plan === "closed"),
       ),
+      ...(withJourneys
+        ? [
+            summarize(
+              `journey updates, closed ${concurrency} conns`,
+              journeys.filter((r) => r.plan === "closed"),
+            ),
+          ]
+        : []),
       summarize(
         `schedule views, open ${rate}/s`,
         records.filter((r) => r.plan === "open"),
       ),
+      ...(withJourneys
+        ? [
+            summarize(
+              `journey updates, open ${rate}/s`,
+              journeys.filter((r) => r.plan === "open"),
+            ),
+          ]
+        : []),
     ];
     printTable(summaries);
+    if (withJourneys) {
+      for (const plan of ["closed", "open"] as const) {
+        const views = records.filter((r) => r.plan === plan).map((r) => r.serviceCpuMsPerUpdate);
+        const updates = journeys.filter((r) => r.plan === plan).map((r) => r.serviceCpuMsPerUpdate);
+        const pairs = views.map((v, i) => ratio(v, updates[i] ?? Number.NaN));
+        console.log(
+          `service CPU, view / journey update (${plan}): median ${median(views)} / ${median(updates)} ms = ${ratio(median(views), median(updates))}; per pair ${pairs.join(", ")}`,
+        );
+      }
+    }
     console.log(
       `pictures drawn per run (12 queues x 1 language, before the measured phase): ${records.map((r) => r.rendersTotal).join(", ")}; during the measured views: ${records.map((r) => r.rendersDuringRun).join(", ")}`,
     );
     const file = await saveJson("schedules", {
       machine: machine(),
-      settings: { runs, users, views, durationS, concurrency, rate },
+      settings: { runs, users, views, durationS, concurrency, rate, journeys: withJourneys, usersPerRun },
       summaries,
       runs: records,
+      journeys,
     });
     console.log(`wrote ${path.relative(projectRoot, file)}`);
   } finally {

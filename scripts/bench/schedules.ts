@@ -1,7 +1,7 @@
 // `npm run bench -- schedules`: the outage-schedule view through the Telegram webhook. N Telegram
 // users with linked accounts in the 12 queues (billing's outage_queue), today's and tomorrow's
 // schedule published for every queue; each user links once (not measured), then taps the schedule
-// button again and again. Measured per run on a fresh service process: updates/s, latency, the
+// button again and again (warm-up users do the same first, not measured). Measured per run on a fresh service process: updates/s, latency, the
 // service's CPU per view, and the picture counters from /metrics before and after (a picture is drawn
 // once per queue, days, versions and language, never per view).
 import {
