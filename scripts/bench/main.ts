@@ -39,7 +39,14 @@ import { migrateDeploy } from "../../src/db/migrate.js";
 import { importAccountsCsv } from "../../src/import/accounts-csv.js";
 import { startFakeTelegramApi, type FakeTelegramApi } from "../../test/fakes/telegram-api.js";
 import { startFakeViberApi, type FakeViberApi } from "../../test/fakes/viber-api.js";
-import { generateAccountsCsv, makeUsers, readAccounts, seedUpdateIds, type Secrets } from "./journeys.js";
+import {
+  generateAccountsCsv,
+  makeUsers,
+  readAccounts,
+  seedUpdateIds,
+  type Secrets,
+  type SimulatedUser,
+} from "./journeys.js";
 import { createPoster, runClosedLoop, runOpenLoop, type LoadResult } from "./load.js";
 import { startPrivatePostgres } from "../../test/helpers/private-postgres.js";
 import { benchFanout } from "./fanout.js";
@@ -273,6 +280,18 @@ async function backendCpuSeconds(url: string, database: string): Promise<Map<num
   return result;
 }
 
+/** CPU seconds the database's backends used since `before` (a backendCpuSeconds() reading). */
+async function backendCpuSince(url: string, database: string, before: Map<number, number>): Promise<number> {
+  let seconds = 0;
+  for (const [pid, now] of await backendCpuSeconds(url, database)) seconds += now - (before.get(pid) ?? 0);
+  return seconds;
+}
+
+/** CPU per successful update in ms (two decimals), from CPU seconds. */
+function msPerUpdate(cpuSeconds: number, ok: number): number {
+  return Math.round((cpuSeconds * 1000 * 100) / Math.max(1, ok)) / 100;
+}
+
 /** One measured run: a fresh service process, fresh users on unused accounts, then the counters. */
 async function measuredRun(
   db: BenchDatabase,
@@ -335,9 +354,7 @@ async function measuredRun(
   const peakRssMb = await sumOf(async (s) => (await s.memory()).peakRssMb);
   const cpuSeconds = (await sumOf((s) => s.cpuSeconds())) - cpuBefore;
   const harness = process.cpuUsage(harnessBefore);
-  const backendsAfter = await backendCpuSeconds(db.url, db.name);
-  let postgresSeconds = 0;
-  for (const [pid, seconds] of backendsAfter) postgresSeconds += seconds - (backendsBefore.get(pid) ?? 0);
+  const postgresSeconds = await backendCpuSince(db.url, db.name, backendsBefore);
   poster.close();
   const idleCpuMsPerSecond = await idleCpu(() => sumOf((s) => s.cpuSeconds()));
   await Promise.all(services.map((s) => s.stop())); // backends flush their statistics when they exit
@@ -355,10 +372,9 @@ async function measuredRun(
     peakRssMb: Math.round(peakRssMb),
     // Our own counting queries (3 here) are subtracted.
     transactionsPerUpdate: Math.round(((after - before - 3) / Math.max(1, result.sent)) * 100) / 100,
-    serviceCpuMsPerUpdate: Math.round((cpuSeconds * 1000 * 100) / Math.max(1, result.ok)) / 100,
-    postgresCpuMsPerUpdate: Math.round((postgresSeconds * 1000 * 100) / Math.max(1, result.ok)) / 100,
-    harnessCpuMsPerUpdate:
-      Math.round(((harness.user + harness.system) / 1000 / Math.max(1, result.ok)) * 100) / 100,
+    serviceCpuMsPerUpdate: msPerUpdate(cpuSeconds, result.ok),
+    postgresCpuMsPerUpdate: msPerUpdate(postgresSeconds, result.ok),
+    harnessCpuMsPerUpdate: msPerUpdate((harness.user + harness.system) / 1e6, result.ok),
     loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
     readingsStored: readingsAfter - readingsBefore,
     idleCpuMsPerSecond,
@@ -932,6 +948,11 @@ async function benchSchedules(): Promise<void> {
       lookups: Record<string, number>;
     })[] = [];
     for (const [runIndex, plan] of plans.entries()) {
+      // The measured load of this run, the views' and the journeys' alike.
+      const measuredLoad = (poster: ReturnType<typeof createPoster>, users: SimulatedUser[]) =>
+        plan === "closed"
+          ? runClosedLoop(poster, users, { concurrency, durationMs: durationS * 1000 })
+          : runOpenLoop(poster, users, { rate, durationMs: durationS * 1000 });
       const viewRun = async (): Promise<void> => {
         const accounts = await readAccounts(csv, runIndex * viewersPerRun, viewersPerRun);
         seedScheduleUpdateIds(runIndex + 1);
@@ -974,22 +995,12 @@ async function benchSchedules(): Promise<void> {
           const before = await xactCommits(db.url, db.name);
           const harnessBefore = process.cpuUsage();
           const poster = createPoster([service.url], 100);
-          const load =
-            plan === "closed"
-              ? await runClosedLoop(
-                  poster,
-                  viewers.map((v) => v.views),
-                  { concurrency, durationMs: durationS * 1000 },
-                )
-              : await runOpenLoop(
-                  poster,
-                  viewers.map((v) => v.views),
-                  { rate, durationMs: durationS * 1000 },
-                );
+          const load = await measuredLoad(
+            poster,
+            viewers.map((v) => v.views),
+          );
           const cpuSeconds = (await service.cpuSeconds()) - cpuBefore;
-          let postgresSeconds = 0;
-          for (const [pid, seconds] of await backendCpuSeconds(db.url, db.name))
-            postgresSeconds += seconds - (backendsBefore.get(pid) ?? 0);
+          const postgresSeconds = await backendCpuSince(db.url, db.name, backendsBefore);
           const harness = process.cpuUsage(harnessBefore);
           poster.close();
           const body = await metricsOf();
@@ -1013,10 +1024,9 @@ async function benchSchedules(): Promise<void> {
             assembly: service.assembly,
             peakRssMb: Math.round(peakRssMb),
             transactionsPerUpdate: Math.round(((after - before - 2) / Math.max(1, load.sent)) * 100) / 100,
-            serviceCpuMsPerUpdate: Math.round((cpuSeconds * 1000 * 100) / Math.max(1, load.ok)) / 100,
-            postgresCpuMsPerUpdate: Math.round((postgresSeconds * 1000 * 100) / Math.max(1, load.ok)) / 100,
-            harnessCpuMsPerUpdate:
-              Math.round(((harness.user + harness.system) / 1000 / Math.max(1, load.ok)) * 100) / 100,
+            serviceCpuMsPerUpdate: msPerUpdate(cpuSeconds, load.ok),
+            postgresCpuMsPerUpdate: msPerUpdate(postgresSeconds, load.ok),
+            harnessCpuMsPerUpdate: msPerUpdate((harness.user + harness.system) / 1e6, load.ok),
             loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
             readingsStored: 0,
             idleCpuMsPerSecond,
@@ -1035,18 +1045,7 @@ async function benchSchedules(): Promise<void> {
       const journeyRun = async (): Promise<void> => {
         // Today's bench (verify + reading, every 5th user on Viber) at the same load, next to the
         // views: drifts in the machine's load hit both alike.
-        const journey = await measuredRun(
-          db,
-          csv,
-          fakes,
-          runIndex,
-          (poster, journeyUsers) =>
-            plan === "closed"
-              ? runClosedLoop(poster, journeyUsers, { concurrency, durationMs: durationS * 1000 })
-              : runOpenLoop(poster, journeyUsers, { rate, durationMs: durationS * 1000 }),
-          "service",
-          viewAccounts,
-        );
+        const journey = await measuredRun(db, csv, fakes, runIndex, measuredLoad, "service", viewAccounts);
         console.log(
           `  journey updates, same load: ${journey.throughput} upd/s, p99 ${journey.latencyMs.p99} ms, errors ${journey.errors}, service CPU ${journey.serviceCpuMsPerUpdate} ms/update${idleText(journey)}`,
         );

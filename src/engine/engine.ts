@@ -121,13 +121,18 @@ function commandOf(event: InboundEvent): "start" | "cancel" | "menu" | "help" | 
   return match ? (match[1]?.toLowerCase() as "start" | "cancel" | "menu" | "help") : null;
 }
 
+/** A button label or typed text as the engine compares them: trimmed, any case. */
+function labelKey(text: string): string {
+  return text.trim().toLocaleLowerCase();
+}
+
 /**
  * The schedule button's labels in every language (its menu button and "refresh"), as a reply keyboard
  * sends them back: typed text is matched the way step() matches it against the offered choices.
  */
 const SCHEDULE_VIEW_LABELS = new Set(
   (Object.keys(catalogues) as Language[]).flatMap((language) =>
-    (["sched.menu", "sched.refresh"] as const).map((key) => t(language, key).trim().toLocaleLowerCase()),
+    (["sched.menu", "sched.refresh"] as const).map((key) => labelKey(t(language, key))),
   ),
 );
 
@@ -138,7 +143,7 @@ const SCHEDULE_VIEW_LABELS = new Set(
  */
 function opensScheduleView(event: InboundEvent): boolean {
   if (event.type === "choice") return event.id === SCHED.view;
-  return event.type === "text" && SCHEDULE_VIEW_LABELS.has(event.text.trim().toLocaleLowerCase());
+  return event.type === "text" && SCHEDULE_VIEW_LABELS.has(labelKey(event.text));
 }
 
 export function createEngine(deps: EngineDeps): Engine {
@@ -208,8 +213,8 @@ export function createEngine(deps: EngineDeps): Engine {
 
     let input = toInput(event);
     if (input.kind === "text") {
-      const typed = input.text.trim().toLocaleLowerCase();
-      const match = offered.find((choice) => choice.label.trim().toLocaleLowerCase() === typed);
+      const typed = labelKey(input.text);
+      const match = offered.find((choice) => labelKey(choice.label) === typed);
       if (match) input = { kind: "choice", id: match.id };
     }
     if (input.kind === "choice") {
