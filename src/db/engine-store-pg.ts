@@ -34,7 +34,7 @@ import {
   createScheduleRepositories,
   emptyScheduleReadAhead,
   keepScheduleView,
-  scheduleViewStatement,
+  scheduleViewSql,
   type ScheduleViewRow,
 } from "./schedule-store-pg.js";
 import { createSubscriptionRepositories, toSubscriptionRecords } from "./schedule-subscription-store-pg.js";
@@ -113,7 +113,11 @@ interface OpenedRow extends Partial<AccountRow> {
   r_flag_reason: string | null;
   r_photo_ref: string | null;
   r_in_window: boolean;
+  /** OPENED_VIEW_SQL only (and it has no r_* columns): what the schedule view shows, as JSON text. */
+  u_view?: string;
 }
+
+type LinkRow = AccountRow & { link_id: number; label: string };
 
 interface ReadingRow {
   id: number;
@@ -292,17 +296,19 @@ const OPEN_SQL = `WITH claim AS (
 const LINKS_COLUMNS = `l.id AS link_id, l.label, a.id, a.number, a.holder_name, a.phones, a.settlement, a.street,
   a.building, a.apartment, a.area_code, a.meter_serial, a.meter_digits, a.zones, a.outage_queue, a.avg_daily_kwh`;
 
+const CONVERSATION_COLUMNS = `u.id AS u_id, u.language::text AS u_language, u.status::text AS u_status,
+  u.reminders_enabled AS u_reminders_enabled, u.phone AS u_phone, u.phone_proven AS u_phone_proven,
+  u.state::text AS u_state, u.state_version AS u_state_version, u.state_updated_at AS u_state_updated_at,
+  u.flood_window_at AS u_flood_window_at, u.flood_count AS u_flood_count,
+  u.telegram_chat_id IS NOT NULL AS u_has_chat_id, u.viber_user_id IS NOT NULL AS u_has_viber_id`;
+
 // Everything an update reads about its conversation, in one statement after the lock (its snapshot
 // shows what an earlier update of this conversation committed, or the row the statement before
 // inserted): the row, the linked accounts and each one's latest counting readings. One result row per
 // (link, reading), at least one; the conversation's columns (u_*) repeat on each and are read from the
 // first (the state as text: parsed once, not per row); link and reading columns are null where there
 // are none.
-const OPENED_SQL = `SELECT u.id AS u_id, u.language::text AS u_language, u.status::text AS u_status,
-     u.reminders_enabled AS u_reminders_enabled, u.phone AS u_phone, u.phone_proven AS u_phone_proven,
-     u.state::text AS u_state, u.state_version AS u_state_version, u.state_updated_at AS u_state_updated_at,
-     u.flood_window_at AS u_flood_window_at, u.flood_count AS u_flood_count,
-     u.telegram_chat_id IS NOT NULL AS u_has_chat_id, u.viber_user_id IS NOT NULL AS u_has_viber_id,
+const OPENED_SQL = `SELECT ${CONVERSATION_COLUMNS},
      ${LINKS_COLUMNS},
      r.id AS r_id, r.period AS r_period, r.t1 AS r_t1, r.t2 AS r_t2, r.t3 AS r_t3, r.taken_at AS r_taken_at,
      r.source::text AS r_source, r.status::text AS r_status, r.flag_reason AS r_flag_reason,
@@ -318,6 +324,19 @@ const OPENED_SQL = `SELECT u.id AS u_id, u.language::text AS u_language, u.statu
      LIMIT ${READ_AHEAD_READINGS}) r ON true
    WHERE u.address = $1
    ORDER BY l.id, r.taken_at DESC, r.id DESC`;
+
+// The same read for an update the engine says opens the schedule view: the row and its links, and
+// instead of the readings (a view shows none; a step that asks reads them then) what the view shows,
+// as one JSON text (u_view, parsed once) in the same statement and snapshot. One row per link.
+const OPENED_VIEW_SQL = `SELECT ${CONVERSATION_COLUMNS},
+     ${LINKS_COLUMNS},
+     v.parts AS u_view
+   FROM messenger_user u
+   CROSS JOIN LATERAL (SELECT (${scheduleViewSql("u.id", "$2::date[]")})::text AS parts) v
+   LEFT JOIN account_link l ON l.user_id = u.id
+   LEFT JOIN account a ON a.id = l.account_id
+   WHERE u.address = $1
+   ORDER BY l.id`;
 
 // The one write of the conversation row per update: the state, and what open() counted (the flood
 // window and counter, the last inbound time, a platform id the row lacked).
@@ -357,7 +376,7 @@ interface InboundCount {
   viberUserId: string | null;
 }
 
-function toLinked(row: AccountRow & { link_id: number; label: string }): LinkedAccount {
+function toLinked(row: LinkRow): LinkedAccount {
   return { linkId: row.link_id, label: row.label, account: toAccount(row) };
 }
 
@@ -399,7 +418,7 @@ function createTx(session: Session): OpenTx {
       const view = input.scheduleView;
       const telegramChatId = input.telegramChatId === undefined ? null : input.telegramChatId.toString();
       const viberUserId = input.viberUserId ?? null;
-      const [opened, conversation, scheduleView] = await session.batch([
+      const [opened, conversation] = await session.batch([
         {
           name: "engine_open",
           text: OPEN_SQL,
@@ -414,9 +433,10 @@ function createTx(session: Session): OpenTx {
             update.updateId,
           ],
         },
-        { name: "engine_opened", text: OPENED_SQL, values: [input.address] },
-        // The schedule view's reads, when the engine says this update opens it.
-        ...(view ? [scheduleViewStatement(input.address, view.dates)] : []),
+        // With what the schedule view shows, when the engine says this update opens it.
+        view
+          ? { name: "engine_opened_view", text: OPENED_VIEW_SQL, values: [input.address, view.dates] }
+          : { name: "engine_opened", text: OPENED_SQL, values: [input.address] },
       ]);
       const claim = (opened?.rows as { claimed: boolean; created: boolean }[] | undefined)?.[0];
       const rows = (conversation?.rows ?? []) as OpenedRow[];
@@ -438,40 +458,45 @@ function createTx(session: Session): OpenTx {
       };
       readAheadUserId = row.u_id;
       readAhead.links = [];
-      for (const opened of rows) {
-        if (opened.link_id === null) continue;
-        const accountId = opened.id as number;
-        let readings = readAhead.readings.get(accountId);
-        if (!readings) {
-          readAhead.links.push(toLinked(opened as AccountRow & { link_id: number; label: string }));
-          readings = [];
-          readAhead.readings.set(accountId, readings);
-        }
-        if (opened.r_id !== null) {
-          readings.push({
-            id: opened.r_id,
-            accountId,
-            period: opened.r_period,
-            t1: opened.r_t1,
-            t2: opened.r_t2,
-            t3: opened.r_t3,
-            takenAt: opened.r_taken_at,
-            source: opened.r_source,
-            status: opened.r_status,
-            flagReason: opened.r_flag_reason,
-            photoRef: opened.r_photo_ref,
-            inWindow: opened.r_in_window,
-          });
-        }
-      }
       if (view) {
+        // One row per link, no readings (readings.latest() reads them if a step asks).
+        for (const opened of rows) {
+          if (opened.link_id !== null) readAhead.links.push(toLinked(opened as LinkRow));
+        }
         const linkQueues = readAhead.links.map((link) => link.account.outageQueue);
-        const viewRow = scheduleView?.rows[0] as ScheduleViewRow | undefined;
+        const viewRow = row.u_view ? (JSON.parse(row.u_view) as ScheduleViewRow) : undefined;
         keepScheduleView(scheduleReadAhead, row.u_id, view.dates, linkQueues, viewRow);
         scheduleReadAhead.subscriptions = {
           userId: row.u_id,
           rows: toSubscriptionRecords(viewRow?.subscriptions ?? []),
         };
+      } else {
+        for (const opened of rows) {
+          if (opened.link_id === null) continue;
+          const accountId = opened.id as number;
+          let readings = readAhead.readings.get(accountId);
+          if (!readings) {
+            readAhead.links.push(toLinked(opened as LinkRow));
+            readings = [];
+            readAhead.readings.set(accountId, readings);
+          }
+          if (opened.r_id !== null) {
+            readings.push({
+              id: opened.r_id,
+              accountId,
+              period: opened.r_period,
+              t1: opened.r_t1,
+              t2: opened.r_t2,
+              t3: opened.r_t3,
+              takenAt: opened.r_taken_at,
+              source: opened.r_source,
+              status: opened.r_status,
+              flagReason: opened.r_flag_reason,
+              photoRef: opened.r_photo_ref,
+              inWindow: opened.r_in_window,
+            });
+          }
+        }
       }
       return {
         userId: row.u_id,
@@ -529,7 +554,7 @@ function createTx(session: Session): OpenTx {
         if (readAhead.links && userId === readAheadUserId) {
           return readAhead.links.map((link) => ({ ...link, account: { ...link.account } }));
         }
-        const { rows } = await session.query<AccountRow & { link_id: number; label: string }>(
+        const { rows } = await session.query<LinkRow>(
           `SELECT ${LINKS_COLUMNS}
            FROM account_link l JOIN account a ON a.id = l.account_id
            WHERE l.user_id = $1

@@ -61,37 +61,44 @@ interface ModeRow {
 
 const MODE_SQL = `SELECT mode::text AS mode, message, changed_at FROM outage_mode_change ORDER BY id DESC LIMIT 1`;
 
-// Everything the schedule view reads besides the conversation, in one statement and one row (each
-// part as JSON): the mode, the saved queues, the days of the queues of the user's accounts and saved
-// queues for the view's dates (the newest version of each), and the subscriptions. Keys are the
-// column names of the separate reads (DayRow, ModeRow, the subscription store's rows).
-const VIEW_BY_ADDRESS_SQL = `WITH me AS (SELECT id FROM messenger_user WHERE address = $1)
-   SELECT
-     (SELECT json_build_object('mode', mode::text, 'message', message, 'changed_at', changed_at)
-        FROM outage_mode_change ORDER BY id DESC LIMIT 1) AS mode,
-     (SELECT coalesce(json_agg(json_build_object('queue', f.queue, 'label', f.label) ORDER BY f.created_at, f.queue),
-                      '[]'::json)
-        FROM schedule_follow f WHERE f.user_id = (SELECT id FROM me)) AS followed,
-     (SELECT coalesce(json_agg(json_build_object('queue', v.queue, 'date', v.date, 'slots', v.slots,
-                                                 'publication_id', v.publication_id, 'published_at', v.published_at)
-                               ORDER BY v.queue, v.date), '[]'::json)
-        FROM (SELECT DISTINCT ON (d.queue, d.date) d.queue, d.date::text AS date, d.slots, d.publication_id,
-                     p.published_at
-              FROM schedule_day d JOIN schedule_publication p ON p.id = d.publication_id
-              WHERE d.date = ANY($2::date[]) AND d.queue IN (
-                SELECT a.outage_queue FROM account_link l JOIN account a ON a.id = l.account_id
-                  WHERE l.user_id = (SELECT id FROM me) AND a.outage_queue IS NOT NULL
-                UNION
-                SELECT queue FROM schedule_follow WHERE user_id = (SELECT id FROM me))
-              ORDER BY d.queue, d.date, d.publication_id DESC) v) AS days,
-     (SELECT coalesce(json_agg(json_build_object('queue', s.queue, 'queue_name', q.name, 'label', s.label,
-                                                 'lead_minutes', s.lead_minutes, 'include_maybe', s.include_maybe,
-                                                 'night', s.night, 'power_back', s.power_back)
-                               ORDER BY s.created_at, s.queue), '[]'::json)
-        FROM schedule_subscription s JOIN outage_queue q ON q.code = s.queue
-        WHERE s.user_id = (SELECT id FROM me)) AS subscriptions`;
+/**
+ * Everything the schedule view reads besides the conversation, as one JSON object (keys as in
+ * ScheduleViewRow): the mode, the saved queues, the days of the queues of the user's accounts and saved
+ * queues for the view's dates (the newest version of each), and the subscriptions. `userId` and `dates`
+ * are SQL expressions (the engine store's conversation read puts this next to the conversation's row,
+ * so the view costs no statement of its own). Keys inside are the column names of the separate reads
+ * (DayRow, ModeRow, the subscription store's rows).
+ */
+export function scheduleViewSql(userId: string, dates: string): string {
+  return `json_build_object(
+     'mode', (SELECT json_build_object('mode', mode::text, 'message', message, 'changed_at', changed_at)
+                FROM outage_mode_change ORDER BY id DESC LIMIT 1),
+     'followed', (SELECT coalesce(json_agg(json_build_object('queue', f.queue, 'label', f.label)
+                                           ORDER BY f.created_at, f.queue), '[]'::json)
+                    FROM schedule_follow f WHERE f.user_id = ${userId}),
+     'days', (SELECT coalesce(json_agg(json_build_object('queue', v.queue, 'date', v.date, 'slots', v.slots,
+                                                         'publication_id', v.publication_id,
+                                                         'published_at', v.published_at)
+                                       ORDER BY v.queue, v.date), '[]'::json)
+                FROM (SELECT DISTINCT ON (d.queue, d.date) d.queue, d.date::text AS date, d.slots, d.publication_id,
+                             p.published_at
+                      FROM schedule_day d JOIN schedule_publication p ON p.id = d.publication_id
+                      WHERE d.date = ANY(${dates}) AND d.queue IN (
+                        SELECT a.outage_queue FROM account_link l JOIN account a ON a.id = l.account_id
+                          WHERE l.user_id = ${userId} AND a.outage_queue IS NOT NULL
+                        UNION
+                        SELECT queue FROM schedule_follow WHERE user_id = ${userId})
+                      ORDER BY d.queue, d.date, d.publication_id DESC) v),
+     'subscriptions', (SELECT coalesce(json_agg(json_build_object('queue', s.queue, 'queue_name', q.name,
+                                                                  'label', s.label, 'lead_minutes', s.lead_minutes,
+                                                                  'include_maybe', s.include_maybe, 'night', s.night,
+                                                                  'power_back', s.power_back)
+                                                ORDER BY s.created_at, s.queue), '[]'::json)
+                         FROM schedule_subscription s JOIN outage_queue q ON q.code = s.queue
+                         WHERE s.user_id = ${userId}))`;
+}
 
-/** The one row of VIEW_BY_ADDRESS_SQL (timestamps arrive as JSON strings). */
+/** The object of scheduleViewSql() (timestamps arrive as JSON strings). */
 export interface ScheduleViewRow {
   mode: (Omit<ModeRow, "changed_at"> & { changed_at: string }) | null;
   followed: FollowedQueue[];
@@ -100,13 +107,8 @@ export interface ScheduleViewRow {
   subscriptions: unknown[];
 }
 
-/** The statement open() adds to its batch for a schedule view (after the conversation lock). */
-export function scheduleViewStatement(address: string, dates: string[]): Statement {
-  return { name: "engine_schedule_view", text: VIEW_BY_ADDRESS_SQL, values: [address, dates] };
-}
-
 /**
- * Keeps the answer of scheduleViewStatement() for the user, except the subscriptions (the
+ * Keeps the answer of scheduleViewSql() for the user, except the subscriptions (the
  * subscription store's records; the caller keeps them): `linkQueues` are the queues of the accounts
  * read with the same batch (the days cover them and the saved queues).
  */

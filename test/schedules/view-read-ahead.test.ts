@@ -198,7 +198,37 @@ describe("schedule view read ahead with the conversation (pg store)", () => {
     expect(texts(withHint.result).join("\n")).toContain("Аварійні відключення по області");
   });
 
-  it("the records read ahead equal the repositories' own reads: mode, saved queues, days, subscriptions", async () => {
+  it("the records read ahead equal the repositories' own reads: mode, saved queues, days, subscriptions, links, readings", async () => {
+    // A second account with no queue and readings on both: two links (one row each in the view's
+    // read), and readings the view's read leaves out, read when a step asks for them.
+    const home = await db.prisma.account.findUniqueOrThrow({ where: { number: "1234567890" } });
+    const cottage = await db.prisma.account.create({
+      data: {
+        number: "1234567891",
+        holderName: "Шевченко Тарас Григорович",
+        phones: ["380671234567"],
+        settlement: "Дніпро",
+        street: "вул. Робоча",
+        building: "7",
+        areaCode: "DNP-01",
+        meterSerial: "AB123457",
+        meterDigits: 6,
+        zones: 2,
+      },
+    });
+    const a = await db.prisma.messengerUser.findUniqueOrThrow({ where: { address: "web:a" } });
+    await db.prisma.accountLink.create({
+      data: { userId: a.id, accountId: cottage.id, label: "Дача", verifiedBy: "phone" },
+    });
+    for (const [accountId, t1, t2] of [
+      [home.id, 10450, null],
+      [cottage.id, 5120, 2210],
+      [cottage.id, 5230, 2260],
+    ] as const) {
+      await db.prisma.meterReading.create({
+        data: { accountId, period: "2026-11", t1, t2, takenAt: clock.now(), source: "billing" },
+      });
+    }
     const store = createPgEngineStore(db.enginePool);
     const dates = ["2026-11-30", "2026-12-01"];
     const read = (hint: boolean) =>
@@ -217,6 +247,8 @@ describe("schedule view read ahead with the conversation (pg store)", () => {
         if (!user) throw new Error("must open");
         const queues = ["3.2", "1.1"];
         return {
+          links: await tx.links.listForUser(user.userId),
+          readings: [await tx.readings.latest(home.id, 14), await tx.readings.latest(cottage.id, 14)],
           mode: await tx.schedules.mode(),
           followed: await tx.schedules.followed(user.userId),
           days: await Promise.all(queues.map((queue) => tx.schedules.days(queue, dates))),
@@ -233,5 +265,17 @@ describe("schedule view read ahead with the conversation (pg store)", () => {
       expect.objectContaining({ queue: "3.2", label: "Дім", leadMinutes: 30 }),
     ]);
     expect(ahead.followed).toEqual([{ queue: "1.1", label: "Дача" }]);
+    expect(ahead.links.map((link) => [link.label, link.account.outageQueue])).toEqual([
+      ["Дім", "3.2"],
+      ["Дача", null],
+    ]);
+    expect(ahead.readings.map((list) => list.map((r) => r.t1))).toEqual([[10450], [5230, 5120]]);
+    // And the engine's answer with two accounts (one without a queue) is the same either way.
+    const withHint = await view(hinted, "web:a");
+    const withoutHint = await view(plain, "web:a");
+    // One more round trip either way: the account without a queue is looked up in the address directory.
+    expect(withHint.trips).toBe(3);
+    expect(withoutHint.trips).toBeGreaterThan(3);
+    expect(texts(withHint.result)).toEqual(texts(withoutHint.result));
   });
 });
