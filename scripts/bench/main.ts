@@ -15,7 +15,10 @@
 //               open loop at --rate 200, after --warmup-users (200) other viewers' refreshes warmed the
 //               process up; service CPU per view and the picture counters from /metrics; after
 //               each view run, today's journey bench at the same load on a fresh process (--journeys 0: not),
-//               and the ratio view / journey update of service CPU per pair and of the medians
+//               and the ratio view / journey update of service CPU per pair and of the medians;
+//               --phases N: instead, views and today's journey updates in ONE process per load, in 2N
+//               alternating phases of --phase-seconds 10 (ABBA), the ratio per adjacent pair (--loads open:
+//               the open loop only)
 //   fetch       CPU per Bot API call: grammY's default fetch vs the service's json-fetch (--calls 6000)
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
@@ -887,6 +890,50 @@ async function benchRoundTrips(): Promise<void> {
   }
 }
 
+const BENCH_QUEUES = ["1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2", "6.1", "6.2"];
+
+/**
+ * The schedules benches' data: `viewAccounts` accounts with a queue (the first in the CSV), then
+ * `journeyAccounts` as in today's bench; today's and tomorrow's schedule for every queue, one
+ * publication (as the operator API stores it). Returns the CSV the accounts came from.
+ */
+async function prepareScheduleData(
+  db: BenchDatabase,
+  viewAccounts: number,
+  journeyAccounts: number,
+): Promise<string> {
+  const csv = await generateCsv(viewAccounts + journeyAccounts);
+  const imported = await importCsv(db.url, csv);
+  console.log(
+    `database ${db.name}: ${imported.imported} accounts imported in ${imported.seconds.toFixed(1)} s`,
+  );
+  // Only the viewers' accounts get a queue: the journey users' accounts stay as in today's bench.
+  const viewerNumbers = (await readAccounts(csv, 0, viewAccounts)).map((account) => account.number);
+  await sql(db.url, `UPDATE account SET outage_queue = ($1::text[])[1 + id % 12] WHERE number = ANY($2)`, [
+    BENCH_QUEUES,
+    viewerNumbers,
+  ]);
+  const today = kyivIsoDate(new Date());
+  const [publication] = await sql<{ id: number }>(
+    db.url,
+    "INSERT INTO schedule_publication (source, actor) VALUES ('api', 'bench') RETURNING id",
+  );
+  for (const [index, queue] of BENCH_QUEUES.entries()) {
+    for (const [offset, date] of [today, addDays(today, 1)].entries()) {
+      const slots = Array.from({ length: 48 }, (_, slot) => {
+        const phase = (slot + index * 4 + offset * 8) % 24;
+        return phase < 6 ? "1" : phase < 8 ? "2" : "0";
+      }).join("");
+      await sql(
+        db.url,
+        "INSERT INTO schedule_day (queue, date, publication_id, slots) VALUES ($1, $2, $3, $4)",
+        [queue, date, publication!.id, slots],
+      );
+    }
+  }
+  return csv;
+}
+
 /**
  * Schedule views: per run a fresh service process, fresh users (linked first, not measured), then
  * only schedule-button taps are measured, saturated (closed loop) and at an open rate.
@@ -901,7 +948,6 @@ async function benchSchedules(): Promise<void> {
   const journeys: (RunRecord & { plan: string })[] = [];
   const db = await createBenchDatabase();
   const fakes = await startFakes();
-  const queues = ["1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2", "6.1", "6.2"];
   try {
     const plans: ("closed" | "open")[] = [];
     for (let i = 0; i < runs; i += 1) plans.push("closed", "open");
@@ -911,36 +957,7 @@ async function benchSchedules(): Promise<void> {
     const viewersPerRun = users + warmupUsers;
     const viewAccounts = viewersPerRun * plans.length;
     const journeyAccounts = withJourneys ? (usersPerRun + warmupUsers) * plans.length : 0;
-    const csv = await generateCsv(viewAccounts + journeyAccounts);
-    const imported = await importCsv(db.url, csv);
-    console.log(
-      `database ${db.name}: ${imported.imported} accounts imported in ${imported.seconds.toFixed(1)} s`,
-    );
-    // Only the viewers' accounts get a queue: the journey users' accounts stay as in today's bench.
-    const viewerNumbers = (await readAccounts(csv, 0, viewAccounts)).map((account) => account.number);
-    await sql(db.url, `UPDATE account SET outage_queue = ($1::text[])[1 + id % 12] WHERE number = ANY($2)`, [
-      queues,
-      viewerNumbers,
-    ]);
-    // Today's and tomorrow's schedule for every queue, one publication (as the operator API stores it).
-    const today = kyivIsoDate(new Date());
-    const [publication] = await sql<{ id: number }>(
-      db.url,
-      "INSERT INTO schedule_publication (source, actor) VALUES ('api', 'bench') RETURNING id",
-    );
-    for (const [index, queue] of queues.entries()) {
-      for (const [offset, date] of [today, addDays(today, 1)].entries()) {
-        const slots = Array.from({ length: 48 }, (_, slot) => {
-          const phase = (slot + index * 4 + offset * 8) % 24;
-          return phase < 6 ? "1" : phase < 8 ? "2" : "0";
-        }).join("");
-        await sql(
-          db.url,
-          "INSERT INTO schedule_day (queue, date, publication_id, slots) VALUES ($1, $2, $3, $4)",
-          [queue, date, publication!.id, slots],
-        );
-      }
-    }
+    const csv = await prepareScheduleData(db, viewAccounts, journeyAccounts);
     const records: (RunRecord & {
       plan: string;
       rendersDuringRun: number;
@@ -1119,9 +1136,188 @@ async function benchSchedules(): Promise<void> {
   }
 }
 
+/**
+ * `schedules --phases N`: schedule views and today's journey updates in ONE service process per load
+ * (closed, then open), after both were warmed up, in 2N alternating phases of --phase-seconds each:
+ * views, journeys, journeys, views, ... (ABBA, so a steady drift weighs on both alike). Each pair
+ * compares the same process a few seconds apart: none of the process-to-process difference (the same
+ * code's CPU per view differed by up to 30 % between two fresh processes here) and little of the
+ * machine's drift. Journey users per phase keep today's bench's density (--users per --duration).
+ */
+async function benchSchedulesInterleaved(pairs: number): Promise<void> {
+  const viewers = Number(option("viewers", "600"));
+  const phaseS = Number(option("phase-seconds", "10"));
+  const concurrency = Number(option("concurrency", "100"));
+  const rate = Number(option("rate", "200"));
+  const journeyUsersPerPhase = Math.round((usersPerRun * phaseS) / durationS);
+  const journeysPerBlock = warmupUsers + pairs * journeyUsersPerPhase;
+  /** --loads closed,open (the default) or one of them. */
+  const loads = option("loads", "closed,open")
+    .split(",")
+    .filter((load): load is "closed" | "open" => load === "closed" || load === "open");
+  const plans: ("closed" | "open")[] = [];
+  for (let i = 0; i < runs; i += 1) plans.push(...loads);
+  const db = await createBenchDatabase();
+  const fakes = await startFakes();
+  interface Phase {
+    plan: "closed" | "open";
+    run: number;
+    kind: "views" | "journeys";
+    ok: number;
+    errors: number;
+    throughput: number;
+    p99: number;
+    serviceCpuMsPerUpdate: number;
+    /** The kernel's part of it (sockets, wake-ups). */
+    systemCpuMsPerUpdate: number;
+    postgresCpuMsPerUpdate: number;
+  }
+  const phases: Phase[] = [];
+  const pairRatios: Record<"closed" | "open", number[]> = { closed: [], open: [] };
+  let rendersDuringViews = 0;
+  try {
+    const viewAccounts = viewers * plans.length;
+    const csv = await prepareScheduleData(db, viewAccounts, journeysPerBlock * plans.length);
+    for (const [block, plan] of plans.entries()) {
+      const load = (poster: ReturnType<typeof createPoster>, users: SimulatedUser[]) =>
+        plan === "closed"
+          ? runClosedLoop(poster, users, { concurrency, durationMs: phaseS * 1000 })
+          : runOpenLoop(poster, users, { rate, durationMs: phaseS * 1000 });
+      const viewerAccounts = await readAccounts(csv, block * viewers, viewers);
+      seedScheduleUpdateIds(block + 1);
+      const chatId = (i: number) => 800_000_000 + block * 100_000 + i;
+      const linked = viewerAccounts.map((account, i) => scheduleViewer(chatId(i), account, secrets, 0).setup);
+      // Taps per viewer and phase: enough for the phase (a closed loop here answers up to ~1,500/s).
+      const taps = Math.ceil(((plan === "open" ? rate : 2000) * phaseS) / viewers) + 1;
+      const freshTaps = (count: number) =>
+        viewerAccounts.map((account, i) => scheduleViewer(chatId(i), account, secrets, count).views);
+      seedUpdateIds(block + 1);
+      const journeyUsers = makeUsers(
+        await readAccounts(csv, viewAccounts + block * journeysPerBlock, journeysPerBlock),
+        secrets,
+        { firstChatId: 700_000_000 + block * 100_000, viberEvery },
+      );
+      const service = await spawnService({
+        env: serviceEnv(db.url, fakes),
+        logFile: path.join(resultsDir, "service-schedules.log"),
+      });
+      const renders = async () =>
+        metricValue(await (await fetch(`${service.url}/metrics`)).text(), "schedule_picture_renders_total");
+      try {
+        // Not measured: linking and the first view (each picture drawn and uploaded once), then both
+        // paths warmed up: 10 refreshes per viewer of a third of them, and --warmup-users journeys.
+        const warm = createPoster([service.url], 100);
+        await runClosedLoop(warm, linked, { concurrency: 50, durationMs: 300_000 });
+        await runClosedLoop(warm, freshTaps(10).slice(0, Math.ceil(viewers / 3)), {
+          concurrency: 20,
+          durationMs: 60_000,
+        });
+        await runClosedLoop(warm, journeyUsers.slice(0, warmupUsers), {
+          concurrency: 20,
+          durationMs: 60_000,
+        });
+        warm.close();
+        for (let index = 0; index < pairs * 2; index += 1) {
+          const kind = ["views", "journeys", "journeys", "views"][index % 4] as Phase["kind"];
+          const users =
+            kind === "views"
+              ? freshTaps(taps)
+              : journeyUsers.slice(
+                  warmupUsers + Math.floor(index / 2) * journeyUsersPerPhase,
+                  warmupUsers + (Math.floor(index / 2) + 1) * journeyUsersPerPhase,
+                );
+          await settle(db.url);
+          const rendersBefore = kind === "views" ? await renders() : 0;
+          const cpuBefore = await service.cpuTimes();
+          const backendsBefore = await backendCpuSeconds(db.url, db.name);
+          const poster = createPoster([service.url], 100);
+          const result = await load(poster, users);
+          const cpuAfter = await service.cpuTimes();
+          const systemSeconds = cpuAfter.system - cpuBefore.system;
+          const cpuSeconds = cpuAfter.user - cpuBefore.user + systemSeconds;
+          const postgresSeconds = await backendCpuSince(db.url, db.name, backendsBefore);
+          poster.close();
+          if (kind === "views") rendersDuringViews += (await renders()) - rendersBefore;
+          const phase: Phase = {
+            plan,
+            run: Math.floor(block / loads.length) + 1,
+            kind,
+            ok: result.ok,
+            errors: result.errors,
+            throughput: result.throughput,
+            p99: result.latencyMs.p99,
+            serviceCpuMsPerUpdate: msPerUpdate(cpuSeconds, result.ok),
+            systemCpuMsPerUpdate: msPerUpdate(systemSeconds, result.ok),
+            postgresCpuMsPerUpdate: msPerUpdate(postgresSeconds, result.ok),
+          };
+          phases.push(phase);
+          console.log(
+            `  ${plan === "closed" ? `closed ${concurrency}` : `open ${rate}/s`} run ${phase.run} phase ${index + 1} ${kind}: ${phase.throughput}/s, p99 ${phase.p99} ms, errors ${phase.errors}, service CPU ${phase.serviceCpuMsPerUpdate} ms (system ${phase.systemCpuMsPerUpdate}), Postgres ${phase.postgresCpuMsPerUpdate} ms per update`,
+          );
+          if (index % 2 === 1) {
+            const [a, b] = phases.slice(-2) as [Phase, Phase];
+            const [view, journey] = a.kind === "views" ? [a, b] : [b, a];
+            pairRatios[plan].push(view.serviceCpuMsPerUpdate / journey.serviceCpuMsPerUpdate);
+            console.log(
+              `    view / journey update, service CPU: ${ratio(view.serviceCpuMsPerUpdate, journey.serviceCpuMsPerUpdate)}`,
+            );
+          }
+        }
+      } finally {
+        await service.stop().catch(() => undefined);
+      }
+    }
+    const summary = loads.map((plan) => {
+      const of = (kind: Phase["kind"]) => phases.filter((p) => p.plan === plan && p.kind === kind);
+      const cpu = (kind: Phase["kind"]) => median(of(kind).map((p) => p.serviceCpuMsPerUpdate));
+      const pg = (kind: Phase["kind"]) => median(of(kind).map((p) => p.postgresCpuMsPerUpdate));
+      const system = (kind: Phase["kind"]) => median(of(kind).map((p) => p.systemCpuMsPerUpdate));
+      const ratios = pairRatios[plan];
+      return {
+        plan,
+        load: plan === "closed" ? `closed ${concurrency} connections` : `open ${rate}/s`,
+        pairs: ratios.length,
+        medianPairRatio: median(ratios),
+        pairsBelowOne: ratios.filter((r) => r < 1).length,
+        views: {
+          serviceCpuMs: cpu("views"),
+          systemCpuMs: system("views"),
+          postgresCpuMs: pg("views"),
+          throughput: median(of("views").map((p) => p.throughput)),
+        },
+        journeys: {
+          serviceCpuMs: cpu("journeys"),
+          systemCpuMs: system("journeys"),
+          postgresCpuMs: pg("journeys"),
+          throughput: median(of("journeys").map((p) => p.throughput)),
+        },
+        errors: phases.filter((p) => p.plan === plan).reduce((sum, p) => sum + p.errors, 0),
+      };
+    });
+    for (const s of summary) {
+      console.log(
+        `${s.load}: view / journey update, service CPU, median of ${s.pairs} pairs ${s.medianPairRatio.toFixed(2)} x (${s.pairsBelowOne} below 1; per pair ${pairRatios[s.plan].map((r) => r.toFixed(2)).join(", ")}); medians: views ${s.views.serviceCpuMs} ms (system ${s.views.systemCpuMs}, Postgres ${s.views.postgresCpuMs}), journey updates ${s.journeys.serviceCpuMs} ms (system ${s.journeys.systemCpuMs}, Postgres ${s.journeys.postgresCpuMs}); errors ${s.errors}`,
+      );
+    }
+    console.log(`pictures drawn during the measured view phases: ${rendersDuringViews}`);
+    const file = await saveJson("schedules-phases", {
+      machine: machine(),
+      settings: { runs, pairs, phaseS, viewers, concurrency, rate, journeyUsersPerPhase, warmupUsers },
+      summary,
+      phases,
+      rendersDuringViews,
+    });
+    console.log(`wrote ${path.relative(projectRoot, file)}`);
+  } finally {
+    await fakes.close();
+    await db.drop();
+  }
+}
+
 switch (command) {
   case "schedules":
-    await benchSchedules();
+    if (Number(option("phases", "0")) > 0) await benchSchedulesInterleaved(Number(option("phases", "0")));
+    else await benchSchedules();
     break;
   case "webhook":
   case "saturate":

@@ -19,6 +19,8 @@ export interface ServiceProcess {
   memory(): Promise<{ rssMb: number; peakRssMb: number }>;
   /** CPU time (user + system) the process has used so far, in seconds, from /proc/<pid>/stat. */
   cpuSeconds(): Promise<number>;
+  /** The same split into user and system (kernel) time, in seconds. */
+  cpuTimes(): Promise<{ user: number; system: number }>;
   /** Resolves with the exit code/signal once the process is gone. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM and wait (graceful stop). */
@@ -65,6 +67,19 @@ export async function spawnService(options: {
     });
   });
   const pid = child.pid ?? 0;
+  async function cpuTimes(): Promise<{ user: number; system: number }> {
+    // User and system time of the process and its descendants (a cluster's workers).
+    const times = { user: 0, system: 0 };
+    for (const each of await processTree(pid)) {
+      const stat = await readFile(`/proc/${each}/stat`, "utf8").catch(() => "");
+      if (!stat) continue;
+      // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      times.user += Number(fields[11]) / 100;
+      times.system += Number(fields[12]) / 100;
+    }
+    return times;
+  }
   return {
     ...ready,
     pid,
@@ -83,17 +98,10 @@ export async function spawnService(options: {
       return { rssMb, peakRssMb };
     },
     async cpuSeconds() {
-      // User + system time of the process and its descendants (a cluster's workers).
-      let seconds = 0;
-      for (const each of await processTree(pid)) {
-        const stat = await readFile(`/proc/${each}/stat`, "utf8").catch(() => "");
-        if (!stat) continue;
-        // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        seconds += (Number(fields[11]) + Number(fields[12])) / 100;
-      }
-      return seconds;
+      const { user, system } = await cpuTimes();
+      return user + system;
     },
+    cpuTimes,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
