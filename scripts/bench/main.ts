@@ -1171,6 +1171,8 @@ async function benchSchedulesInterleaved(pairs: number): Promise<void> {
     /** The kernel's part of it (sockets, wake-ups). */
     systemCpuMsPerUpdate: number;
     postgresCpuMsPerUpdate: number;
+    startedUs: number;
+    endedUs: number;
   }
   const phases: Phase[] = [];
   const pairRatios: Record<"closed" | "open", number[]> = { closed: [], open: [] };
@@ -1231,7 +1233,10 @@ async function benchSchedulesInterleaved(pairs: number): Promise<void> {
           const cpuBefore = await service.cpuTimes();
           const backendsBefore = await backendCpuSeconds(db.url, db.name);
           const poster = createPoster([service.url], 100);
+          // On the monotonic clock a --cpu-prof profile of the service uses (µs), to split one by phase.
+          const startedUs = Number(process.hrtime.bigint() / 1000n);
           const result = await load(poster, users);
+          const endedUs = Number(process.hrtime.bigint() / 1000n);
           const cpuAfter = await service.cpuTimes();
           const systemSeconds = cpuAfter.system - cpuBefore.system;
           const cpuSeconds = cpuAfter.user - cpuBefore.user + systemSeconds;
@@ -1249,6 +1254,8 @@ async function benchSchedulesInterleaved(pairs: number): Promise<void> {
             serviceCpuMsPerUpdate: msPerUpdate(cpuSeconds, result.ok),
             systemCpuMsPerUpdate: msPerUpdate(systemSeconds, result.ok),
             postgresCpuMsPerUpdate: msPerUpdate(postgresSeconds, result.ok),
+            startedUs,
+            endedUs,
           };
           phases.push(phase);
           console.log(

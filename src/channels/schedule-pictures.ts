@@ -66,20 +66,24 @@ const factsByName = new Map<string, NameFacts>();
 const NAMES_KEPT = 2_000;
 
 function nameFacts(picture: SchedulePicture): NameFacts {
-  const name = JSON.stringify([
-    PICTURE_REVISION,
-    picture.queue,
-    picture.days.map((day) => [day.date, day.version]),
-    picture.language,
-  ]);
-  let facts = factsByName.get(name);
+  // The memo's key: unambiguous (queue codes and languages hold no spaces, dates and versions no ":").
+  let memo = `${picture.queue} ${picture.language}`;
+  for (const day of picture.days) memo += ` ${day.date}:${day.version}`;
+  let facts = factsByName.get(memo);
   if (facts === undefined) {
+    // The picture's key hashes its name as it always has (stored pictures keep their keys).
+    const name = JSON.stringify([
+      PICTURE_REVISION,
+      picture.queue,
+      picture.days.map((day) => [day.date, day.version]),
+      picture.language,
+    ]);
     facts = {
       key: createHash("sha256").update(name).digest("base64url").slice(0, 32),
       caption: captionOf(picture),
     };
     if (factsByName.size >= NAMES_KEPT) factsByName.clear();
-    factsByName.set(name, facts);
+    factsByName.set(memo, facts);
   }
   return facts;
 }

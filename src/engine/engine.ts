@@ -121,9 +121,12 @@ function commandOf(event: InboundEvent): "start" | "cancel" | "menu" | "help" | 
   return match ? (match[1]?.toLowerCase() as "start" | "cancel" | "menu" | "help") : null;
 }
 
-/** A button label or typed text as the engine compares them: trimmed, any case. */
+/**
+ * A button label or typed text as the engine compares them: trimmed, any case. (toLowerCase: the
+ * same as the locale-aware lower case for Ukrainian and English, without ICU on every update.)
+ */
 function labelKey(text: string): string {
-  return text.trim().toLocaleLowerCase();
+  return text.trim().toLowerCase();
 }
 
 /**

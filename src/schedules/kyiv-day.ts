@@ -63,6 +63,22 @@ export function dayHours(date: string): number {
   return hours;
 }
 
+/** The last answer of todayAndTomorrow(): its UTC hour and the dates. */
+let lastDays: { hour: number; dates: readonly [string, string] } | null = null;
+
+/**
+ * The Kyiv dates of an instant and of the day after. Kyiv's midnight is always on a whole UTC hour,
+ * so the answer is kept for the UTC hour it was worked out in (every schedule view asks for it).
+ */
+export function todayAndTomorrow(instant: Date): readonly [string, string] {
+  const hour = Math.floor(instant.getTime() / 3_600_000);
+  if (lastDays?.hour !== hour) {
+    const today = kyivIsoDate(instant);
+    lastDays = { hour, dates: [today, addDays(today, 1)] };
+  }
+  return lastDays.dates;
+}
+
 /** The Kyiv day and wall-clock slot an instant falls in. */
 export function slotAt(instant: Date): { date: string; index: number } {
   const local = kyivDate(instant);

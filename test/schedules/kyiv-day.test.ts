@@ -9,6 +9,7 @@ import {
   slotAt,
   slotStart,
   slotTime,
+  todayAndTomorrow,
 } from "../../src/schedules/kyiv-day.js";
 
 describe("Kyiv days", () => {
@@ -54,5 +55,24 @@ describe("Kyiv days", () => {
     expect(addDays("2026-12-31", 1)).toBe("2027-01-01");
     expect(isIsoDate("2026-02-29")).toBe(false);
     expect(isIsoDate("2028-02-29")).toBe(true);
+  });
+
+  it("gives today and tomorrow of an instant, right at Kyiv's midnight in winter and summer time", () => {
+    // Asked again and again within an hour and across hours (the answer is kept per UTC hour).
+    const cases: [string, string, string][] = [
+      ["2026-11-30T21:59:59.999Z", "2026-11-30", "2026-12-01"],
+      ["2026-11-30T22:00:00.000Z", "2026-12-01", "2026-12-02"],
+      ["2026-11-30T21:00:00.000Z", "2026-11-30", "2026-12-01"],
+      ["2026-07-01T20:59:59.999Z", "2026-07-01", "2026-07-02"],
+      ["2026-07-01T21:00:00.000Z", "2026-07-02", "2026-07-03"],
+      ["2026-03-28T22:30:00.000Z", "2026-03-29", "2026-03-30"],
+      ["2026-12-31T22:00:00.000Z", "2027-01-01", "2027-01-02"],
+    ];
+    for (let round = 0; round < 2; round += 1) {
+      for (const [instant, today, tomorrow] of cases) {
+        expect(todayAndTomorrow(new Date(instant))).toEqual([today, tomorrow]);
+        expect(kyivIsoDate(new Date(instant))).toBe(today);
+      }
+    }
   });
 });

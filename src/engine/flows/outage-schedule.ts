@@ -6,7 +6,7 @@
 // A view reads the mode, the subscriptions and the days once per queue, and writes nothing but the
 // conversation row every update writes.
 import { nextSwitch, hoursMinutes } from "../../schedules/next-switch.js";
-import { addDays, dayHours, kyivIsoDate, slotTime } from "../../schedules/kyiv-day.js";
+import { dayHours, slotTime, todayAndTomorrow } from "../../schedules/kyiv-day.js";
 import { buildingKey } from "../../schedules/address-key.js";
 import { matchAddress } from "../../schedules/address-match.js";
 import { slotsToPeriods } from "../../schedules/periods.js";
@@ -115,8 +115,7 @@ function dstNote(ctx: FlowContext, date: string): string | null {
 
 /** One queue's block: header, today, tomorrow, what happens next; and the picture of what is published. */
 function queueBlock(ctx: FlowContext, target: Target, days: QueueDayRecord[]): Reply {
-  const todayDate = kyivIsoDate(ctx.now);
-  const tomorrowDate = addDays(todayDate, 1);
+  const [todayDate, tomorrowDate] = viewDates(ctx.now) as [string, string];
   const today = days.find((day) => day.date === todayDate);
   const tomorrow = days.find((day) => day.date === tomorrowDate);
   const queue = queueTitle(ctx, target.queue);
@@ -182,11 +181,9 @@ function viewChoices(
   return rows;
 }
 
-/** The view of these queues: the mode first when it overrides the schedules, else one message per queue. */
-/** The Kyiv dates a view shows: today and tomorrow. */
+/** The Kyiv dates a view shows, today and tomorrow (a copy: callers may keep it). */
 export function viewDates(now: Date): string[] {
-  const today = kyivIsoDate(now);
-  return [today, addDays(today, 1)];
+  return [...todayAndTomorrow(now)];
 }
 
 /** Today's and tomorrow's days of a queue (one read). */
