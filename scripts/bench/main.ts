@@ -17,8 +17,9 @@
 //               each view run, today's journey bench at the same load on a fresh process (--journeys 0: not),
 //               and the ratio view / journey update of service CPU per pair and of the medians;
 //               --phases N: instead, views and today's journey updates in ONE process per load, in 2N
-//               alternating phases of --phase-seconds 10 (ABBA), the ratio per adjacent pair (--loads open:
-//               the open loop only)
+//               alternating phases of --phase-seconds 10 (ABBA), the ratio per adjacent pair; journey phases
+//               are whole journeys (--journey-mix full) or today's users per second (density); --loads open
+//               runs the open loop only
 //   fetch       CPU per Bot API call: grammY's default fetch vs the service's json-fetch (--calls 6000)
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
@@ -1138,19 +1139,33 @@ async function benchSchedules(): Promise<void> {
 
 /**
  * `schedules --phases N`: schedule views and today's journey updates in ONE service process per load
- * (closed, then open), after both were warmed up, in 2N alternating phases of --phase-seconds each:
+ * (closed, then open), after both were warmed up (and one unmeasured phase of each at the measured
+ * load), in 2N alternating phases of --phase-seconds each:
  * views, journeys, journeys, views, ... (ABBA, so a steady drift weighs on both alike). Each pair
  * compares the same process a few seconds apart: none of the process-to-process difference (the same
  * code's CPU per view differed by up to 30 % between two fresh processes here) and little of the
- * machine's drift. Journey users per phase keep today's bench's density (--users per --duration).
+ * machine's drift. The journey phases' updates: every step of whole journeys (--journey-mix full), or
+ * today's bench's users per second (--journey-mix density).
  */
 async function benchSchedulesInterleaved(pairs: number): Promise<void> {
   const viewers = Number(option("viewers", "600"));
   const phaseS = Number(option("phase-seconds", "10"));
   const concurrency = Number(option("concurrency", "100"));
   const rate = Number(option("rate", "200"));
-  const journeyUsersPerPhase = Math.round((usersPerRun * phaseS) / durationS);
-  const journeysPerBlock = warmupUsers + pairs * journeyUsersPerPhase;
+  /**
+   * Which journey updates make "the average update": --journey-mix full (every step of whole
+   * journeys, as the closed-loop bench measures them) or density (today's bench's users per second:
+   * at an open rate only the first two or three steps of each journey fit in its 20 seconds).
+   */
+  const journeyMix = option("journey-mix", "full") === "density" ? "density" : "full";
+  // A journey is 7 to 11 updates (8 on average with the Viber users); a closed loop here answers
+  // up to ~1,200 updates/s.
+  const perPhase = (plan: "closed" | "open") =>
+    journeyMix === "density"
+      ? Math.round((usersPerRun * phaseS) / durationS)
+      : Math.ceil(((plan === "open" ? rate : 1200) * phaseS) / 8);
+  // Warm-up journeys, one unmeasured phase's at the measured load, then the measured phases'.
+  const journeysPerBlock = warmupUsers + (pairs + 1) * Math.max(perPhase("closed"), perPhase("open"));
   /** --loads closed,open (the default) or one of them. */
   const loads = option("loads", "closed,open")
     .split(",")
@@ -1185,6 +1200,7 @@ async function benchSchedulesInterleaved(pairs: number): Promise<void> {
         plan === "closed"
           ? runClosedLoop(poster, users, { concurrency, durationMs: phaseS * 1000 })
           : runOpenLoop(poster, users, { rate, durationMs: phaseS * 1000 });
+      const journeyUsersPerPhase = perPhase(plan);
       const viewerAccounts = await readAccounts(csv, block * viewers, viewers);
       seedScheduleUpdateIds(block + 1);
       const chatId = (i: number) => 800_000_000 + block * 100_000 + i;
@@ -1219,14 +1235,20 @@ async function benchSchedulesInterleaved(pairs: number): Promise<void> {
           durationMs: 60_000,
         });
         warm.close();
+        // Then one phase of each at the measured load, not measured: the first measured phase ran
+        // slower than every later one without it (2.04 ms per view against 1.4-1.8 after).
+        const settling = createPoster([service.url], 100);
+        await load(settling, freshTaps(taps));
+        await load(settling, journeyUsers.slice(warmupUsers, warmupUsers + journeyUsersPerPhase));
+        settling.close();
         for (let index = 0; index < pairs * 2; index += 1) {
           const kind = ["views", "journeys", "journeys", "views"][index % 4] as Phase["kind"];
           const users =
             kind === "views"
               ? freshTaps(taps)
               : journeyUsers.slice(
-                  warmupUsers + Math.floor(index / 2) * journeyUsersPerPhase,
                   warmupUsers + (Math.floor(index / 2) + 1) * journeyUsersPerPhase,
+                  warmupUsers + (Math.floor(index / 2) + 2) * journeyUsersPerPhase,
                 );
           await settle(db.url);
           const rendersBefore = kind === "views" ? await renders() : 0;
@@ -1309,7 +1331,17 @@ async function benchSchedulesInterleaved(pairs: number): Promise<void> {
     console.log(`pictures drawn during the measured view phases: ${rendersDuringViews}`);
     const file = await saveJson("schedules-phases", {
       machine: machine(),
-      settings: { runs, pairs, phaseS, viewers, concurrency, rate, journeyUsersPerPhase, warmupUsers },
+      settings: {
+        runs,
+        pairs,
+        phaseS,
+        viewers,
+        concurrency,
+        rate,
+        journeyMix,
+        journeyUsersPerPhase: { closed: perPhase("closed"), open: perPhase("open") },
+        warmupUsers,
+      },
       summary,
       phases,
       rendersDuringViews,
