@@ -10,16 +10,16 @@
 //               state in Postgres, fastify webhook callback), alternating baseline, service, baseline ...
 //               (--runs N services between N+1 baselines), closed loop at --concurrency 64; prints both and
 //               the ratio of medians (updates/s and p99)
-//   schedules   the outage-schedule view through the Telegram webhook: --users 600 linked customers in 12
-//               queues tap the schedule button --views 10 times each, closed loop at --concurrency 100 and
-//               open loop at --rate 200, after --warmup-users (200) other viewers' refreshes warmed the
-//               process up; service CPU per view and the picture counters from /metrics; after
-//               each view run, today's journey bench at the same load on a fresh process (--journeys 0: not),
-//               and the ratio view / journey update of service CPU per pair and of the medians;
-//               --phases N: instead, views and today's journey updates in ONE process per load, in 2N
-//               alternating phases of --phase-seconds 10 (ABBA), the ratio per adjacent pair; journey phases
-//               are whole journeys (--journey-mix full) or today's users per second (density); --loads open
-//               runs the open loop only
+//   schedules   the outage-schedule view through the Telegram webhook against today's journey updates, in ONE
+//               service process per load (closed loop at --concurrency 100, open loop at --rate 200): --viewers
+//               600 linked customers in 12 queues and the journey users, both warmed up, then --phases 8
+//               pairs of alternating phases of --phase-seconds 10 (views, journeys, journeys, views, ...);
+//               service CPU (user/system) and Postgres CPU per update, the ratio per adjacent pair and its
+//               median, pictures drawn during the view phases (from /metrics). Journey phases are whole
+//               journeys (--journey-mix full) or today's users per second (density); --loads open: one load.
+//               --phases 0: the older design, a fresh process per run (--users 600 tapping --views 10
+//               times after --warmup-users viewers' refreshes), each run paired with today's journey bench
+//               at the same load on its own fresh process (--journeys 0: not)
 //   fetch       CPU per Bot API call: grammY's default fetch vs the service's json-fetch (--calls 6000)
 //   reminders   a reading-reminder campaign to --recipients 10000 Telegram users against a fake Bot
 //               API that answers 429 above 30 messages/s: rate, 429s, everyone exactly once
@@ -1170,8 +1170,9 @@ async function benchSchedulesInterleaved(pairs: number): Promise<void> {
   const loads = option("loads", "closed,open")
     .split(",")
     .filter((load): load is "closed" | "open" => load === "closed" || load === "open");
+  // One process per load (--runs N: N of each; 1 by default, its 2 x --phases phases are the samples).
   const plans: ("closed" | "open")[] = [];
-  for (let i = 0; i < runs; i += 1) plans.push(...loads);
+  for (let i = 0; i < Number(option("runs", "1")); i += 1) plans.push(...loads);
   const db = await createBenchDatabase();
   const fakes = await startFakes();
   interface Phase {
@@ -1332,7 +1333,7 @@ async function benchSchedulesInterleaved(pairs: number): Promise<void> {
     const file = await saveJson("schedules-phases", {
       machine: machine(),
       settings: {
-        runs,
+        runs: plans.length / loads.length,
         pairs,
         phaseS,
         viewers,
@@ -1355,7 +1356,7 @@ async function benchSchedulesInterleaved(pairs: number): Promise<void> {
 
 switch (command) {
   case "schedules":
-    if (Number(option("phases", "0")) > 0) await benchSchedulesInterleaved(Number(option("phases", "0")));
+    if (Number(option("phases", "8")) > 0) await benchSchedulesInterleaved(Number(option("phases", "8")));
     else await benchSchedules();
     break;
   case "webhook":
