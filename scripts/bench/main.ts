@@ -296,6 +296,30 @@ function msPerUpdate(cpuSeconds: number, ok: number): number {
   return Math.round((cpuSeconds * 1000 * 100) / Math.max(1, ok)) / 100;
 }
 
+/**
+ * What a measured load cost per update: transactions (less `ownQueries`, the bench's own counting
+ * queries between the two readings), service, Postgres and harness CPU, and the load average now.
+ */
+function costsPerUpdate(
+  load: Pick<LoadResult, "ok" | "sent">,
+  measured: {
+    commits: number;
+    ownQueries: number;
+    cpuSeconds: number;
+    postgresSeconds: number;
+    harness: NodeJS.CpuUsage;
+  },
+) {
+  return {
+    transactionsPerUpdate:
+      Math.round(((measured.commits - measured.ownQueries) / Math.max(1, load.sent)) * 100) / 100,
+    serviceCpuMsPerUpdate: msPerUpdate(measured.cpuSeconds, load.ok),
+    postgresCpuMsPerUpdate: msPerUpdate(measured.postgresSeconds, load.ok),
+    harnessCpuMsPerUpdate: msPerUpdate((measured.harness.user + measured.harness.system) / 1e6, load.ok),
+    loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+  };
+}
+
 /** One measured run: a fresh service process, fresh users on unused accounts, then the counters. */
 async function measuredRun(
   db: BenchDatabase,
@@ -375,11 +399,13 @@ async function measuredRun(
     instances,
     peakRssMb: Math.round(peakRssMb),
     // Our own counting queries (3 here) are subtracted.
-    transactionsPerUpdate: Math.round(((after - before - 3) / Math.max(1, result.sent)) * 100) / 100,
-    serviceCpuMsPerUpdate: msPerUpdate(cpuSeconds, result.ok),
-    postgresCpuMsPerUpdate: msPerUpdate(postgresSeconds, result.ok),
-    harnessCpuMsPerUpdate: msPerUpdate((harness.user + harness.system) / 1e6, result.ok),
-    loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+    ...costsPerUpdate(result, {
+      commits: after - before,
+      ownQueries: 3,
+      cpuSeconds,
+      postgresSeconds,
+      harness,
+    }),
     readingsStored: readingsAfter - readingsBefore,
     idleCpuMsPerSecond,
   };
@@ -1041,11 +1067,13 @@ async function benchSchedules(): Promise<void> {
             instances: 1,
             assembly: service.assembly,
             peakRssMb: Math.round(peakRssMb),
-            transactionsPerUpdate: Math.round(((after - before - 2) / Math.max(1, load.sent)) * 100) / 100,
-            serviceCpuMsPerUpdate: msPerUpdate(cpuSeconds, load.ok),
-            postgresCpuMsPerUpdate: msPerUpdate(postgresSeconds, load.ok),
-            harnessCpuMsPerUpdate: msPerUpdate((harness.user + harness.system) / 1e6, load.ok),
-            loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+            ...costsPerUpdate(load, {
+              commits: after - before,
+              ownQueries: 2,
+              cpuSeconds,
+              postgresSeconds,
+              harness,
+            }),
             readingsStored: 0,
             idleCpuMsPerSecond,
             rendersDuringRun: rendersAfter - rendersBefore,

@@ -115,7 +115,7 @@ function dstNote(ctx: FlowContext, date: string): string | null {
 
 /** One queue's block: header, today, tomorrow, what happens next; and the picture of what is published. */
 function queueBlock(ctx: FlowContext, target: Target, days: QueueDayRecord[]): Reply {
-  const [todayDate, tomorrowDate] = viewDates(ctx.now) as [string, string];
+  const [todayDate, tomorrowDate] = todayAndTomorrow(ctx.now);
   const today = days.find((day) => day.date === todayDate);
   const tomorrow = days.find((day) => day.date === tomorrowDate);
   const queue = queueTitle(ctx, target.queue);
